@@ -1,0 +1,1 @@
+"""Exact RMB amounts: parsing what people say or type, fen/yuan conversion, 大写 capitals (stub)."""

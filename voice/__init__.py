@@ -1,0 +1,1 @@
+"""Spoken replies: speech-text normalization, synthesis engines and the audio cache."""
