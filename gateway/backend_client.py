@@ -1,0 +1,51 @@
+"""Talks to the banking backend on behalf of a signed-in customer or staff member."""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from gateway.config import get_settings
+
+UNAVAILABLE_MESSAGE = "系统暂时连不上，请稍后再试，或者转人工。"
+
+
+class BackendError(Exception):
+    """A refusal from the backend (4xx with a stable code) or the backend being out of reach."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+async def call(
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    json: Any = None,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout_s: float = 5.0,
+) -> Any:
+    """Calls `/api/v1{path}` and returns the decoded JSON, or raises BackendError."""
+    hdrs = dict(headers or {})
+    if token:
+        hdrs["Authorization"] = f"Bearer {token}"
+    url = f"{get_settings().backend_url}/api/v1{path}"
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s) as client:
+            resp = await client.request(method, url, json=json, params=params, headers=hdrs)
+    except httpx.HTTPError as exc:
+        raise BackendError(503, "BACKEND_UNAVAILABLE", UNAVAILABLE_MESSAGE) from exc
+    if resp.status_code >= 400:
+        try:
+            body = resp.json()
+            code, message = body.get("code", "ERROR"), body.get("message", UNAVAILABLE_MESSAGE)
+        except ValueError:
+            code, message = "ERROR", UNAVAILABLE_MESSAGE
+        status = resp.status_code if resp.status_code < 500 else 503
+        raise BackendError(status, code, message)
+    return resp.json() if resp.content else None
