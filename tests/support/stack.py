@@ -1,0 +1,181 @@
+"""Starts Anxin's real services on free loopback ports for end-to-end tests.
+
+The services run as they do under `make run` (same commands, same virtual environments), each with its own
+free port and a throwaway SQLite database seeded with the demo data, so tests never touch the fixed ports
+and several test runs can share one machine.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_PY = ROOT / ".venv" / "bin" / "python"
+VENV_RASA = ROOT / ".venv-rasa" / "bin"
+MODEL = ROOT / "assistant" / "models" / "anxin.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Service:
+    name: str
+    proc: subprocess.Popen
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    db_url: str
+    env: dict[str, str]
+    backend_url: str = ""
+    actions_url: str = ""
+    rasa_url: str = ""
+    gateway_url: str = ""
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def log_of(self, name: str) -> str:
+        return self.services[name].tail(200) if name in self.services else ""
+
+
+def _python() -> str:
+    return str(VENV_PY) if VENV_PY.exists() else sys.executable
+
+
+def _wait_http(service: Service, url: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if service.proc.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with {service.proc.returncode}:\n{service.tail()}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{service.name} did not answer at {url} within {timeout_s:.0f} s:\n{service.tail()}")
+
+
+def _spawn(stack: Stack, name: str, cmd: list[str], cwd: Path = ROOT) -> Service:
+    log = stack.workdir / f"{name}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=stack.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    service = Service(name, proc, log)
+    stack.services[name] = service
+    return service
+
+
+def _rasa_endpoints(stack: Stack) -> Path:
+    """The assistant's endpoints.yml with the action server moved to this stack's port."""
+    source = ROOT / "assistant" / "endpoints.yml"
+    config = yaml.safe_load(source.read_text()) if source.exists() else {}
+    config = config or {}
+    config["action_endpoint"] = {"url": f"{stack.actions_url}/webhook"}
+    path = stack.workdir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def stop(stack: Stack) -> None:
+    for service in reversed(list(stack.services.values())):
+        if service.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.proc.pid, 15)
+    for service in stack.services.values():
+        try:
+            service.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.proc.pid, 9)
+            service.proc.wait(timeout=5)
+
+
+def start_backend(stack: Stack) -> None:
+    subprocess.run([_python(), "-m", "backend.seed"], cwd=ROOT, env=stack.env, check=True, capture_output=True)
+    port = free_port()
+    stack.backend_url = f"http://127.0.0.1:{port}"
+    svc = _spawn(stack, "backend", [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1",
+                                    "--port", str(port)])
+    _wait_http(svc, f"{stack.backend_url}/health", 60)
+
+
+def start_assistant(stack: Stack) -> None:
+    if not (VENV_RASA / "rasa").exists():
+        raise RuntimeError("`.venv-rasa` is missing: run `make test` (or `make venvs`), which creates it.")
+    if not MODEL.exists():
+        raise RuntimeError(f"No trained model at {MODEL}: run `make model` (make test does it first).")
+    actions_port, rasa_port = free_port(), free_port()
+    stack.actions_url = f"http://127.0.0.1:{actions_port}"
+    stack.rasa_url = f"http://127.0.0.1:{rasa_port}"
+    actions = _spawn(stack, "actions", [str(VENV_RASA / "rasa"), "run", "actions", "--port", str(actions_port),
+                                        "--actions", "actions"])
+    rasa = _spawn(stack, "rasa", [
+        str(VENV_RASA / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "--port", str(rasa_port),
+        "--model", str(MODEL), "--endpoints", str(_rasa_endpoints(stack)),
+        "--credentials", str(ROOT / "assistant" / "credentials.yml"),
+    ], cwd=ROOT / "assistant")
+    _wait_http(actions, f"{stack.actions_url}/health", 90)
+    _wait_http(rasa, f"{stack.rasa_url}/status", 180)
+
+
+def start_gateway(stack: Stack) -> None:
+    port = free_port()
+    stack.gateway_url = f"http://127.0.0.1:{port}"
+    stack.env["ANXIN_GATEWAY_URL"] = stack.gateway_url
+    svc = _spawn(stack, "gateway", [_python(), "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1",
+                                    "--port", str(port)])
+    _wait_http(svc, f"{stack.gateway_url}/", 60)
+
+
+@contextlib.contextmanager
+def running_stack(assistant: bool = True, gateway: bool = True, **env: str) -> Iterator[Stack]:
+    """Backend (seeded), then optionally action server + Rasa, then optionally the gateway."""
+    workdir = Path(tempfile.mkdtemp(prefix="anxin-stack-"))
+    db_url = f"sqlite:///{workdir / 'anxin.db'}"
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+    stack = Stack(workdir=workdir, db_url=db_url, env={
+        **base_env,
+        "ANXIN_DATABASE_URL": db_url,
+        "ANXIN_AUDIO_DIR": str(workdir / "audio"),
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **env,
+    })
+    try:
+        start_backend(stack)
+        stack.env["ANXIN_BACKEND_URL"] = stack.backend_url
+        if assistant:
+            start_assistant(stack)
+            stack.env["ANXIN_RASA_URL"] = stack.rasa_url
+        if gateway:
+            start_gateway(stack)
+        yield stack
+    finally:
+        stop(stack)
+        if os.environ.get("ANXIN_KEEP_STACK_LOGS") != "1":
+            shutil.rmtree(workdir, ignore_errors=True)
