@@ -1,0 +1,195 @@
+"""Throwaway PostgreSQL and Redis servers on loopback, each in its own temp dir, restartable on the same port.
+
+They run in the foreground as our children (never as system services), so a test can stop, kill or restart
+them to inject faults, and everything goes away with the temp dir.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_USER = "anxin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin(name: str) -> str:
+    """Debian keeps the server binaries out of PATH (only wrappers are there)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(candidate)
+    raise RuntimeError(f"PostgreSQL's {name} not found: install the Debian package postgresql (make sysdeps).")
+
+
+def _port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+def _stop_proc(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout_s: float = 15) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait(timeout=5)
+
+
+@dataclass
+class PostgresServer:
+    """One PostgreSQL cluster. PostgreSQL refuses to run as root, so under root it runs as the `postgres` user."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def datadir(self) -> Path:
+        return self.workdir / "pgdata"
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "postgres.log"
+
+    def url(self, database: str = "anxin", driver: str = "psycopg") -> str:
+        return f"postgresql+{driver}://{PG_USER}@127.0.0.1:{self.port}/{database}"
+
+    def _run_as(self) -> dict[str, object]:
+        if os.geteuid() != 0:
+            return {}
+        pw = pwd.getpwnam("postgres")
+        return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+
+    def init(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        as_user = self._run_as()
+        if as_user:
+            # The postgres user must reach its data dir inside our temp dirs (mkdtemp makes them 0700).
+            os.chmod(self.workdir, 0o777)
+            for parent in self.workdir.parents:
+                if parent == Path(tempfile.gettempdir()) or parent == Path("/"):
+                    break
+                os.chmod(parent, parent.stat().st_mode | 0o711)
+        res = subprocess.run(
+            [_pg_bin("initdb"), "-D", str(self.datadir), "-U", PG_USER, "--auth=trust", "-E", "UTF8",
+             "--locale=C.UTF-8", "--no-sync"],
+            capture_output=True, text=True, **as_user,  # type: ignore[arg-type]
+        )
+        if res.returncode != 0:
+            raise RuntimeError(f"initdb failed: {res.stderr[-2000:]}")
+
+    def start(self, timeout_s: float = 30) -> None:
+        as_user = self._run_as()
+        out = open(self.log, "ab")  # noqa: SIM115 - kept open for the server's lifetime
+        if as_user:
+            os.chmod(self.log, 0o666)
+        self.proc = subprocess.Popen(
+            [_pg_bin("postgres"), "-D", str(self.datadir), "-p", str(self.port), "-k", str(self.workdir),
+             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off",
+             "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **as_user,  # type: ignore[arg-type]
+        )
+        out.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited: {self.log.read_text(errors='replace')[-2000:]}")
+            if self._ready():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"postgres did not come up on {self.port}")
+
+    def _ready(self) -> bool:
+        res = subprocess.run(
+            [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", "postgres"],
+            capture_output=True,
+        )
+        return res.returncode == 0
+
+    def create_database(self, name: str) -> None:
+        subprocess.run(
+            [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", "postgres",
+             "-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{name}"'],
+            check=True, capture_output=True,
+        )
+
+    def psql(self, database: str, sql: str) -> str:
+        """Runs one statement and returns the unaligned, tuples-only output (for checks in tests)."""
+        res = subprocess.run(
+            [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", database,
+             "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
+            check=True, capture_output=True, text=True,
+        )
+        return res.stdout
+
+    def stop(self, fast: bool = True) -> None:
+        # SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, committed work is kept.
+        _stop_proc(self.proc, signal.SIGINT if fast else signal.SIGTERM, timeout_s=30)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@dataclass
+class RedisServer:
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "redis.log"
+
+    def start(self, timeout_s: float = 15) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        redis = shutil.which("redis-server")
+        if not redis:
+            raise RuntimeError("redis-server not found: install the Debian package redis-server (make sysdeps).")
+        out = open(self.log, "ab")  # noqa: SIM115
+        # No persistence: locks, rate-limit counters and sessions are short-lived by design.
+        self.proc = subprocess.Popen(
+            [redis, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir), "--daemonize", "no", "--protected-mode", "yes"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        out.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis exited: {self.log.read_text(errors='replace')[-2000:]}")
+            if _port_open(self.port):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"redis did not come up on {self.port}")
+
+    def stop(self) -> None:
+        _stop_proc(self.proc)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
