@@ -1,0 +1,124 @@
+"""Speech engines behind one interface: render a SpeechPlan at a pace multiplier to mono PCM.
+
+- OfflineEngine: espeak-ng (voice `cmn`) through voice.espeak; nothing leaves the machine.
+- GttsEngine: Google's TTS through gTTS; sends the text (balances included) to Google. Online only.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from typing import Protocol
+
+import numpy as np
+
+from voice import espeak
+from voice.pcm import Pcm, decode, silence, trim
+from voice.prosody import SpeechPlan
+
+log = logging.getLogger("anxin.voice")
+
+# espeak-ng 1.52 `cmn`: characters a minute per words-a-minute of its rate parameter, measured on typical
+# replies with voice/espeak.py (130 wpm -> 174 chars/min, 150 -> 202, 170 -> 233).
+CPM_PER_WPM = 1.34
+# Room the engine may take above the overall pace so that the pauses fit in it (never slower than the pace).
+MAX_ARTICULATION_FACTOR = 1.25
+LEAD_IN_S = 0.15  # so a phone line or a browser does not clip the first syllable
+TAIL_S = 0.2
+MIN_RATE, MAX_RATE = 0.5, 1.5
+
+
+class SpeechError(RuntimeError):
+    """An engine could not produce audio. The text reply still goes out."""
+
+
+class Engine(Protocol):
+    name: str
+    voice: str
+
+    def render(self, plan: SpeechPlan, rate: float) -> Pcm: ...
+
+
+def clamp_rate(rate: float) -> float:
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        return 1.0
+    if not np.isfinite(value):
+        return 1.0
+    return round(min(MAX_RATE, max(MIN_RATE, value)), 2)
+
+
+def _loudness(samples: np.ndarray) -> np.ndarray:
+    """Peak-normalises to about -3 dBFS: older listeners on a phone line need a full-level signal."""
+    if len(samples) == 0:
+        return samples
+    peak = int(np.max(np.abs(samples.astype(np.int32))))
+    if peak == 0:
+        return samples
+    gain = min(4.0, 0.7 * 32767 / peak)
+    return np.clip(samples.astype(np.float32) * gain, -32768, 32767).astype(np.int16)
+
+
+class OfflineEngine:
+    name = "espeak-ng"
+
+    def __init__(self, voice: str = "cmn", chars_per_minute: int = 180) -> None:
+        self.voice = voice
+        self.chars_per_minute = chars_per_minute
+
+    def wpm_for(self, plan: SpeechPlan, rate: float) -> int:
+        """espeak's rate parameter that makes the whole reply, pauses included, last chars / pace."""
+        pace = self.chars_per_minute * rate
+        chars = max(1, plan.chars)
+        speech_s = chars * 60.0 / pace - plan.pause_s / rate
+        articulation = chars * 60.0 / speech_s if speech_s > 0 else pace * MAX_ARTICULATION_FACTOR
+        articulation = min(pace * MAX_ARTICULATION_FACTOR, max(pace, articulation))
+        return round(articulation / CPM_PER_WPM)
+
+    def render(self, plan: SpeechPlan, rate: float) -> Pcm:
+        if not plan.segments:
+            raise SpeechError("nothing to say")
+        wpm = self.wpm_for(plan, rate)
+        parts: list[np.ndarray] = []
+        sample_rate = 0
+        try:
+            for i, seg in enumerate(plan.segments):
+                samples, sample_rate = espeak.synth(seg.text, self.voice, wpm)
+                if not parts:
+                    parts.append(silence(LEAD_IN_S, sample_rate))
+                parts.append(trim(samples))
+                last = i == len(plan.segments) - 1
+                parts.append(silence(TAIL_S if last else seg.pause_after_s / rate, sample_rate))
+        except espeak.EspeakUnavailable as exc:
+            raise SpeechError(f"espeak-ng: {exc}") from exc
+        return Pcm(_loudness(np.concatenate(parts)), sample_rate)
+
+
+class GttsEngine:
+    """gTTS gives no pace control beyond `slow`; pauses come from the punctuation of plan.text."""
+
+    name = "gtts"
+    voice = "zh-CN"
+
+    def __init__(self, timeout_s: float = 3.0, tld: str = "com") -> None:
+        self.timeout_s = timeout_s
+        self.tld = tld
+
+    def render(self, plan: SpeechPlan, rate: float) -> Pcm:
+        from gtts import gTTS, gTTSError
+
+        buf = io.BytesIO()
+        try:
+            # lang_check=False: the check would be one more request to Google for a language we know exists.
+            tts = gTTS(plan.text, lang="zh-CN", tld=self.tld, slow=rate < 0.8, lang_check=False,
+                       timeout=self.timeout_s)
+            tts.write_to_fp(buf)
+        except (gTTSError, OSError, ValueError, AssertionError) as exc:
+            raise SpeechError(f"gTTS: {type(exc).__name__}") from exc
+        try:
+            pcm = decode(buf.getvalue())
+        except Exception as exc:  # soundfile raises its own LibsndfileError for damaged MP3
+            raise SpeechError("gTTS returned audio that does not decode") from exc
+        if len(pcm.samples) == 0:
+            raise SpeechError("gTTS returned no audio")
+        return pcm
