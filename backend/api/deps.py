@@ -1,0 +1,92 @@
+"""Request dependencies: settings, database sessions and the authenticated caller."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from backend.core.config import Settings
+from backend.core.db import read_session, write_session
+from backend.core.security import decode_token
+from backend.errors import AppError
+
+_bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/login 得到的 access_token")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_hasher(request: Request) -> PasswordHasher:
+    return request.app.state.hasher
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with read_session(request.app.state.engine) as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session for one money movement; the route commits it, anything raised rolls it back."""
+    with write_session(request.app.state.engine) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
+SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+UNAUTHORIZED = AppError(401, "UNAUTHORIZED", "请先登录，或登录已过期，请重新登录。")
+
+
+def _claims(request: Request, credentials: HTTPAuthorizationCredentials | None):  # type: ignore[no-untyped-def]
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise UNAUTHORIZED
+    claims = decode_token(request.app.state.settings, credentials.credentials)
+    if claims is None:
+        raise UNAUTHORIZED
+    return claims
+
+
+def current_customer_id(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> int:
+    claims = _claims(request, credentials)
+    if claims.role != "customer":
+        raise AppError(403, "FORBIDDEN", "这个功能只给客户本人使用。")
+    return claims.subject_id
+
+
+def current_staff_id(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> int:
+    claims = _claims(request, credentials)
+    if claims.role != "staff":
+        raise AppError(403, "FORBIDDEN", "这个功能只给银行工作人员使用。")
+    return claims.subject_id
+
+
+CustomerId = Annotated[int, Depends(current_customer_id)]
+StaffId = Annotated[int, Depends(current_staff_id)]
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="每笔业务一个唯一编号；重试时用同一个编号，钱只动一次。",
+    ),
+]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import func
+from sqlmodel import select
+
+from backend.api import presenters
+from backend.api.deps import CustomerId, SessionDep
+from backend.errors import not_found
+from backend.models import Account, LedgerEntry
+from backend.schemas import MAX_ID, AccountOut, ErrorOut, TransactionsPage
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/accounts", response_model=list[AccountOut], responses={401: {"model": ErrorOut}})
+def list_accounts(customer_id: CustomerId, session: SessionDep) -> list[AccountOut]:
+    rows = session.exec(
+        select(Account)
+        .where(Account.customer_id == customer_id, Account.closed_at.is_(None))  # type: ignore[union-attr]
+        .order_by(Account.id)  # type: ignore[arg-type]
+    ).all()
+    return [presenters.account(row) for row in rows]
+
+
+@router.get(
+    "/accounts/{account_id}/transactions",
+    response_model=TransactionsPage,
+    responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+)
+def list_transactions(
+    customer_id: CustomerId,
+    session: SessionDep,
+    account_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TransactionsPage:
+    # Closed accounts (withdrawn deposits) keep their history, so this does not filter on closed_at.
+    owned = session.exec(
+        select(Account.id).where(Account.id == account_id, Account.customer_id == customer_id)
+    ).first()
+    if owned is None:
+        raise not_found("账户")
+    total = session.exec(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.account_id == account_id)).one()
+    rows = session.exec(
+        select(LedgerEntry)
+        .where(LedgerEntry.account_id == account_id)
+        .order_by(LedgerEntry.id.desc())  # type: ignore[union-attr]
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return TransactionsPage(items=[presenters.transaction(row) for row in rows], total=total)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlmodel import select
+
+from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, SettingsDep
+from backend.core.security import issue_token
+from backend.errors import not_found
+from backend.models import Customer
+from backend.schemas import CustomerBrief, ErrorOut, LoginIn, LoginOut, MeOut
+from backend.services import auth
+from backend.services.masking import mask_phone
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/login", response_model=LoginOut, responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}})
+def login(body: LoginIn, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> LoginOut:
+    customer = auth.login_customer(engine, settings, hasher, body.phone, body.pin)
+    token, ttl = issue_token(settings, "customer", customer.id)  # type: ignore[arg-type]
+    return LoginOut(access_token=token, expires_in=ttl, customer=CustomerBrief(id=customer.id, name=customer.name))  # type: ignore[arg-type]
+
+
+@router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
+def me(customer_id: CustomerId, session: SessionDep) -> MeOut:
+    customer = session.exec(select(Customer).where(Customer.id == customer_id)).first()
+    if customer is None:
+        raise not_found("客户")
+    return MeOut(id=customer.id, name=customer.name, phone_masked=mask_phone(customer.phone))  # type: ignore[arg-type]

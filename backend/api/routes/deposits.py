@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from sqlmodel import select
+
+from backend.api import presenters
+from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
+from backend.api.idempotent import run_once
+from backend.errors import AppError
+from backend.models import TimeDeposit
+from backend.schemas import MAX_ID, DepositIn, DepositOut, EarlyWithdrawalPreview, ErrorOut
+from backend.services import deposits
+from backend.services.amounts import fen_to_yuan, parse_yuan, rate_bp_to_percent
+
+router = APIRouter(tags=["deposits"])
+DepositId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+
+
+@router.get("/deposits", response_model=list[DepositOut], responses={401: {"model": ErrorOut}})
+def list_deposits(customer_id: CustomerId, session: SessionDep) -> list[DepositOut]:
+    rows = session.exec(
+        select(TimeDeposit).where(TimeDeposit.customer_id == customer_id).order_by(TimeDeposit.id)  # type: ignore[arg-type]
+    ).all()
+    return [presenters.deposit(session, row) for row in rows]
+
+
+@router.post("/deposits", response_model=DepositOut, status_code=201, responses=_ERRORS)
+def open_deposit(
+    body: DepositIn,
+    customer_id: CustomerId,
+    idempotency_key: IdempotencyKey,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    amount_fen = parse_yuan(body.amount)
+
+    def action() -> DepositOut:
+        deposit = deposits.open_deposit(
+            session, settings, customer_id, body.product_id, body.from_account_id, amount_fen
+        )
+        return presenters.deposit(session, deposit)
+
+    payload = body.model_dump() | {"amount_fen": amount_fen}
+    return run_once(session, customer_id, idempotency_key, "deposit", payload, action)
+
+
+@router.get("/deposits/{deposit_id}", response_model=DepositOut, responses=_ERRORS)
+def get_deposit(deposit_id: DepositId, customer_id: CustomerId, session: SessionDep) -> DepositOut:
+    return presenters.deposit(session, deposits.own_deposit(session, customer_id, deposit_id))
+
+
+@router.get("/deposits/{deposit_id}/early-withdrawal", response_model=EarlyWithdrawalPreview, responses=_ERRORS)
+def preview_early_withdrawal(
+    deposit_id: DepositId, customer_id: CustomerId, session: SessionDep
+) -> EarlyWithdrawalPreview:
+    deposit = deposits.own_deposit(session, customer_id, deposit_id)
+    if deposit.status != "active":
+        raise AppError(409, "INVALID_STATE", "这张存单已经取出了。")
+    quote = deposits.quote_early_withdrawal(session, deposit)
+    return EarlyWithdrawalPreview(
+        principal=fen_to_yuan(quote.principal_fen),
+        interest=fen_to_yuan(quote.interest_fen),
+        annual_rate_percent=rate_bp_to_percent(quote.rate_bp),
+        total=fen_to_yuan(quote.total_fen),
+        days_held=quote.days_held,
+        expected_interest_if_held=fen_to_yuan(deposit.expected_interest_fen),
+    )
+
+
+@router.post("/deposits/{deposit_id}/early-withdrawal", response_model=DepositOut, responses=_ERRORS)
+def withdraw_early(
+    deposit_id: DepositId, customer_id: CustomerId, idempotency_key: IdempotencyKey, session: WriteSessionDep
+) -> JSONResponse:
+    def action() -> DepositOut:
+        return presenters.deposit(session, deposits.withdraw_early(session, customer_id, deposit_id))
+
+    return run_once(session, customer_id, idempotency_key, "early_withdrawal", {"deposit_id": deposit_id}, action,
+                    status_code=200)

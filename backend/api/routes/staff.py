@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from sqlmodel import select
+
+from backend.api import presenters
+from backend.api.deps import EngineDep, HasherDep, SessionDep, SettingsDep, StaffId, WriteSessionDep
+from backend.core.security import issue_token
+from backend.errors import not_found
+from backend.models import Approval
+from backend.schemas import MAX_ID, ApprovalOut, DecisionIn, ErrorOut, StaffBrief, StaffLoginIn, StaffLoginOut
+from backend.services import approvals, auth
+
+router = APIRouter(prefix="/staff", tags=["staff"])
+ApprovalId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut},
+           422: {"model": ErrorOut}}
+
+
+@router.post("/login", response_model=StaffLoginOut, responses={401: {"model": ErrorOut}})
+def staff_login(body: StaffLoginIn, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> StaffLoginOut:
+    staff = auth.login_staff(engine, hasher, body.username, body.password)
+    token, ttl = issue_token(settings, "staff", staff.id)  # type: ignore[arg-type]
+    return StaffLoginOut(access_token=token, expires_in=ttl, staff=StaffBrief(id=staff.id, name=staff.name))  # type: ignore[arg-type]
+
+
+@router.get("/approvals", response_model=list[ApprovalOut], responses=_ERRORS)
+def list_approvals(
+    staff_id: StaffId,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: Annotated[Literal["pending", "approved", "rejected", "cancelled"] | None, Query()] = None,
+) -> list[ApprovalOut]:
+    stmt = select(Approval).order_by(Approval.id)  # type: ignore[arg-type]
+    if status is not None:
+        stmt = stmt.where(Approval.status == status)
+    return [presenters.approval(session, row, settings) for row in session.exec(stmt.limit(200)).all()]
+
+
+@router.get("/approvals/{approval_id}", response_model=ApprovalOut, responses=_ERRORS)
+def get_approval(approval_id: ApprovalId, staff_id: StaffId, session: SessionDep, settings: SettingsDep) -> ApprovalOut:
+    row = session.get(Approval, approval_id)
+    if row is None:
+        raise not_found("审批")
+    return presenters.approval(session, row, settings)
+
+
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalOut, responses=_ERRORS)
+def approve(
+    approval_id: ApprovalId, staff_id: StaffId, session: WriteSessionDep, settings: SettingsDep,
+    body: DecisionIn | None = None,
+) -> ApprovalOut:
+    approval = approvals.approve(session, approval_id, staff_id, body.note if body else "")
+    out = presenters.approval(session, approval, settings)
+    session.commit()
+    return out
+
+
+@router.post("/approvals/{approval_id}/reject", response_model=ApprovalOut, responses=_ERRORS)
+def reject(
+    approval_id: ApprovalId, staff_id: StaffId, session: WriteSessionDep, settings: SettingsDep,
+    body: DecisionIn | None = None,
+) -> ApprovalOut:
+    approval = approvals.reject(session, approval_id, staff_id, body.note if body else "")
+    out = presenters.approval(session, approval, settings)
+    session.commit()
+    return out

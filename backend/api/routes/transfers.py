@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+from sqlmodel import select
+
+from backend.api import presenters
+from backend.api.deps import CustomerId, EngineDep, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
+from backend.api.idempotent import run_once
+from backend.models import Transfer
+from backend.schemas import MAX_ID, ErrorOut, TransferIn, TransferOut
+from backend.services import audit, transfers
+from backend.services.amounts import parse_yuan
+
+router = APIRouter(tags=["transfers"])
+TransferId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+
+
+@router.post("/transfers", response_model=TransferOut, status_code=201, responses=_ERRORS)
+def create_transfer(
+    body: TransferIn,
+    customer_id: CustomerId,
+    idempotency_key: IdempotencyKey,
+    session: WriteSessionDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    amount_fen = parse_yuan(body.amount)
+
+    def action() -> TransferOut:
+        transfer = transfers.create(
+            session, settings, customer_id, body.from_account_id, body.payee_id, amount_fen, body.note,
+            body.require_confirmation,
+        )
+        return presenters.transfer(session, transfer, settings)
+
+    payload = body.model_dump() | {"amount_fen": amount_fen}
+    try:
+        return run_once(session, customer_id, idempotency_key, "transfer", payload, action)
+    except transfers.ScamSuspected as exc:
+        session.rollback()  # releases the write lock before the audit entry is written on its own
+        audit.record_separately(engine, "customer", customer_id, "transfer.scam_suspected",
+                                pattern=exc.pattern, payee_id=body.payee_id)
+        raise
+
+
+@router.get("/transfers", response_model=list[TransferOut], responses={401: {"model": ErrorOut}})
+def list_transfers(customer_id: CustomerId, session: SessionDep, settings: SettingsDep) -> list[TransferOut]:
+    rows = session.exec(
+        select(Transfer).where(Transfer.customer_id == customer_id).order_by(Transfer.id.desc()).limit(50)  # type: ignore[union-attr]
+    ).all()
+    return [presenters.transfer(session, row, settings) for row in rows]
+
+
+@router.get("/transfers/{transfer_id}", response_model=TransferOut, responses=_ERRORS)
+def get_transfer(
+    transfer_id: TransferId, customer_id: CustomerId, session: SessionDep, settings: SettingsDep
+) -> TransferOut:
+    return presenters.transfer(session, transfers.own_transfer(session, customer_id, transfer_id), settings)
+
+
+@router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut, responses=_ERRORS)
+def confirm_transfer(
+    transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
+) -> TransferOut:
+    transfer = transfers.confirm(session, customer_id, transfer_id)
+    out = presenters.transfer(session, transfer, settings)
+    session.commit()
+    return out
+
+
+@router.post("/transfers/{transfer_id}/cancel", response_model=TransferOut, responses=_ERRORS)
+def cancel_transfer(
+    transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
+) -> TransferOut:
+    transfer = transfers.cancel(session, customer_id, transfer_id)
+    out = presenters.transfer(session, transfer, settings)
+    session.commit()
+    return out

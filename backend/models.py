@@ -1,0 +1,201 @@
+"""Database tables. Money columns are integer fen (BigInteger); times are stored as UTC."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC and hands back aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _money(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(BigInteger, nullable=nullable)
+
+
+def _time(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50)
+    phone: str = Field(max_length=20, unique=True, index=True)
+    pin_hash: str = Field(max_length=255)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Account(SQLModel, table=True):
+    """A customer's account (demand/pension/time) or one of the bank's internal accounts (customer_id NULL)."""
+
+    __tablename__ = "accounts"
+    # The last line of defence against an overdraft; the services check first and give a plain answer.
+    __table_args__ = (CheckConstraint("kind = 'internal' OR balance_fen >= 0", name="ck_accounts_no_overdraft"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    kind: str = Field(max_length=16)  # demand | pension | time | internal
+    name: str = Field(max_length=50)
+    number: str = Field(max_length=32, unique=True)
+    # Cached sum of this account's ledger entries, kept in the same transaction as every entry.
+    balance_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    currency: str = Field(default="CNY", max_length=3)
+    closed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Payee(SQLModel, table=True):
+    __tablename__ = "payees"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    name: str = Field(max_length=50)
+    relationship: str = Field(max_length=20)
+    bank: str = Field(max_length=50)
+    account_number: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Journal(SQLModel, table=True):
+    """One money movement; its ledger entries sum to zero."""
+
+    __tablename__ = "journals"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # transfer | deposit_open | deposit_early_withdrawal | seed
+    reference: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class LedgerEntry(SQLModel, table=True):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_account_id_id", "account_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    journal_id: int = Field(foreign_key="journals.id", index=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    amount_fen: int = Field(sa_column=_money())  # positive credits the account, negative debits it
+    balance_after_fen: int = Field(sa_column=_money())
+    description: str = Field(max_length=100)
+    counterparty: str = Field(default="", max_length=50)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Transfer(SQLModel, table=True):
+    __tablename__ = "transfers"
+    __table_args__ = (Index("ix_transfers_customer_created", "customer_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    from_account_id: int = Field(foreign_key="accounts.id")
+    payee_id: int = Field(foreign_key="payees.id")
+    amount_fen: int = Field(sa_column=_money())
+    note: str = Field(default="", max_length=100)
+    status: str = Field(max_length=16)  # pending | held | completed | cancelled | rejected
+    hold_reason: str | None = Field(default=None, max_length=16)  # NEW_PAYEE | LARGE_AMOUNT
+    journal_id: int | None = Field(default=None, foreign_key="journals.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    executed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class SavingsProduct(SQLModel, table=True):
+    __tablename__ = "savings_products"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    name: str = Field(max_length=50)
+    term_months: int
+    rate_bp: int  # annual rate in basis points: 110 = 1.10 %
+
+
+class TimeDeposit(SQLModel, table=True):
+    __tablename__ = "time_deposits"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    product_id: int = Field(foreign_key="savings_products.id")
+    account_id: int = Field(foreign_key="accounts.id")  # the time account holding the principal
+    source_account_id: int = Field(foreign_key="accounts.id")  # where the money came from and goes back
+    principal_fen: int = Field(sa_column=_money())
+    rate_bp: int
+    opened_on: date
+    maturity_date: date
+    expected_interest_fen: int = Field(sa_column=_money())
+    status: str = Field(max_length=20)  # active | withdrawn_early
+    closed_on: date | None = None
+    interest_paid_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_users"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=50, unique=True)
+    name: str = Field(max_length=50)
+    password_hash: str = Field(max_length=255)
+
+
+class Approval(SQLModel, table=True):
+    __tablename__ = "approvals"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="transfer", max_length=16)
+    transfer_id: int = Field(foreign_key="transfers.id", unique=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    status: str = Field(default="pending", max_length=16, index=True)  # pending|approved|rejected|cancelled
+    reason: str = Field(max_length=16)
+    note: str = Field(default="", max_length=200)
+    decided_by: int | None = Field(default=None, foreign_key="staff_users.id")
+    decided_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    actor_kind: str = Field(max_length=16)  # customer | staff | system
+    actor_id: int | None = None
+    action: str = Field(max_length=40)
+    target_kind: str = Field(default="", max_length=20)
+    target_id: int | None = None
+    # JSON text; never holds a PIN, a token or a full account number.
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("customer_id", "key", name="uq_idempotency_customer_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    key: str = Field(sa_column=Column(String(100), nullable=False))
+    request_hash: str = Field(max_length=64)
+    status_code: int = Field(sa_column=Column(Integer, nullable=False))
+    response_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())

@@ -1,0 +1,217 @@
+"""Request and response bodies of the REST API (docs/contracts.md). Amounts are yuan strings with two places."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+
+from backend.services.amounts import parse_yuan
+
+# Ids are 32-bit on PostgreSQL; bigger numbers could never name a row and must not reach the driver.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _clean_text(value: str) -> str:
+    # Control characters and lone surrogates cannot be stored (PostgreSQL refuses NUL) and have no place in
+    # a name or a note; refusing them here keeps them from ever reaching the database.
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF or ord(ch) == 0x7F for ch in value):
+        raise ValueError("text contains control characters")
+    return value.strip()
+
+
+def _non_empty(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _amount(value: str) -> str:
+    parse_yuan(value)
+    return value
+
+
+def Text(max_length: int) -> type[str]:  # noqa: N802  (used like a type)
+    return Annotated[StrictStr, Field(max_length=max_length), AfterValidator(_clean_text)]  # type: ignore[return-value]
+
+
+def Name(max_length: int) -> type[str]:  # noqa: N802
+    return Annotated[  # type: ignore[return-value]
+        StrictStr, Field(min_length=1, max_length=max_length), AfterValidator(_clean_text), AfterValidator(_non_empty)
+    ]
+
+
+Amount = Annotated[
+    StrictStr,
+    Field(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$", examples=["500.00"],
+          description="元，字符串，最多两位小数，大于零"),
+    AfterValidator(_amount),
+]
+
+
+class CustomerBrief(BaseModel):
+    id: int
+    name: str
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    phone: Annotated[StrictStr, Field(pattern=r"^1[0-9]{10}$", examples=["13800000001"])]
+    pin: Annotated[StrictStr, Field(pattern=r"^[0-9]{6}$", examples=["135790"])]
+
+
+class LoginOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    customer: CustomerBrief
+
+
+class MeOut(BaseModel):
+    id: int
+    name: str
+    phone_masked: str
+
+
+class AccountOut(BaseModel):
+    id: int
+    kind: Literal["demand", "pension", "time"]
+    name: str
+    number_masked: str
+    tail: str
+    balance: str
+    currency: str
+
+
+class TransactionOut(BaseModel):
+    id: int
+    created_at: datetime
+    amount: str
+    balance_after: str
+    description: str
+    counterparty: str
+
+
+class TransactionsPage(BaseModel):
+    items: list[TransactionOut]
+    total: int
+
+
+class PayeeIn(BaseModel):
+    name: Name(50)  # type: ignore[valid-type]
+    relationship: Name(20)  # type: ignore[valid-type]
+    bank: Name(50)  # type: ignore[valid-type]
+    account_number: Annotated[StrictStr, Field(pattern=r"^[0-9]{12,19}$", examples=["6217001234567890123"])]
+
+
+class PayeeOut(BaseModel):
+    id: int
+    name: str
+    relationship: str
+    bank: str
+    account_masked: str
+    created_at: datetime
+    is_new: bool
+
+
+class TransferIn(BaseModel):
+    from_account_id: Id
+    payee_id: Id
+    amount: Amount
+    note: Text(100) = ""  # type: ignore[valid-type]
+    # True: the transfer waits as `pending` until POST /transfers/{id}/confirm (read-back before money moves).
+    require_confirmation: bool = False
+
+
+class TransferOut(BaseModel):
+    id: int
+    status: Literal["pending", "held", "completed", "cancelled", "rejected"]
+    amount: str
+    from_account_id: int
+    payee: PayeeOut
+    hold_reason: Literal["NEW_PAYEE", "LARGE_AMOUNT"] | None
+    note: str
+    created_at: datetime
+    executed_at: datetime | None
+
+
+class ProductOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    term_months: int
+    annual_rate_percent: str
+
+
+class DepositIn(BaseModel):
+    product_id: Id
+    from_account_id: Id
+    amount: Amount
+
+
+class DepositOut(BaseModel):
+    id: int
+    product: ProductOut
+    principal: str
+    annual_rate_percent: str
+    opened_on: date
+    maturity_date: date
+    expected_interest: str
+    status: Literal["active", "withdrawn_early"]
+    account_id: int
+    source_account_id: int
+    closed_on: date | None
+    interest_paid: str | None
+
+
+class EarlyWithdrawalPreview(BaseModel):
+    principal: str
+    interest: str
+    annual_rate_percent: str
+    total: str
+    days_held: int
+    expected_interest_if_held: str
+
+
+class StaffLoginIn(BaseModel):
+    username: Name(50)  # type: ignore[valid-type]
+    password: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+
+
+class StaffBrief(BaseModel):
+    id: int
+    name: str
+
+
+class StaffLoginOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    staff: StaffBrief
+
+
+class ApprovalOut(BaseModel):
+    id: int
+    kind: Literal["transfer"]
+    status: Literal["pending", "approved", "rejected", "cancelled"]
+    reason: str
+    customer_name: str
+    transfer: TransferOut
+    note: str
+    created_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+
+
+class DecisionIn(BaseModel):
+    note: Text(200) = ""  # type: ignore[valid-type]
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]

@@ -1,0 +1,41 @@
+"""Audit trail: who did what, when — for every money movement, login, lock-out and approval.
+
+Entries are written in the same transaction as the act they describe, so an act that rolls back leaves no
+entry; refusals worth keeping (scam screening, lock-outs) are written in their own transaction.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from backend.models import AuditLog
+
+
+def record(
+    session: Session,
+    actor_kind: str,
+    actor_id: int | None,
+    action: str,
+    target_kind: str = "",
+    target_id: int | None = None,
+    **detail: Any,
+) -> None:
+    session.add(
+        AuditLog(
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            action=action,
+            target_kind=target_kind,
+            target_id=target_id,
+            detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+        )
+    )
+
+
+def record_separately(engine: Engine, actor_kind: str, actor_id: int | None, action: str, **detail: Any) -> None:
+    with Session(engine) as session:
+        record(session, actor_kind, actor_id, action, **detail)
+        session.commit()

@@ -1,0 +1,36 @@
+"""Customer lookups and the per-customer lock that serializes a customer's money movements."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from backend.errors import not_found
+from backend.models import Account, Customer, Payee
+
+SPENDABLE_KINDS = ("demand", "pension")
+
+
+def lock_customer(session: Session, customer_id: int) -> Customer:
+    """Row lock on the customer (PostgreSQL FOR UPDATE; SQLite already holds its write lock): limits, the
+    idempotency check and the debit of one customer are then decided one request at a time."""
+    customer = session.exec(select(Customer).where(Customer.id == customer_id).with_for_update()).first()
+    if customer is None:
+        raise not_found("客户")
+    return customer
+
+
+def own_account(session: Session, customer_id: int, account_id: int, lock: bool = False) -> Account:
+    """The caller's open account; another customer's id answers exactly like a missing one."""
+    stmt = select(Account).where(
+        Account.id == account_id, Account.customer_id == customer_id, Account.closed_at.is_(None)  # type: ignore[union-attr]
+    )
+    account = session.exec(stmt.with_for_update() if lock else stmt).first()
+    if account is None:
+        raise not_found("账户")
+    return account
+
+
+def own_payee(session: Session, customer_id: int, payee_id: int) -> Payee:
+    payee = session.exec(select(Payee).where(Payee.id == payee_id, Payee.customer_id == customer_id)).first()
+    if payee is None:
+        raise not_found("收款人")
+    return payee

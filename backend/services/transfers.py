@@ -1,0 +1,185 @@
+"""Transfer rules.
+
+A transfer is decided and written in one database transaction, under the customer's lock:
+
+1. only from the caller's own open demand or pension account, to one of the caller's payees;
+2. scam screening of the note and the payee (SCAM_SUSPECTED, nothing is written but the audit entry);
+3. per-transfer limit, then the daily limit over today's (China time) pending, held and completed transfers;
+4. sufficient funds;
+5. a payee added less than `new_payee_hold_hours` ago (NEW_PAYEE), or an amount at or above the large-amount
+   threshold (LARGE_AMOUNT), makes the transfer `held` with an approval for staff.
+
+Money is NOT reserved while a transfer is held or pending: the balance stays spendable, the amount counts
+against the daily limit, and approval (or confirmation) re-checks the funds when it executes the transfer.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from backend.core.config import Settings
+from backend.errors import AppError, not_found
+from backend.models import Approval, Payee, Transfer
+from backend.services import audit, clock, ledger
+from backend.services.amounts import fen_to_yuan
+from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account, own_payee
+from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
+
+COUNTS_AGAINST_DAILY_LIMIT = ("pending", "held", "completed")
+
+
+class ScamSuspected(AppError):
+    def __init__(self, pattern: str) -> None:
+        super().__init__(422, "SCAM_SUSPECTED", SCAM_MESSAGE)
+        self.pattern = pattern
+
+
+def invalid_state(message: str = "这笔转账现在不能这样操作。") -> AppError:
+    return AppError(409, "INVALID_STATE", message)
+
+
+def hold_reason(settings: Settings, payee: Payee, amount_fen: int) -> str | None:
+    if payee.created_at > clock.now() - timedelta(hours=settings.new_payee_hold_hours):
+        return "NEW_PAYEE"
+    if amount_fen >= settings.large_amount_fen:
+        return "LARGE_AMOUNT"
+    return None
+
+
+def spent_today_fen(session: Session, customer_id: int) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(Transfer.amount_fen), 0)).where(
+            Transfer.customer_id == customer_id,
+            Transfer.created_at >= clock.start_of_day_cn_utc(),  # type: ignore[operator]
+            Transfer.status.in_(COUNTS_AGAINST_DAILY_LIMIT),  # type: ignore[attr-defined]
+        )
+    ).one()
+    return int(total)
+
+
+def check_limits(session: Session, settings: Settings, customer_id: int, amount_fen: int) -> None:
+    if amount_fen > settings.per_transfer_limit_fen:
+        raise AppError(
+            422, "PER_TRANSFER_LIMIT",
+            f"单笔最多转 {fen_to_yuan(settings.per_transfer_limit_fen)} 元，这笔钱没有转出。",
+        )
+    spent = spent_today_fen(session, customer_id)
+    if spent + amount_fen > settings.daily_limit_fen:
+        left = max(settings.daily_limit_fen - spent, 0)
+        raise AppError(
+            422, "DAILY_LIMIT",
+            f"今天累计最多转 {fen_to_yuan(settings.daily_limit_fen)} 元，今天还能转 {fen_to_yuan(left)} 元。",
+        )
+
+
+def create(
+    session: Session,
+    settings: Settings,
+    customer_id: int,
+    from_account_id: int,
+    payee_id: int,
+    amount_fen: int,
+    note: str,
+    require_confirmation: bool = False,
+) -> Transfer:
+    lock_customer(session, customer_id)
+    account = own_account(session, customer_id, from_account_id, lock=True)
+    if account.kind not in SPENDABLE_KINDS:
+        raise AppError(422, "ACCOUNT_NOT_ALLOWED", "定期存单不能直接转账，请从活期或养老金账户转。")
+    payee = own_payee(session, customer_id, payee_id)
+    pattern = find_scam_pattern(note, payee.name, payee.relationship)
+    if pattern:
+        raise ScamSuspected(pattern)
+    check_limits(session, settings, customer_id, amount_fen)
+    if account.balance_fen < amount_fen:
+        raise AppError(422, "INSUFFICIENT_FUNDS", ledger.INSUFFICIENT_FUNDS_MESSAGE)
+    transfer = Transfer(
+        customer_id=customer_id,
+        from_account_id=account.id,  # type: ignore[arg-type]
+        payee_id=payee.id,  # type: ignore[arg-type]
+        amount_fen=amount_fen,
+        note=note,
+        status="pending",
+        hold_reason=hold_reason(settings, payee, amount_fen),
+    )
+    session.add(transfer)
+    session.flush()
+    if require_confirmation:
+        audit.record(session, "customer", customer_id, "transfer.pending", "transfer", transfer.id,
+                     amount=fen_to_yuan(amount_fen))
+        return transfer
+    _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
+    return transfer
+
+
+def _advance(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
+    """A pending transfer goes to staff when it has a hold reason, else it is executed now."""
+    if transfer.hold_reason:
+        transfer.status = "held"
+        session.add(transfer)
+        session.add(
+            Approval(transfer_id=transfer.id, customer_id=transfer.customer_id, reason=transfer.hold_reason)  # type: ignore[arg-type]
+        )
+        audit.record(session, actor_kind, actor_id, "transfer.held", "transfer", transfer.id,
+                     amount=fen_to_yuan(transfer.amount_fen), reason=transfer.hold_reason)
+        session.flush()
+        return
+    execute(session, transfer, payee, actor_kind, actor_id)
+
+
+def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
+    """Moves the money: the customer's account to the clearing account, in one balanced journal."""
+    clearing = ledger.internal_account_id(session, ledger.CLEARING)
+    label = f"转账给{payee.relationship} {payee.name}"
+    journal = ledger.post(session, "transfer", f"transfer:{transfer.id}", [
+        ledger.Leg(transfer.from_account_id, -transfer.amount_fen, label, payee.name),
+        ledger.Leg(clearing, transfer.amount_fen, f"转出清算 #{transfer.id}", payee.name, internal=True),
+    ])
+    transfer.status = "completed"
+    transfer.journal_id = journal.id
+    transfer.executed_at = clock.now()
+    transfer.ended_at = transfer.executed_at
+    session.add(transfer)
+    audit.record(session, actor_kind, actor_id, "transfer.completed", "transfer", transfer.id,
+                 amount=fen_to_yuan(transfer.amount_fen), from_account_id=transfer.from_account_id,
+                 payee_id=transfer.payee_id)
+    session.flush()
+
+
+def own_transfer(session: Session, customer_id: int, transfer_id: int, lock: bool = False) -> Transfer:
+    stmt = select(Transfer).where(Transfer.id == transfer_id, Transfer.customer_id == customer_id)
+    transfer = session.exec(stmt.with_for_update() if lock else stmt).first()
+    if transfer is None:
+        raise not_found("转账")
+    return transfer
+
+
+def confirm(session: Session, customer_id: int, transfer_id: int) -> Transfer:
+    lock_customer(session, customer_id)
+    transfer = own_transfer(session, customer_id, transfer_id, lock=True)
+    if transfer.status != "pending":
+        raise invalid_state("只有等待确认的转账才能确认。")
+    own_account(session, customer_id, transfer.from_account_id, lock=True)
+    payee = session.get(Payee, transfer.payee_id)
+    assert payee is not None
+    _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
+    return transfer
+
+
+def cancel(session: Session, customer_id: int, transfer_id: int) -> Transfer:
+    lock_customer(session, customer_id)
+    transfer = own_transfer(session, customer_id, transfer_id, lock=True)
+    if transfer.status not in ("pending", "held"):
+        raise invalid_state("这笔转账已经办完或已取消，不能再取消。")
+    transfer.status = "cancelled"
+    transfer.ended_at = clock.now()
+    session.add(transfer)
+    approval = session.exec(select(Approval).where(Approval.transfer_id == transfer.id)).first()
+    if approval is not None and approval.status == "pending":
+        approval.status = "cancelled"
+        session.add(approval)
+    audit.record(session, "customer", customer_id, "transfer.cancelled", "transfer", transfer.id)
+    session.flush()
+    return transfer
