@@ -1,3 +1,335 @@
-from fastapi import APIRouter
+"""Twilio voice webhooks: the phone line of Anxin.
 
-router = APIRouter()
+A call: /voice/incoming -> PIN on the keypad (checked by the backend against the calling number) -> turns
+through the common `gateway.conversation.turn` on /voice/gather -> <Dial> to staff or <Hangup>.
+Keys work everywhere: 1 是, 2 否 (or the reply's buttons in order), 0 转人工, * 重听.
+
+Every request must carry a valid X-Twilio-Signature; anything else gets 403 before it touches a call.
+Nothing the caller types or says is logged: the PIN is typed here, and speech may hold account details.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from gateway import backend_client
+from gateway.calls import (
+    CallState,
+    PhoneSettings,
+    Spoken,
+    Stage,
+    caller_phone,
+    calls,
+    get_phone_settings,
+    handoffs,
+    mask_phone,
+)
+from gateway.conversation import Reply, turn
+from gateway.routes.audio import audio_url_async
+from voice import phone_prompts as P
+from voice.normalize import to_speech_text
+
+router = APIRouter(prefix="/voice")
+log = logging.getLogger("anxin.gateway.phone")
+
+LANG = "zh-CN"
+_PIN = re.compile(r"^\d{6}$")
+_FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+# Reply custom flags that end the call after the reply is played (the assistant's goodbye).
+_END_FLAGS = ("end_call", "hangup", "goodbye")
+
+
+# ---------------------------------------------------------------- signature and URLs
+
+def _public_base(request: Request, settings: PhoneSettings) -> str:
+    """scheme://host[/prefix] as Twilio reaches this gateway."""
+    if settings.phone_public_url:
+        return settings.phone_public_url.rstrip("/")
+    scheme, host = request.url.scheme, request.headers.get("host", request.url.netloc)
+    if settings.twilio_trust_forwarded:
+        scheme = request.headers.get("x-forwarded-proto", scheme).split(",")[0].strip() or scheme
+        host = request.headers.get("x-forwarded-host", host).split(",")[0].strip() or host
+    return f"{scheme}://{host}"
+
+
+def _signed_url(request: Request, settings: PhoneSettings) -> str:
+    url = _public_base(request, settings) + request.url.path
+    return f"{url}?{request.url.query}" if request.url.query else url
+
+
+async def _twilio_params(request: Request) -> dict[str, str]:
+    """The form Twilio posted, only if its signature is right (else 403, and nothing else happens)."""
+    settings = get_phone_settings()
+    signature = request.headers.get("x-twilio-signature", "")
+    try:
+        form = await request.form()
+    except Exception as exc:  # malformed body: treat like an unsigned request
+        raise HTTPException(status_code=403, detail="forbidden") from exc
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    if not signature or not RequestValidator(settings.twilio_auth_token).validate(
+        _signed_url(request, settings), params, signature
+    ):
+        log.warning("rejected a phone webhook with a missing or wrong signature (%s)", request.url.path)
+        raise HTTPException(status_code=403, detail="forbidden")
+    return params
+
+
+def _twiml(resp: VoiceResponse) -> Response:
+    return Response(content=str(resp), media_type="application/xml")
+
+
+# ---------------------------------------------------------------- speaking
+
+def _say_text(item: Spoken) -> str:
+    try:
+        return to_speech_text(item.text, item.buttons or None)
+    except Exception:  # the normaliser must not cost the caller the reply
+        return item.text
+
+
+async def _speak(into: VoiceResponse | Gather, base: str, items: list[Spoken]) -> None:
+    """<Play> of our own 8 kHz audio; <Say language="zh-CN"> when synthesis failed."""
+    for item in items:
+        url = await audio_url_async(item.text, item.buttons, item.rate, "wav", item.key_figure)
+        if url:
+            into.play(base + url)
+        else:
+            into.say(_say_text(item), language=LANG)
+
+
+def _gather_for(state: CallState, base: str, settings: PhoneSettings) -> Gather:
+    common: dict[str, Any] = {"action": f"{base}/voice/gather", "method": "POST", "language": LANG,
+                              "action_on_empty_result": True}
+    if state.stage == Stage.PIN:
+        # The PIN: keypad only, never speech.
+        return Gather(input="dtmf", num_digits=6, finish_on_key="#", timeout=settings.pin_timeout_s, **common)
+    if state.stage == Stage.OFFER:
+        return Gather(input="dtmf speech", num_digits=1, timeout=settings.gather_timeout_s,
+                      speech_timeout="auto", **common)
+    extra: dict[str, Any] = {"num_digits": 1} if state.choices else {}  # no choice: amounts end with #
+    return Gather(input="speech dtmf", finish_on_key="#", timeout=settings.gather_timeout_s,
+                  speech_timeout="auto", **common, **extra)
+
+
+async def _prompt(state: CallState, base: str, items: list[Spoken], lead: list[Spoken] | None = None) -> Response:
+    """Says `lead` then `items` inside a Gather; `items` becomes what * repeats."""
+    settings = get_phone_settings()
+    state.last_prompt = list(items)
+    resp = VoiceResponse()
+    gather = _gather_for(state, base, settings)
+    await _speak(gather, base, (lead or []) + items)
+    resp.append(gather)
+    # Only reached if Twilio ignores actionOnEmptyResult: comes back as silence.
+    resp.redirect(f"{base}/voice/gather", method="POST")
+    return _twiml(resp)
+
+
+async def _hang_up(state: CallState | None, base: str, items: list[Spoken]) -> Response:
+    resp = VoiceResponse()
+    await _speak(resp, base, items)
+    resp.hangup()
+    if state is not None:
+        state.stage = Stage.DONE
+        calls.end(state.call_sid)
+    return _twiml(resp)
+
+
+async def _handoff(state: CallState, base: str, reason: str, summary: str = "",
+                   before: list[Spoken] | None = None) -> Response:
+    settings = get_phone_settings()
+    handoffs.add(state, reason, summary)
+    state.stage = Stage.DONE
+    state.token = None  # staff take over; the assistant does not act for this call any more
+    if not settings.staff_phone:
+        return await _hang_up(state, base, (before or []) + [Spoken(P.NO_STAFF + P.GOODBYE)])
+    resp = VoiceResponse()
+    await _speak(resp, base, (before or []) + [Spoken(P.TRANSFERRING)])
+    resp.dial(settings.staff_phone, action=f"{base}/voice/dial-done", method="POST",
+              timeout=settings.dial_timeout_s)
+    return _twiml(resp)
+
+
+# ---------------------------------------------------------------- the call
+
+async def _start(sid: str, from_: str | None, base: str) -> Response:
+    phone = caller_phone(from_)
+    state = calls.start(sid, phone)
+    log.info("call started: call=%s phone=%s", state.sender, mask_phone(phone))
+    if phone is None:
+        state.stage = Stage.OFFER
+        return await _prompt(state, base, [Spoken(P.WELCOME + P.UNKNOWN_CALLER + P.OFFER_PERSON_ONLY)])
+    return await _prompt(state, base, [Spoken(P.WELCOME + P.ASK_PIN)])
+
+
+async def _on_silence(state: CallState, base: str) -> Response:
+    state.silences += 1
+    if state.stage == Stage.OFFER:
+        if state.silences >= 2:
+            log.info("call ended after silence: call=%s", state.sender)
+            return await _hang_up(state, base, [Spoken(P.SILENT_GOODBYE)])
+        return await _prompt(state, base, state.last_prompt, lead=[Spoken(P.STILL_THERE)])
+    if state.silences <= 2:
+        return await _prompt(state, base, state.last_prompt, lead=[Spoken(P.STILL_THERE)])
+    state.resume_stage, state.stage, state.silences = state.stage, Stage.OFFER, 0
+    return await _prompt(state, base, [Spoken(P.OFFER_PERSON)])
+
+
+async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Response:
+    settings = get_phone_settings()
+    if spoke and not digits:
+        return await _prompt(state, base, [Spoken(P.SPOKEN_PIN + P.ASK_PIN)])
+    if not _PIN.match(digits):
+        return await _prompt(state, base, [Spoken(P.PIN_FORMAT + P.PIN_RETRY)])
+    try:
+        session = await backend_client.call("POST", "/auth/login", json={"phone": state.phone, "pin": digits})
+    except backend_client.BackendError as err:
+        log.info("phone sign-in refused: call=%s code=%s", state.sender, err.code)
+        if err.status == 401:
+            state.pin_failures += 1
+            if state.pin_failures < settings.max_pin_failures:
+                return await _prompt(state, base, [Spoken(err.message + P.PIN_RETRY)])
+            state.stage, state.resume_stage = Stage.OFFER, None
+            return await _prompt(state, base, [Spoken(P.PIN_TOO_MANY + P.OFFER_PERSON_ONLY)])
+        # Locked, rate-limited or backend down: the backend's own sentence, then a person.
+        state.stage, state.resume_stage = Stage.OFFER, None
+        return await _prompt(state, base, [Spoken(err.message + P.OFFER_PERSON_ONLY)])
+    token = session.get("access_token") if isinstance(session, dict) else None
+    if not token:
+        state.stage, state.resume_stage = Stage.OFFER, None
+        return await _prompt(state, base, [Spoken(backend_client.UNAVAILABLE_MESSAGE + P.OFFER_PERSON_ONLY)])
+    state.token = token
+    state.customer_name = str((session.get("customer") or {}).get("name") or "")
+    state.stage, state.pin_failures = Stage.TALK, 0
+    log.info("phone sign-in: call=%s", state.sender)
+    return await _prompt(state, base, [Spoken(P.HELLO.format(name=state.customer_name or "您"))])
+
+
+def _text_for_keys(state: CallState, digits: str) -> str:
+    """Keys in a conversation: the reply's buttons in order, else 1 是 / 2 否, else the digits (an amount)."""
+    if len(digits) == 1 and digits.isdigit() and 1 <= int(digits) <= len(state.choices):
+        return state.choices[int(digits) - 1]
+    if digits == "1":
+        return "是"
+    if digits == "2":
+        return "否"
+    return re.sub(r"\D", "", digits)
+
+
+def _ends_call(reply: Reply) -> bool:
+    if any(reply.custom.get(flag) is True for flag in _END_FLAGS):
+        return True
+    # The assistant's goodbye without a flag: a farewell with nothing left to choose.
+    return not reply.buttons and reply.text.rstrip("。！!. ").endswith("再见")
+
+
+async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Response:
+    text = _text_for_keys(state, digits) if digits else speech
+    if not text:
+        return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
+    replies = await turn(state.sender, text, state.token, channel="phone", audio_format="wav")
+    items = [
+        Spoken(r.text, [b["title"] for b in r.buttons], r.speech_rate, _key_figure(r))
+        for r in replies if r.text
+    ]
+    with_buttons = [r for r in replies if r.buttons]
+    state.choices = [b["payload"] or b["title"] for b in with_buttons[-1].buttons] if with_buttons else []
+    handoff = next((r for r in replies if r.custom.get("handoff") is True), None)
+    if handoff is not None:
+        summary = str(handoff.custom.get("summary") or "")
+        return await _handoff(state, base, "助手转人工", summary, before=items)
+    if any(_ends_call(r) for r in replies):
+        log.info("call ended by the assistant's goodbye: call=%s", state.sender)
+        return await _hang_up(state, base, items)
+    return await _prompt(state, base, items or [Spoken(P.CONTINUE)])
+
+
+def _key_figure(reply: Reply) -> str | None:
+    value = reply.custom.get("key_figure")
+    return value if isinstance(value, str) and value else None
+
+
+async def _on_offer(state: CallState, base: str, digits: str, speech: str) -> Response:
+    if "人工" in speech:
+        return await _handoff(state, base, "来电客户要求转人工")
+    if digits == "1" and state.resume_stage is not None:
+        state.stage, state.resume_stage = state.resume_stage, None
+        if state.stage == Stage.PIN:
+            return await _prompt(state, base, [Spoken(P.ASK_PIN)])
+        return await _prompt(state, base, [Spoken(P.CONTINUE)])
+    return await _prompt(state, base, state.last_prompt)
+
+
+# ---------------------------------------------------------------- webhooks
+
+@router.post("/incoming")
+async def incoming(request: Request) -> Response:
+    params = await _twilio_params(request)
+    base = _public_base(request, get_phone_settings())
+    sid = params.get("CallSid", "")
+    if not sid:
+        raise HTTPException(status_code=400, detail="CallSid is required")
+    try:
+        return await _start(sid, params.get("From"), base)
+    except Exception:
+        log.exception("phone line failed at the start of a call")
+        return await _hang_up(calls.get(sid), base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
+
+
+@router.post("/gather")
+async def gather(request: Request) -> Response:
+    params = await _twilio_params(request)
+    base = _public_base(request, get_phone_settings())
+    sid = params.get("CallSid", "")
+    if not sid:
+        raise HTTPException(status_code=400, detail="CallSid is required")
+    state = calls.get(sid)
+    try:
+        if state is None:  # the gateway restarted mid-call: start again, the caller signs in anew
+            return await _start(sid, params.get("From"), base)
+        if state.stage == Stage.DONE:
+            return await _hang_up(state, base, [Spoken(P.GOODBYE)])
+        digits = (params.get("Digits") or "").strip()
+        speech = (params.get("SpeechResult") or "").strip()
+        if not digits and not speech:
+            return await _on_silence(state, base)
+        state.silences = 0
+        if "*" in digits:
+            return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
+        if digits == "0" or (state.stage == Stage.OFFER and "人工" in speech):
+            return await _handoff(state, base, "来电客户要求转人工")
+        if state.stage == Stage.PIN:
+            return await _on_pin(state, base, digits, spoke=bool(speech))
+        if state.stage == Stage.OFFER:
+            return await _on_offer(state, base, digits, speech)
+        return await _on_talk(state, base, digits, speech)
+    except Exception:
+        # Never a 500 to Twilio (the caller would hear its English error): apologise and hand over.
+        log.exception("phone line failed during a turn: call=%s", state.sender if state else "?")
+        if state is None:
+            return await _hang_up(None, base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
+        return await _handoff(state, base, "电话线路出错")
+
+
+@router.post("/dial-done")
+async def dial_done(request: Request) -> Response:
+    params = await _twilio_params(request)
+    base = _public_base(request, get_phone_settings())
+    state = calls.get(params.get("CallSid", ""))
+    if params.get("DialCallStatus") == "completed":
+        return await _hang_up(state, base, [])
+    return await _hang_up(state, base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
+
+
+@router.post("/status")
+async def status(request: Request) -> Response:
+    """Twilio's status callback: a finished call forgets its state (and the customer's token)."""
+    params = await _twilio_params(request)
+    if params.get("CallStatus") in _FINAL_CALL_STATUSES:
+        calls.end(params.get("CallSid", ""))
+    return _twiml(VoiceResponse())
