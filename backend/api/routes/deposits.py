@@ -44,7 +44,7 @@ def open_deposit(
         )
         return presenters.deposit(session, deposit)
 
-    payload = body.model_dump() | {"amount_fen": amount_fen}
+    payload = body.model_dump(exclude={"amount"}) | {"amount_fen": amount_fen}
     return run_once(session, customer_id, idempotency_key, "deposit", payload, action)
 
 

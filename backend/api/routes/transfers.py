@@ -37,7 +37,7 @@ def create_transfer(
         )
         return presenters.transfer(session, transfer, settings)
 
-    payload = body.model_dump() | {"amount_fen": amount_fen}
+    payload = body.model_dump(exclude={"amount"}) | {"amount_fen": amount_fen}
     try:
         return run_once(session, customer_id, idempotency_key, "transfer", payload, action)
     except transfers.ScamSuspected as exc:

@@ -1,0 +1,77 @@
+"""Backend fixtures: every DB-touching test runs on SQLite and on a real PostgreSQL server."""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from backend.core.config import Settings
+from backend.core.db import run_migrations
+from backend.main import create_app
+from tests.backend.factories import CustomerFixture, StaffFixture, create_customer, create_staff
+from tests.support.postgres import PostgresServer, postgres_server  # noqa: F401  (session fixture)
+
+# Cheap argon2 so that creating hundreds of test customers stays fast; still real argon2id hashes.
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"database_url": database_url, "token_secret": TEST_SECRET, **FAST_HASHING}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="anxin-sqlite-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'backend.db'}"
+        run_migrations(url)
+        yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database("backend_tests")
+    run_migrations(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, migrate=False)
+    with TestClient(app, base_url="http://testserver/api/v1", raise_server_exceptions=False) as test_client:
+        yield test_client
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(client: TestClient) -> Engine:
+    return client.app.state.engine  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def alice(engine: Engine, settings: Settings) -> CustomerFixture:
+    return create_customer(engine, settings, "张阿姨", {"demand": 10_000_00}, {"王小明": 365, "新朋友": 0})
+
+
+@pytest.fixture
+def bob(engine: Engine, settings: Settings) -> CustomerFixture:
+    return create_customer(engine, settings, "李大爷", {"demand": 2_000_00, "pension": 3_000_00}, {"李春花": 100})
+
+
+@pytest.fixture
+def staff(engine: Engine, settings: Settings) -> StaffFixture:
+    return create_staff(engine, settings)
