@@ -1,0 +1,151 @@
+"""Load benchmark: the same simulated customers against 1 and then N instances of every service, side by side.
+
+    .venv/bin/python -m bench.load.run [--users 50] [--duration 60] [--instances 2] [--mode auto]
+
+Starts the production profile (cluster/launch.py), then for each configuration routes nginx to the first n
+instances of every tier, seeds fresh load customers (so runs never share books or rate-limit windows), runs
+Locust headless (bench/load/locustfile.py), and checks the bank's books. Prints conversations/s, turn latency
+p50/p95/p99, sign-in latency, errors and the books verdict per configuration. Exit status 1 if any
+configuration had errors or bad books.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.load.customers import seed_load_customers
+from cluster.books import check_books
+from cluster.launch import Cluster, running_cluster
+from tests.support.stack import MODEL, ROOT
+
+LOCUST = ROOT / ".venv" / "bin" / "locust"
+LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
+
+
+@dataclass
+class RunFigures:
+    instances: int
+    duration_s: float
+    conversations: int = 0
+    turns: list[float] = field(default_factory=list)
+    sign_ins: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    error_samples: list[str] = field(default_factory=list)
+    books: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def pct(values: list[float], p: float) -> float:
+        if not values:
+            return float("nan")
+        if len(values) == 1:
+            return values[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def pick_mode(requested: str) -> str:
+    if requested != "auto":
+        return requested
+    web = (ROOT / "gateway" / "routes" / "web.py").read_text()
+    if "/api/web/chat" in web and MODEL.exists():
+        return "gateway"
+    return "rasa" if MODEL.exists() else "api"
+
+
+def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, first_customer: int,
+             workdir: Path) -> RunFigures:
+    cluster.use_instances(n)
+    customers = seed_load_customers(cluster.database_url, users, first=first_customer)
+    results = workdir / f"results-{n}.json"
+    host = cluster.entry_url if mode == "gateway" else cluster.url("backend")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ANXIN_LOAD_MODE": mode,
+        "ANXIN_LOAD_CUSTOMERS": json.dumps([c.as_dict() for c in customers]),
+        "ANXIN_LOAD_BACKEND_URL": cluster.url("backend"),
+        "ANXIN_LOAD_RASA_URL": cluster.url("rasa") if mode != "api" else "",
+        "ANXIN_LOAD_RESULTS": str(results),
+    }
+    started = time.monotonic()
+    subprocess.run(
+        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(max(1, users // 5)),
+         "-t", f"{duration_s}s", "--host", host, "--only-summary", "--loglevel", "WARNING",
+         "--stop-timeout", "30"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(workdir / f"locust-{n}.log", "wb"),
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    data = json.loads(results.read_text()) if results.exists() else {}
+    figures = RunFigures(n, elapsed)
+    figures.conversations = sum(data.get("finished", {}).values())
+    figures.turns = data.get("latency_ms", {}).get("turn", [])
+    figures.sign_ins = data.get("latency_ms", {}).get("sign-in", [])
+    figures.errors = data.get("errors", {})
+    figures.error_samples = data.get("error_samples", [])
+    figures.books = check_books(cluster.pg, data.get("confirmed", {})).problems
+    return figures
+
+
+def report(mode: str, users: int, duration_s: int, runs: list[RunFigures]) -> str:
+    header = f"{'':34}" + "".join(f"{f'{r.instances} instance(s)':>16}" for r in runs)
+    lines = [
+        f"Anxin load test: mode={mode}, {users} simulated customers, {duration_s} s per configuration, "
+        f"{os.cpu_count()} CPU cores, one machine",
+        header,
+    ]
+
+    def row(label: str, values: list[str]) -> None:
+        lines.append(f"{label:34}" + "".join(f"{v:>16}" for v in values))
+
+    row("conversations finished", [str(r.conversations) for r in runs])
+    row("conversations/s", [f"{r.conversations / r.duration_s:.2f}" for r in runs])
+    row("turns", [str(len(r.turns)) for r in runs])
+    row("turns/s", [f"{len(r.turns) / r.duration_s:.1f}" for r in runs])
+    for p in (50, 95, 99):
+        row(f"turn latency p{p} (ms)", [f"{r.pct(r.turns, p):.0f}" for r in runs])
+    row("sign-in latency p50 / p95 (ms)", [f"{r.pct(r.sign_ins, 50):.0f} / {r.pct(r.sign_ins, 95):.0f}" for r in runs])
+    row("errors", [str(sum(r.errors.values())) for r in runs])
+    row("books (conserved, each once)", ["OK" if not r.books else "WRONG" for r in runs])
+    for r in runs:
+        for name, count in sorted(r.errors.items()):
+            lines.append(f"  [{r.instances}] errors in {name}: {count}")
+        for sample in r.error_samples[:5]:
+            lines.append(f"  [{r.instances}] e.g. {sample}")
+        for problem in r.books:
+            lines.append(f"  [{r.instances}] books: {problem}")
+    goal = [r for r in runs if r.pct(r.turns, 95) < 300 and not r.errors and not r.books]
+    lines.append(f"goal ({users} customers, turn p95 < 300 ms, no errors): "
+                 + ", ".join(f"{r.instances} instance(s) {'met' if r in goal else 'NOT met'}" for r in runs))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=60, help="seconds per configuration")
+    parser.add_argument("--instances", type=int, default=2, help="the larger configuration (the other is 1)")
+    parser.add_argument("--mode", choices=["auto", "gateway", "rasa", "api"], default="auto")
+    args = parser.parse_args()
+    mode = pick_mode(args.mode)
+    workdir = Path(tempfile.mkdtemp(prefix="anxin-load-"))
+    print(f"Starting the cluster ({args.instances} instances of every service, mode {mode}) ...", flush=True)
+    runs: list[RunFigures] = []
+    with running_cluster(args.instances, assistant=mode != "api", gateway=mode == "gateway") as cluster:
+        for i, n in enumerate(sorted({1, args.instances})):
+            print(f"Running {args.users} customers for {args.duration} s against {n} instance(s) ...", flush=True)
+            runs.append(run_once(cluster, mode, n, args.users, args.duration, i * args.users, workdir))
+    print()
+    print(report(mode, args.users, args.duration, runs))
+    return 0 if all(not r.errors and not r.books for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

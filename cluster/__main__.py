@@ -1,0 +1,47 @@
+"""`python -m cluster` (scripts/run-cluster.sh, `make run-cluster`): the production profile on this machine.
+
+Ctrl-C stops every process it started and removes its temp dir (unless --keep).
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from cluster.launch import running_cluster
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run Anxin's production profile on one machine.")
+    parser.add_argument("--instances", type=int, default=2, help="instances of every service (default 2)")
+    parser.add_argument("--port", type=int, default=8080, help="public port of the load balancer (default 8080)")
+    parser.add_argument("--no-assistant", action="store_true", help="backend and gateway only (no Rasa)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases) after stopping")
+    args = parser.parse_args()
+    # SIGTERM (honcho, systemd, docker stop) shuts down as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"Starting PostgreSQL, Redis, nginx and {args.instances} instance(s) of every service ...", flush=True)
+    try:
+        with running_cluster(args.instances, assistant=not args.no_assistant, public_port=args.port,
+                             keep=args.keep) as cluster:
+            print(f"""
+  安心 Anxin cluster is up ({args.instances} x backend, actions, rasa, gateway).
+
+  Entry point (load balancer -> gateways)  {cluster.entry_url}/
+  Backend tier (internal)                  {cluster.url('backend')}/docs
+  PostgreSQL                               {cluster.database_url}
+  Redis                                    {cluster.redis.url}
+  Logs and data                            {cluster.workdir}
+
+  Stop: Ctrl-C.
+""", flush=True)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        print("Stopping ...", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Starts Anxin's production profile on one machine and keeps a handle on every process.
+
+Layout (every box on 127.0.0.1, every arrow through nginx so any instance can die):
+
+    customers -> nginx :public -> gateway x N -> nginx :backend -> backend x N -> PostgreSQL (anxin)
+                                              -> nginx :rasa    -> rasa x N    -> PostgreSQL (rasa trackers)
+                                                                               -> Redis (ticket locks)
+                                                                 -> nginx :actions -> actions x N -> nginx :backend
+
+The services are started with the same commands as under `make run` (tests/support/stack.py), with the
+production settings in their environment. Tests and the load benchmark use `Cluster` to kill, restart and
+re-balance instances while traffic flows.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cluster.balancer import Balancer, Tier
+from cluster.stores import PostgresServer, RedisServer, free_port
+from tests.support.stack import MODEL, ROOT, VENV_RASA, Service, Stack, _python, _spawn, _wait_http
+from tests.support.stack import stop as stop_stack
+
+ENDPOINTS = ROOT / "cluster" / "endpoints.yml"
+TIERS = ("backend", "actions", "rasa", "gateway")
+HEALTH = {"backend": "/health", "actions": "/health", "rasa": "/status", "gateway": "/"}
+STARTUP_TIMEOUT_S = {"backend": 60, "actions": 120, "rasa": 300, "gateway": 60}
+
+
+@dataclass
+class Instance:
+    tier: str
+    index: int
+    port: int
+    cmd: list[str]
+    cwd: Path
+
+    @property
+    def name(self) -> str:
+        return f"{self.tier}{self.index}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class Cluster:
+    workdir: Path
+    instances: int = 2
+    assistant: bool = True
+    gateway: bool = True
+    public_port: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    pg: PostgresServer = field(init=False)
+    redis: RedisServer = field(init=False)
+    lb: Balancer = field(init=False)
+    stack: Stack = field(init=False)
+    members: dict[str, Instance] = field(default_factory=dict)
+
+    # ----- addresses -----
+    @property
+    def entry_url(self) -> str:
+        """The public entry point: the gateways behind nginx."""
+        return self.lb.url("gateway")
+
+    def url(self, tier: str) -> str:
+        """A tier through the load balancer (what the services themselves use)."""
+        return self.lb.url(tier)
+
+    def tier_members(self, tier: str) -> list[Instance]:
+        return [m for m in self.members.values() if m.tier == tier]
+
+    def service(self, name: str) -> Service:
+        return self.stack.services[name]
+
+    @property
+    def database_url(self) -> str:
+        return self.pg.url("anxin")
+
+    # ----- life cycle -----
+    def _tiers(self) -> list[str]:
+        tiers = ["backend"]
+        if self.assistant:
+            tiers += ["actions", "rasa"]
+        if self.gateway:
+            tiers.append("gateway")
+        return tiers
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.pg = PostgresServer(self.workdir / "pg")
+        self.redis = RedisServer(self.workdir / "redis")
+        self.lb = Balancer(self.workdir / "nginx")
+        self.pg.init()
+        self.pg.start()
+        self.pg.create_database("anxin")
+        self.pg.create_database("rasa")
+        self.redis.start()
+
+        for tier in self._tiers():
+            listen = self.public_port if (tier == "gateway" and self.public_port) else free_port()
+            ports = [free_port() for _ in range(self.instances)]
+            self.lb.tiers[tier] = Tier(tier, listen, ports)
+        self.lb.start()
+
+        audio_dir = self.workdir / "audio"  # one directory for every gateway: a shared volume in production
+        audio_dir.mkdir(exist_ok=True)
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
+        env = {
+            **base_env,
+            "PYTHONPATH": str(ROOT),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "ANXIN_DATABASE_URL": self.database_url,
+            "ANXIN_REDIS_URL": self.redis.url,
+            "ANXIN_AUDIO_DIR": str(audio_dir),
+            "ANXIN_BACKEND_URL": self.lb.url("backend"),
+            # Rasa endpoints (cluster/endpoints.yml) and the action server read these.
+            "ANXIN_RASA_TRACKER_URL": self.pg.url("rasa", driver="psycopg2"),
+            "ANXIN_REDIS_HOST": "127.0.0.1",
+            "ANXIN_REDIS_PORT": str(self.redis.port),
+            # Small pools: N instances share one PostgreSQL (max_connections=300 in cluster/stores.py).
+            "ANXIN_DB_POOL_SIZE": "5",
+            "ANXIN_DB_MAX_OVERFLOW": "10",
+            "SQL_POOL_SIZE": "5",
+            "SQL_MAX_OVERFLOW": "10",
+            # A Rasa server killed while holding a conversation's ticket lock blocks that conversation only
+            # this long (Rasa's default is 60 s); a turn takes well under a second.
+            "TICKET_LOCK_LIFETIME": "10",
+        }
+        if self.assistant:
+            env["ANXIN_ACTIONS_URL"] = self.lb.url("actions")
+            env["ANXIN_RASA_URL"] = self.lb.url("rasa")
+        if self.gateway:
+            env["ANXIN_GATEWAY_URL"] = self.entry_url
+        env.update(self.extra_env)
+        self.stack = Stack(workdir=self.workdir, db_url=self.database_url, env=env)
+
+        self.migrate_and_seed()
+        for tier in self._tiers():
+            for index, port in enumerate(self.lb.tiers[tier].backends, start=1):
+                inst = Instance(tier, index, port, self._command(tier, port), self._cwd(tier))
+                self.members[inst.name] = inst
+            # Start a whole tier at once, then wait for it: Rasa's model loads overlap instead of queueing.
+            for inst in self.tier_members(tier):
+                self._launch(inst)
+            for inst in self.tier_members(tier):
+                self.wait_ready(inst.name)
+
+    def migrate_and_seed(self) -> None:
+        res = subprocess.run([_python(), "-m", "backend.seed"], cwd=ROOT, env=self.stack.env,
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            raise RuntimeError(f"backend.seed failed:\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}")
+
+    def _command(self, tier: str, port: int) -> list[str]:
+        if tier == "backend":
+            return [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        if tier == "gateway":
+            return [_python(), "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        rasa = str(VENV_RASA / "rasa")
+        if tier == "actions":
+            return [rasa, "run", "actions", "--port", str(port), "--actions", "actions"]
+        if not MODEL.exists():
+            raise RuntimeError(f"No trained model at {MODEL}: run `make model` first.")
+        return [rasa, "run", "--enable-api", "-i", "127.0.0.1", "--port", str(port), "--model", str(MODEL),
+                "--endpoints", str(ENDPOINTS), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
+
+    @staticmethod
+    def _cwd(tier: str) -> Path:
+        return ROOT / "assistant" if tier == "rasa" else ROOT
+
+    def _launch(self, inst: Instance) -> None:
+        old = self.stack.services.get(inst.name)
+        if old is not None and old.log.exists():
+            # Keep what the previous incarnation wrote: the log scan after a fault test must see it too.
+            with open(self.workdir / f"{inst.name}.previous.log", "ab") as keep:
+                keep.write(old.log.read_bytes())
+        _spawn(self.stack, inst.name, inst.cmd, inst.cwd)
+
+    def wait_ready(self, name: str) -> None:
+        inst = self.members[name]
+        _wait_http(self.stack.services[name], inst.url + HEALTH[inst.tier], STARTUP_TIMEOUT_S[inst.tier])
+
+    # ----- faults and scaling -----
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kills one instance (its whole process group, as a crash or an OOM kill would)."""
+        proc = self.stack.services[name].proc
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+
+    def restart(self, name: str, wait: bool = True) -> None:
+        """Starts a killed instance again on the same port; nginx lets it back in after fail_timeout."""
+        self._launch(self.members[name])
+        if wait:
+            self.wait_ready(name)
+
+    def use_instances(self, n: int) -> None:
+        """Routes every tier to its first n instances only (the others stay up, idle), for side-by-side figures."""
+        for tier in self._tiers():
+            self.lb.set_backends(tier, [m.port for m in self.tier_members(tier)][:n])
+
+    def logs(self) -> dict[str, str]:
+        """Every log this cluster wrote: services (with earlier incarnations), nginx, PostgreSQL, Redis."""
+        out: dict[str, str] = {}
+        for path in sorted(self.workdir.rglob("*.log")):
+            with contextlib.suppress(OSError):
+                out[str(path.relative_to(self.workdir))] = path.read_text(errors="replace")
+        return out
+
+    def stop(self) -> None:
+        with contextlib.suppress(AttributeError):
+            stop_stack(self.stack)
+        for part in ("lb", "redis", "pg"):
+            with contextlib.suppress(AttributeError):
+                getattr(self, part).stop()
+
+
+@contextlib.contextmanager
+def running_cluster(instances: int = 2, assistant: bool = True, gateway: bool = True,
+                    public_port: int | None = None, keep: bool = False, **env: str) -> Iterator[Cluster]:
+    workdir = Path(tempfile.mkdtemp(prefix="anxin-cluster-"))
+    cluster = Cluster(workdir, instances, assistant, gateway, public_port, dict(env))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        if not keep and os.environ.get("ANXIN_KEEP_STACK_LOGS") != "1":
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def wait_until(predicate, timeout_s: float, interval_s: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return False
