@@ -22,6 +22,8 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 from backend.errors import AppError
 
 log = logging.getLogger("backend.ratelimit")
@@ -138,38 +140,32 @@ class LoginRateLimiter:
         return self._local.hit(keys)
 
 
-_limiter: LoginRateLimiter | None = None
-_limiter_lock = threading.Lock()
+def limiter_from_env() -> LoginRateLimiter:
+    """Configured from ANXIN_LOGIN_LIMIT_PER_PHONE, ANXIN_LOGIN_LIMIT_PER_ADDRESS ("attempts/seconds", defaults
+    10/300 and 100/300: an address may be a whole village behind one carrier NAT) and ANXIN_REDIS_URL."""
+    return LoginRateLimiter(
+        per_phone=Limit.parse(os.environ.get("ANXIN_LOGIN_LIMIT_PER_PHONE", "10/300")),
+        per_address=Limit.parse(os.environ.get("ANXIN_LOGIN_LIMIT_PER_ADDRESS", "100/300")),
+        redis_url=os.environ.get("ANXIN_REDIS_URL") or None,
+    )
 
 
-def get_login_limiter() -> LoginRateLimiter:
-    """Configured from ANXIN_LOGIN_LIMIT_PER_PHONE, ANXIN_LOGIN_LIMIT_PER_ADDRESS ("attempts/seconds")
-    and ANXIN_REDIS_URL."""
-    global _limiter
-    with _limiter_lock:
-        if _limiter is None:
-            _limiter = LoginRateLimiter(
-                per_phone=Limit.parse(os.environ.get("ANXIN_LOGIN_LIMIT_PER_PHONE", "10/300")),
-                per_address=Limit.parse(os.environ.get("ANXIN_LOGIN_LIMIT_PER_ADDRESS", "100/300")),
-                redis_url=os.environ.get("ANXIN_REDIS_URL") or None,
-            )
-        return _limiter
+_app_lock = threading.Lock()
 
 
-def reset_login_limiter() -> None:
-    """For tests that change the environment."""
-    global _limiter
-    with _limiter_lock:
-        _limiter = None
-
-
-def check_login_rate(phone: str, address: str | None) -> None:
+def check_login_rate(request: Request, phone: str) -> None:
     """Raises 429 RATE_LIMITED when this sign-in attempt is over a limit.
 
-    `address` is the client address as uvicorn resolved it: behind nginx and the gateway that is the customer's,
+    One limiter per app (kept on app.state), so each test's fresh app starts with fresh in-process counters.
+    The address is the client's as uvicorn resolved it: behind nginx and the gateway that is the customer's,
     because uvicorn trusts X-Forwarded-For from the proxies in FORWARDED_ALLOW_IPS (loopback by default).
     """
-    decision = get_login_limiter().hit(phone, address or "unknown")
+    state = request.app.state
+    with _app_lock:
+        limiter = getattr(state, "login_limiter", None)
+        if limiter is None:
+            limiter = state.login_limiter = limiter_from_env()
+    decision = limiter.hit(phone, request.client.host if request.client else "unknown")
     if not decision.allowed:
         minutes = max(1, int(-(-decision.retry_after_s // 60)))
         raise AppError(429, "RATE_LIMITED", RATE_LIMITED_MESSAGE.format(minutes=minutes))

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlmodel import select
 
 from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, SettingsDep
+from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
 from backend.errors import not_found
 from backend.models import Customer
@@ -14,8 +15,11 @@ from backend.services.masking import mask_phone
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/login", response_model=LoginOut, responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}})
-def login(body: LoginIn, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> LoginOut:
+@router.post("/auth/login", response_model=LoginOut,
+             responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+def login(body: LoginIn, request: Request, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> LoginOut:
+    # Before the PIN is hashed: a flood of guesses is refused cheaply (argon2 costs ~0.1 s of CPU each).
+    check_login_rate(request, body.phone)
     customer = auth.login_customer(engine, settings, hasher, body.phone, body.pin)
     token, ttl = issue_token(settings, "customer", customer.id)  # type: ignore[arg-type]
     return LoginOut(access_token=token, expires_in=ttl, customer=CustomerBrief(id=customer.id, name=customer.name))  # type: ignore[arg-type]
