@@ -70,7 +70,7 @@ class OfflineEngine:
         """espeak's rate parameter that makes the whole reply, pauses included, last chars / pace."""
         pace = self.chars_per_minute * rate
         chars = max(1, plan.chars)
-        speech_s = chars * 60.0 / pace - plan.pause_s / rate
+        speech_s = chars * 60.0 / pace - plan.pause_s / rate - LEAD_IN_S - TAIL_S
         articulation = chars * 60.0 / speech_s if speech_s > 0 else pace * MAX_ARTICULATION_FACTOR
         articulation = min(pace * MAX_ARTICULATION_FACTOR, max(pace, articulation))
         return round(articulation / CPM_PER_WPM)

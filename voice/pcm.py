@@ -47,6 +47,7 @@ def to_mp3(pcm: Pcm) -> bytes:
     enc = lameenc.Encoder()
     enc.set_bit_rate(MP3_KBPS)
     enc.set_in_sample_rate(pcm.rate)
+    enc.set_out_sample_rate(pcm.rate)  # never let LAME resample behind our back
     enc.set_channels(1)
     enc.set_quality(5)  # 2 = best, 7 = fastest; 5 is plenty for speech
     return bytes(enc.encode(pcm.samples.tobytes()) + enc.flush())
