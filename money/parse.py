@@ -69,7 +69,7 @@ _RMB_BEFORE = re.compile(r"(?:¥|RMB|CNY|人民币)\s*$", re.IGNORECASE)
 _TOGETHER_AFTER = re.compile(r"[去走来吃玩住做聊]")
 
 _FOREIGN = (
-    r"美元|美金|美刀|刀|港币|港元|港纸|日元|日币|円|欧元|英镑|镑|泰铢|卢布|韩元|韩币|新台币|台币|澳元|澳币|"
+    r"美元|美金|美刀|港币|港元|港纸|日元|日币|円|欧元|英镑|镑|泰铢|卢布|韩元|韩币|新台币|台币|澳元|澳币|"
     r"加元|加币|卢比|法郎|新币|新加坡元|澳门币|葡币|比索|外币|USD|US\$|HKD|EUR|GBP|JPY|KRW|AUD|CAD|TWD|"
     r"\$|€|£|₩"
 )
@@ -87,6 +87,10 @@ _VAGUE_AFTER = re.compile(
 # 三五百, 一两千, 十五六块: two neighbouring digits before a magnitude or unit mean "one or the other".
 _NEIGHBOURS = re.compile(rf"([一二两三四五六七八九])([一二两三四五六七八九])(?=[{_MAG}{_UNITS}])")
 _NEGATIVE_BEFORE = re.compile(r"(?:^|[^0-9" + _CN_DIGIT + _MAG + _UNITS + r"])\s*[-负]\s*$")
+
+
+# Set phrases for a rough amount: 百八十块 (a hundred or so), 千把块, 万儿八千.
+_ROUGH = re.compile(r"百八十|千八百|千儿八百|万儿八千|(?<!千)[百千万]把(?:块|元)")
 
 
 class _Vague(Exception):
@@ -151,6 +155,10 @@ def _candidates(s: str) -> list[tuple[int, int, str]]:
         run = m.group()
         if any(a < end and start < b for a, b in masked):
             continue
+        if run.startswith("个") and not re.fullmatch(rf"个(?:半|[{_CN_DIGIT}0-9])", run):
+            run, start = run[1:], start + 1  # 转个五百块: 个 is filler; 個半 and 個九 are 1.50 and 1.90
+            if not run:
+                continue
         before, after = s[:start], s[end:]
         if _ID_BEFORE.search(before):
             continue
@@ -195,6 +203,9 @@ def parse_amount(text: str) -> AmountResult:
         # Before any filtering: "3千万亿日元" is yen, not a date, and "十多欧元" is euros however vague.
         if _FOREIGN_AFTER.match(s[m.end() :]) or _FOREIGN_BEFORE.search(s[: m.start()]):
             return AmountResult("foreign", None, m.span())
+    rough = _ROUGH.search(s)
+    if rough:
+        return AmountResult("ambiguous", None, rough.span())
     cands = _candidates(s)
     if not cands:
         return AmountResult("none")

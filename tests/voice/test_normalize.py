@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from voice.normalize import read_amount, read_digits, read_number, to_speech_text
 
@@ -124,3 +126,10 @@ def test_no_digits_left_in_a_typical_reply() -> None:
         spoken
         == "您尾号幺二三四的活期账户余额一万二千元，一年定期年利率百分之一点一，二零二六年三月四日到期。"
     )
+
+
+@given(st.text(max_size=40), st.lists(st.text(max_size=6), max_size=4))
+def test_never_raises_and_appends_choices_after_the_plain_reading(text: str, buttons: list[str]) -> None:
+    body = to_speech_text(text)
+    full = to_speech_text(text, buttons)
+    assert full.startswith(body)
