@@ -98,3 +98,64 @@ def test_no_training_sentence_has_two_intents(training):
 def test_training_examples_carry_no_entity_markup(training):
     # Entities come from rule-based extractors (EntityRuler patterns, money.parse_amount).
     assert [t for _, t in training if ENTITY_MARKUP.search(t)] == []
+
+
+# --- dictionaries and entity patterns -------------------------------------------------------------
+
+PATTERNS = NLU_DATA / "entity_patterns.jsonl"
+USERDICT = NLU_DATA / "jieba" / "userdict.txt"
+CANONICAL_IDS = {
+    "relationship": {"儿子", "女儿", "老伴", "孙子", "孙女", "外孙", "外孙女", "儿媳", "女婿",
+                     "哥哥", "姐姐", "弟弟", "妹妹"},
+    "deposit_term": {"3", "6", "12", "24", "36", "60"},
+    "account_type": {"demand", "pension", "time"},
+}
+
+
+def patterns() -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in PATTERNS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def userdict() -> dict[str, int]:
+    words = {}
+    for line in USERDICT.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts:
+            words[parts[0]] = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return words
+
+
+def test_entity_patterns_use_canonical_ids():
+    bad = [p for p in patterns() if p.get("id") not in CANONICAL_IDS.get(p.get("label"), set())]
+    assert bad == []
+
+
+def test_entity_patterns_are_unique():
+    counts = Counter(p["pattern"] for p in patterns())
+    assert [p for p, n in counts.items() if n > 1] == []
+
+
+def test_entity_patterns_cover_the_basic_phrases():
+    by_pattern = {p["pattern"]: (p["label"], p["id"]) for p in patterns()}
+    assert by_pattern["闺女"] == ("relationship", "女儿")
+    assert by_pattern["老头子"] == ("relationship", "老伴")
+    assert by_pattern["半年"] == ("deposit_term", "6")
+    assert by_pattern["一年期"] == ("deposit_term", "12")
+    assert by_pattern["工资卡"] == ("account_type", "demand")
+    assert by_pattern["养老金"] == ("account_type", "pension")
+    assert by_pattern["死期"] == ("account_type", "time")
+
+
+def test_every_pattern_is_one_jieba_word_with_a_high_frequency():
+    # The phrase extractor makes each pattern one jieba word (freq 20000) when it loads; with the same
+    # words and frequency in the user dictionary, training and serving segment text alike.
+    words = userdict()
+    missing = [p["pattern"] for p in patterns() if words.get(p["pattern"], 0) < 20000]
+    assert missing == []
+
+
+def test_jieba_folder_holds_only_dictionaries():
+    # JiebaTokenizer loads every file of the folder as a user dictionary.
+    assert sorted(f.name for f in USERDICT.parent.iterdir()) == ["userdict.txt"]
