@@ -90,7 +90,9 @@ _NEGATIVE_BEFORE = re.compile(r"(?:^|[^0-9" + _CN_DIGIT + _MAG + _UNITS + r"])\s
 
 
 # Set phrases for a rough amount: 百八十块 (a hundred or so), 千把块, 万儿八千.
-_ROUGH = re.compile(r"百八十|千八百|千儿八百|万儿八千|(?<!千)[百千万]把(?:块|元)")
+_ROUGH = re.compile(
+    rf"(?<![0-9{_CN_DIGIT}十拾])(?:百八十|千八百)|千儿八百|万儿八千|(?<!千)[百千万]把(?:块|元)"
+)
 
 
 class _Vague(Exception):

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from money import fen_to_yuan_str, parse_amount
 from voice.normalize import read_amount, read_digits, read_number, to_speech_text
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -133,3 +134,11 @@ def test_never_raises_and_appends_choices_after_the_plain_reading(text: str, but
     body = to_speech_text(text)
     full = to_speech_text(text, buttons)
     assert full.startswith(body)
+
+
+@given(st.integers(min_value=1, max_value=99_999_999_999_99))
+def test_spoken_amount_parses_back_to_the_same_fen(fen: int) -> None:
+    yuan = fen_to_yuan_str(fen)
+    spoken = read_amount(yuan)
+    assert not any(c.isdigit() for c in spoken)
+    assert parse_amount(spoken).yuan == Decimal(yuan), spoken
