@@ -183,7 +183,10 @@ def _candidates(s: str) -> list[tuple[int, int, str]]:
             elif not digits:
                 # Chinese numerals alone: need a digit and a magnitude ("五百"); "一" in 一下, "千万" in
                 # 千万别转, "万一" are words, not amounts.
-                if not (any(c in _CN_DIGIT for c in run) or "几" in run) or not any(c in _MAG for c in run):
+                tens = run[0] in "十拾" and len(run) > 1  # 十万, 十五: the 一 is unsaid
+                if not (any(c in _CN_DIGIT for c in run) or "几" in run or tens) or not any(
+                    c in _MAG for c in run
+                ):
                     continue
                 if run[0] in "百佰千仟万亿":
                     continue
