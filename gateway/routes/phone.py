@@ -43,6 +43,8 @@ _PIN = re.compile(r"^\d{6}$")
 _FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 # Reply custom flags that end the call after the reply is played (the assistant's goodbye).
 _END_FLAGS = ("end_call", "hangup", "goodbye")
+GREET_INTENT = "/greet"  # Rasa's REST channel reads "/intent" as that intent, no NLU guess
+HANDOFF_INTENT = "/human_handoff"
 
 
 # ---------------------------------------------------------------- signature and URLs
@@ -207,7 +209,9 @@ async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Resp
     state.customer_name = str((session.get("customer") or {}).get("name") or "")
     state.stage, state.pin_failures = Stage.TALK, 0
     log.info("phone sign-in: call=%s", state.sender)
-    return await _prompt(state, base, [Spoken(P.HELLO.format(name=state.customer_name or "您"))])
+    # The assistant's own greeting follows, with its choices as keys (1 查余额, 2 转账 ...).
+    hello = Spoken(P.SIGNED_IN.format(name=state.customer_name or "您"))
+    return await _converse(state, base, GREET_INTENT, lead=[hello])
 
 
 def _text_for_keys(state: CallState, digits: str) -> str:
@@ -224,14 +228,26 @@ def _text_for_keys(state: CallState, digits: str) -> str:
 def _ends_call(reply: Reply) -> bool:
     if any(reply.custom.get(flag) is True for flag in _END_FLAGS):
         return True
-    # The assistant's goodbye without a flag: a farewell with nothing left to choose.
-    return not reply.buttons and reply.text.rstrip("。！!. ").endswith("再见")
+    # The assistant's goodbye without a flag ("好的，再见。祝您身体健康。"): a farewell with nothing to choose.
+    return not reply.buttons and "再见" in reply.text
+
+
+def _hands_off(reply: Reply) -> bool:
+    # The flag is the contract; the wording is a safety net while an assistant version lacks the flag.
+    return reply.custom.get("handoff") is True or "为您转人工" in reply.text
 
 
 async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Response:
     text = _text_for_keys(state, digits) if digits else speech
     if not text:
         return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
+    if text == HANDOFF_INTENT:  # the "转人工" choice on the keypad: no need to ask the assistant
+        return await _handoff(state, base, "来电客户选择转人工")
+    return await _converse(state, base, text)
+
+
+async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] | None = None) -> Response:
+    """One turn with the assistant, then: handoff -> <Dial>, goodbye -> <Hangup>, else the next <Gather>."""
     replies = await turn(state.sender, text, state.token, channel="phone", audio_format="wav")
     items = [
         Spoken(r.text, [b["title"] for b in r.buttons], r.speech_rate, _key_figure(r))
@@ -239,14 +255,14 @@ async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Res
     ]
     with_buttons = [r for r in replies if r.buttons]
     state.choices = [b["payload"] or b["title"] for b in with_buttons[-1].buttons] if with_buttons else []
-    handoff = next((r for r in replies if r.custom.get("handoff") is True), None)
+    handoff = next((r for r in replies if _hands_off(r)), None)
     if handoff is not None:
         summary = str(handoff.custom.get("summary") or "")
-        return await _handoff(state, base, "助手转人工", summary, before=items)
+        return await _handoff(state, base, "助手转人工", summary, before=(lead or []) + items)
     if any(_ends_call(r) for r in replies):
         log.info("call ended by the assistant's goodbye: call=%s", state.sender)
-        return await _hang_up(state, base, items)
-    return await _prompt(state, base, items or [Spoken(P.CONTINUE)])
+        return await _hang_up(state, base, (lead or []) + items)
+    return await _prompt(state, base, items or [Spoken(P.CONTINUE)], lead=lead)
 
 
 def _key_figure(reply: Reply) -> str | None:

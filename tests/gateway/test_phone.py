@@ -190,13 +190,20 @@ def test_incoming_call_asks_for_the_pin_on_the_keypad_with_our_own_audio(world):
 
 
 def test_right_pin_signs_in_with_the_calling_number_and_never_logs_the_pin(world, caplog):
-    line, _, backend = world
+    line, rasa, backend = world
+    rasa.queue.append([{"text": "您好，我是安心助手。\n您想办什么事？",
+                        "buttons": [{"title": "查余额", "payload": "/check_balance"},
+                                    {"title": "转账", "payload": "/transfer_money"}]}])
     with caplog.at_level("DEBUG"):
         root = line.sign_in()
     assert backend.logins == [{"phone": "13800000001", "pin": PIN}]
     gather = _gather(root)
     assert gather.get("input") == "speech dtmf" and gather.get("speechTimeout") == "auto"
-    assert "张桂兰" in root.said
+    assert gather.get("numDigits") == "1"  # the greeting's choices are keys
+    assert "张桂兰" in root.said and "您想办什么事" in root.said
+    # The assistant greets a signed-in caller: its greeting intent, with the token, on the phone channel.
+    assert rasa.sent == [{"sender": rasa.sent[0]["sender"], "text": "/greet",
+                          "metadata": {"channel": "phone", "token": "tok-secret-123"}}]
     state = calls.get("CA0001")
     assert state.token == "tok-secret-123" and "tok-secret" not in repr(state)
     assert PIN not in caplog.text and "tok-secret" not in caplog.text
@@ -362,7 +369,7 @@ def test_without_a_staff_number_the_caller_is_told_and_the_call_ends(world, monk
 
 @pytest.mark.parametrize("reply", [
     {"text": "好的，祝您生活愉快。", "custom": {"end_call": True}},
-    {"text": "不客气，再见！"},
+    {"text": "好的，再见。\n祝您身体健康。"},
 ])
 def test_goodbye_hangs_up(world, reply):
     line, rasa, _ = world
@@ -434,7 +441,8 @@ def test_one_conversation_per_call(world):
     other = Line(line.client, line.spoken, sid="CA0002")
     other.sign_in()
     other.twiml(SpeechResult="查余额")
-    assert rasa.sent[0]["sender"] != rasa.sent[1]["sender"]
+    senders = {m["sender"] for m in rasa.sent}
+    assert len(senders) == 2
 
 
 @pytest.mark.parametrize("raw,phone_number", [
@@ -449,3 +457,23 @@ def test_caller_phone(raw, phone_number):
 def test_redact_keeps_only_the_last_four_of_long_numbers():
     assert redact("卡号6222021234567890123，金额500元") == "卡号****0123，金额500元"
     assert redact("电话138 0000 0001") == "电话****0001"
+
+
+def test_the_handoff_choice_on_the_keypad_dials_staff_at_once(world):
+    line, rasa, _ = world
+    line.sign_in()
+    rasa.queue.append([{"text": "还是没听明白，对不起。\n要不要转人工？",
+                        "buttons": [{"title": "转人工", "payload": "/human_handoff"},
+                                    {"title": "不用了", "payload": "/deny"}]}])
+    line.twiml(SpeechResult="嗯嗯啊啊")
+    n = len(rasa.sent)
+    root = line.twiml(Digits="1")
+    assert root.find("Dial").text == STAFF and len(rasa.sent) == n
+
+
+def test_the_assistants_handoff_wording_also_dials(world):
+    line, rasa, _ = world
+    line.sign_in()
+    rasa.queue.append([{"text": "好的，马上为您转人工。\n请稍等。"}])
+    root = line.twiml(SpeechResult="转人工")
+    assert root.find("Dial").text == STAFF and "马上为您转人工" in root.said
