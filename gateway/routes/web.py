@@ -1,3 +1,296 @@
-from fastapi import APIRouter
+"""The web chat widget and the kiosk: pages, customer sign-in, chat turns, session time, receipts.
+
+The browser talks only to this gateway (one origin). It holds an opaque session id; the customer's bank token
+stays in the gateway session and travels on to Rasa in the message metadata. Every refusal is a JSON
+`{"code", "message"}` with a Chinese sentence, never a stack trace. Nothing typed (PIN, phone) is logged.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from gateway import backend_client
+from gateway.conversation import turn
+from gateway.sessions import (
+    GatewaySession,
+    clear_cookie,
+    current,
+    get_store,
+    get_web_settings,
+    new_conversation_id,
+    set_cookie,
+)
+from gateway.transcripts import transcripts
+from money import to_capitals
 
 router = APIRouter()
+log = logging.getLogger("anxin.gateway.web")
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+_PHONE = re.compile(r"^1\d{10}$")
+_PIN = re.compile(r"^\d{6}$")
+MAX_TEXT = 500
+MAX_BODY = 4096
+
+# The pages load only their own files; the chat page may sit in any page's iframe (the embed), the kiosk may not.
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status_code=status)
+
+
+def not_signed_in() -> JSONResponse:
+    return error(401, "NOT_SIGNED_IN", "您还没有登录，或者登录已经过期。请重新登录。")
+
+
+async def read_body(request: Request) -> dict[str, Any] | JSONResponse:
+    """The JSON object of a request, or a Chinese refusal (FastAPI's own 422 would be English)."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return error(413, "TOO_LARGE", "内容太长了，请说短一点。")
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return error(400, "BAD_REQUEST", "请求的格式不对，请刷新页面再试。")
+    if not isinstance(data, dict):
+        return error(400, "BAD_REQUEST", "请求的格式不对，请刷新页面再试。")
+    return data
+
+
+def session_json(session: GatewaySession | None, request: Request | None = None) -> dict[str, Any]:
+    settings = get_web_settings()
+    out: dict[str, Any] = {
+        "signed_in": bool(session and session.has_customer),
+        "name": session.customer_name if session else "",
+        "channel": session.channel if session else "web",
+        "staff": {"name": session.staff_name, "role": session.staff_role} if session and session.staff_token else None,
+        "seconds_left": session.seconds_left() if session and session.has_customer else None,
+        "idle_timeout_s": session.idle_timeout_s if session else settings.web_idle_timeout_s,
+        "warn_s": settings.session_warn_s,
+        "kiosk_idle_timeout_s": settings.kiosk_idle_timeout_s,
+    }
+    # The embedded widget cannot rely on the cookie (a cross-site host page blocks it): it asked for the id.
+    if session and request is not None and request.headers.get("x-anxin-session-mode") == "header":
+        out["session"] = session.sid
+    return out
+
+
+def _page(name: str, frame_ancestors: str) -> Response:
+    resp = FileResponse(WEB_DIR / name, media_type="text/html; charset=utf-8")
+    resp.headers["Content-Security-Policy"] = _CSP.format(ancestors=frame_ancestors)
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+# ---------------------------------------------------------------- pages
+
+@router.get("/", include_in_schema=False)
+def index() -> Response:
+    return _page("chat.html", "*")
+
+
+@router.get("/chat", include_in_schema=False)
+def chat_page() -> Response:
+    return _page("chat.html", "*")
+
+
+@router.get("/kiosk", include_in_schema=False)
+def kiosk_page() -> Response:
+    return _page("kiosk.html", "'none'")
+
+
+@router.get("/kiosk/", include_in_schema=False)
+def kiosk_slash() -> Response:
+    return RedirectResponse("/kiosk")
+
+
+@router.get("/kiosk/staff", include_in_schema=False)
+def staff_page() -> Response:
+    return _page("staff.html", "'none'")
+
+
+@router.get("/anxin-widget.js", include_in_schema=False)
+def widget_script() -> Response:
+    """The one-line embed: <script src="https://gateway/anxin-widget.js" defer></script>."""
+    resp = FileResponse(WEB_DIR / "anxin-widget.js", media_type="text/javascript; charset=utf-8")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+# ---------------------------------------------------------------- session
+
+@router.get("/api/session")
+def get_session(request: Request) -> JSONResponse:
+    return JSONResponse(session_json(current(request), request))
+
+
+@router.post("/api/login")
+async def login(request: Request) -> Response:
+    body = await read_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    phone = re.sub(r"[\s-]", "", str(body.get("phone") or ""))
+    pin = str(body.get("pin") or "")
+    if not _PHONE.match(phone):
+        return error(422, "BAD_PHONE", "手机号应该是 11 位数字，请再输一次。")
+    if not _PIN.match(pin):
+        return error(422, "BAD_PIN", "密码应该是 6 位数字，请再输一次。")
+    settings = get_web_settings()
+    session = current(request)
+    kiosk = bool(session and session.channel == "kiosk")
+    if kiosk and not (session and session.staff_token and session.staff_role == "station"):
+        return error(403, "STAFF_REQUIRED", "请工作人员先登录这台设备。")
+    try:
+        answer = await backend_client.call("POST", "/auth/login", json={"phone": phone, "pin": pin})
+    except backend_client.BackendError as err:
+        log.info("web sign-in refused: code=%s", err.code)
+        return error(err.status, err.code, err.message)
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not token:
+        return error(503, "BACKEND_UNAVAILABLE", backend_client.UNAVAILABLE_MESSAGE)
+    store = get_store()
+    if session is None or not kiosk:
+        if session is not None:  # a new sign-in never reuses an old id (session fixation)
+            _end_conversation(session)
+            store.delete(session.sid)
+        session = store.create("web", settings.web_idle_timeout_s)
+    else:
+        _end_conversation(session)
+        session.idle_timeout_s = settings.kiosk_idle_timeout_s
+    session.customer_token = token
+    session.customer_name = str((answer.get("customer") or {}).get("name") or "")
+    session.conversation_id = new_conversation_id(session.channel)
+    session.touch()
+    store.save(session)
+    if session.channel == "kiosk":
+        transcripts.open(session.conversation_id, session.customer_name, session.staff_name)
+        transcripts.add(session.conversation_id, "system", f"{session.customer_name} 已登录")
+    log.info("web sign-in: channel=%s conversation=%s", session.channel, session.conversation_id)
+    resp = JSONResponse(session_json(session, request))
+    set_cookie(resp, session)
+    return resp
+
+
+@router.post("/api/extend")
+def extend(request: Request) -> JSONResponse:
+    """"需要更多时间": the full idle time again, as often as the customer asks."""
+    session = current(request)
+    if session is None or not session.has_customer:
+        return not_signed_in()
+    session.touch()
+    session.extensions += 1
+    get_store().save(session)
+    return JSONResponse(session_json(session))
+
+
+@router.post("/api/logout")
+def logout(request: Request) -> JSONResponse:
+    """Sign-out (or the kiosk's reset after inactivity): the customer is forgotten; a kiosk keeps its staff."""
+    session = current(request)
+    resp = JSONResponse({"signed_in": False, "message": "您已安全退出。"})
+    if session is None:
+        clear_cookie(resp)
+        return resp
+    _end_conversation(session)
+    if session.staff_token:
+        session.clear_customer()
+        session.expires_at = session.staff_expires_at
+        get_store().save(session)
+    else:
+        get_store().delete(session.sid)
+        clear_cookie(resp)
+    return resp
+
+
+def _end_conversation(session: GatewaySession) -> None:
+    if session.conversation_id:
+        transcripts.close(session.conversation_id)
+    session.clear_customer()
+
+
+# ---------------------------------------------------------------- chat
+
+def _transfer_id(custom: dict[str, Any]) -> int | None:
+    """The transfer a reply reports, if the assistant named it (custom.transfer_id or custom.transfer.id)."""
+    value = custom.get("transfer_id")
+    if value is None and isinstance(custom.get("transfer"), dict):
+        value = custom["transfer"].get("id")
+    return value if isinstance(value, int) and value > 0 else None
+
+
+@router.post("/api/chat")
+async def chat(request: Request) -> Response:
+    body = await read_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    session = current(request)
+    if session is None or not session.has_customer:
+        return not_signed_in()
+    text = str(body.get("text") or "").strip()
+    if not text:
+        return error(422, "EMPTY", "请说一句话，或者点一个按钮。")
+    if len(text) > MAX_TEXT:
+        return error(422, "TOO_LONG", "这句话太长了，请说短一点。")
+    session.touch()
+    get_store().save(session)
+    kiosk = session.channel == "kiosk"
+    if kiosk:
+        transcripts.add(session.conversation_id, "customer", text)
+    replies = await turn(session.conversation_id, text, session.customer_token, session.channel)
+    out = []
+    for reply in replies:
+        item = reply.to_json()
+        item["transfer_id"] = _transfer_id(reply.custom)
+        if item["transfer_id"]:
+            session.last_transfer_ids.append(item["transfer_id"])
+        if kiosk:
+            transcripts.add(session.conversation_id, "assistant", reply.text)
+        out.append(item)
+    if kiosk and any(r.custom.get("handoff") is True for r in replies):
+        transcripts.add(session.conversation_id, "system", "客户要求转人工，请到客户身边")
+    return JSONResponse({"replies": out, **session_json(session)})
+
+
+@router.get("/api/transfers/{transfer_id}")
+async def get_transfer(transfer_id: str, request: Request) -> Response:
+    """A transfer for the printable receipt (the backend checks it is this customer's)."""
+    session = current(request)
+    if session is None or not session.has_customer:
+        return not_signed_in()
+    if not transfer_id.isdigit() or not 0 < int(transfer_id) < 2**31:
+        return error(404, "NOT_FOUND", "没有找到这笔转账。")
+    try:
+        transfer = await backend_client.call("GET", f"/transfers/{int(transfer_id)}", token=session.customer_token)
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    capitals = ""
+    try:
+        capitals = to_capitals(str(transfer.get("amount")))
+    except Exception:  # a receipt without capitals is still a receipt
+        capitals = ""
+    return JSONResponse({"transfer": transfer, "amount_capitals": capitals, "customer_name": session.customer_name,
+                         "printed_at": time.strftime("%Y-%m-%d %H:%M", time.localtime())})
+
+
+@router.get("/api/transfers")
+async def recent_transfers(request: Request) -> Response:
+    """This customer's recent transfers, for the receipt when a reply did not name its transfer."""
+    session = current(request)
+    if session is None or not session.has_customer:
+        return not_signed_in()
+    try:
+        items = await backend_client.call("GET", "/transfers", token=session.customer_token)
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    return JSONResponse({"items": (items or [])[:5]})

@@ -1,0 +1,133 @@
+"""Staff side of the kiosk: staff sign-in (the kiosk station and the staff panel), approvals, live transcripts.
+
+The staff token stays in the gateway session like the customer's. Approve/reject go to the backend with the
+staff token, so the backend records which staff member decided.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from gateway import backend_client
+from gateway.routes.web import error, read_body, session_json
+from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
+from gateway.transcripts import transcripts
+
+router = APIRouter(prefix="/api/staff")
+log = logging.getLogger("anxin.gateway.staff")
+
+
+def _staff_session(request: Request, role: str = "panel") -> GatewaySession | None:
+    session = current(request)
+    if session is None or not session.staff_token or session.staff_expires_at <= time.time():
+        return None
+    return session if session.staff_role == role else None
+
+
+def _staff_required() -> JSONResponse:
+    return error(401, "STAFF_REQUIRED", "请工作人员先登录。")
+
+
+@router.post("/login")
+async def staff_login(request: Request) -> Response:
+    body = await read_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    username = str(body.get("username") or "").strip()
+    password = str(body.get("password") or "")
+    role = "panel" if body.get("role") == "panel" else "station"
+    if not username or not password or len(username) > 64 or len(password) > 128:
+        return error(422, "BAD_CREDENTIALS", "请输入工作人员的用户名和密码。")
+    try:
+        answer = await backend_client.call("POST", "/staff/login",
+                                           json={"username": username, "password": password})
+    except backend_client.BackendError as err:
+        log.info("staff sign-in refused: code=%s", err.code)
+        if err.status in (401, 403, 404, 422):
+            return error(401, "BAD_CREDENTIALS", "用户名或密码不对，请再试一次。")
+        return error(err.status, err.code, err.message)
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not token:
+        return error(503, "BACKEND_UNAVAILABLE", backend_client.UNAVAILABLE_MESSAGE)
+    settings = get_web_settings()
+    store = get_store()
+    old = current(request)
+    if old is not None:  # fresh id at every sign-in; the previous customer, if any, is forgotten
+        if old.conversation_id:
+            transcripts.close(old.conversation_id)
+        store.delete(old.sid)
+    lifetime = min(settings.staff_session_s, int(answer.get("expires_in") or settings.staff_session_s))
+    session = store.create("kiosk", settings.kiosk_idle_timeout_s)
+    session.staff_token = token
+    session.staff_name = str((answer.get("staff") or {}).get("name") or "")
+    session.staff_expires_at = time.time() + lifetime
+    session.staff_role = role
+    session.expires_at = session.staff_expires_at
+    store.save(session)
+    log.info("staff sign-in: role=%s", role)
+    resp = JSONResponse(session_json(session))
+    set_cookie(resp, session)
+    return resp
+
+
+@router.post("/logout")
+def staff_logout(request: Request) -> JSONResponse:
+    session = current(request)
+    resp = JSONResponse({"signed_in": False, "message": "工作人员已退出。"})
+    if session is not None:
+        if session.conversation_id:
+            transcripts.close(session.conversation_id)
+        get_store().delete(session.sid)
+    clear_cookie(resp)
+    return resp
+
+
+@router.get("/approvals")
+async def approvals(request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    try:
+        items = await backend_client.call("GET", "/staff/approvals", token=session.staff_token,
+                                          params={"status": "pending"})
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    return JSONResponse({"items": items or []})
+
+
+@router.post("/approvals/{approval_id}/{decision}")
+async def decide(approval_id: str, decision: str, request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    if decision not in ("approve", "reject") or not approval_id.isdigit() or not 0 < int(approval_id) < 2**31:
+        return error(404, "NOT_FOUND", "没有找到这条待审批的记录。")
+    body = await read_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    note = str(body.get("note") or "")[:200]
+    try:
+        answer = await backend_client.call("POST", f"/staff/approvals/{int(approval_id)}/{decision}",
+                                           token=session.staff_token, json={"note": note})
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    log.info("staff decision: approval=%s decision=%s", approval_id, decision)
+    return JSONResponse({"approval": answer})
+
+
+@router.get("/transcripts")
+def live_transcripts(request: Request) -> Response:
+    """Live kiosk conversations. Only those whose customer is still signed in: ended ones are dropped here."""
+    if _staff_session(request) is None:
+        return _staff_required()
+    live_ids = {s.conversation_id for s in get_store().all() if s.channel == "kiosk" and s.has_customer}
+    items = []
+    for transcript in transcripts.live():
+        if transcript["conversation_id"] in live_ids:
+            items.append(transcript)
+        else:
+            transcripts.close(transcript["conversation_id"])
+    return JSONResponse({"items": items})

@@ -1,0 +1,201 @@
+"""Gateway sessions of the web widget and the kiosk.
+
+The browser holds only a random opaque id (HttpOnly SameSite=Strict cookie, or a header for the embedded
+widget, whose cookie a cross-site host page would not let through). The customer's bank token stays here, so
+script on the page can never read it. Sessions live in memory behind `SessionStore`, a small interface that a
+Redis store can implement later without touching the routes.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal, Protocol
+
+from fastapi import Request, Response
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+COOKIE = "anxin_sid"
+HEADER = "x-anxin-session"
+Channel = Literal["web", "kiosk"]
+
+
+class WebSettings(BaseSettings):
+    """Timeouts of the widget and kiosk (env: ANXIN_WEB_IDLE_TIMEOUT_S, ANXIN_KIOSK_IDLE_TIMEOUT_S, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=".env", extra="ignore")
+
+    # A signed-in web customer is signed out after this much inactivity (after a visible countdown).
+    web_idle_timeout_s: int = 600
+    # A kiosk customer's session clears after this much inactivity: the next person must not see it.
+    kiosk_idle_timeout_s: int = 120
+    # The countdown shows this long before the end (WCAG 2.2.1 asks for >= 20 s warning).
+    session_warn_s: int = 30
+    # A staff member's kiosk station stays signed in for a working day at most.
+    staff_session_s: int = 8 * 3600
+    # Set "true" behind HTTPS so the cookie is never sent in clear.
+    cookie_secure: bool = False
+
+
+@lru_cache
+def get_web_settings() -> WebSettings:
+    return WebSettings()
+
+
+@dataclass
+class GatewaySession:
+    """One browser's sign-in. A kiosk session carries the staff member and, in turn, one customer after another."""
+
+    sid: str
+    channel: Channel
+    idle_timeout_s: int
+    expires_at: float
+    # Public id of the conversation (Rasa sender, transcript key); never the sid, which is a credential.
+    conversation_id: str = ""
+    customer_token: str | None = None
+    customer_name: str = ""
+    staff_token: str | None = None
+    staff_name: str = ""
+    staff_expires_at: float = 0.0
+    # "station": the kiosk a customer uses; "panel": the staff view with approvals. A customer at the kiosk
+    # must never reach the approvals through the station's staff sign-in.
+    staff_role: str = ""
+    extensions: int = 0
+    last_transfer_ids: list[int] = field(default_factory=list)
+
+    @property
+    def has_customer(self) -> bool:
+        return self.customer_token is not None
+
+    def seconds_left(self, now: float | None = None) -> int:
+        return max(0, int(self.expires_at - (now if now is not None else time.time())))
+
+    def touch(self, now: float | None = None) -> None:
+        """Activity pushes the customer's deadline back by the full idle timeout."""
+        self.expires_at = (now if now is not None else time.time()) + self.idle_timeout_s
+
+    def clear_customer(self) -> None:
+        """Forgets everything of the customer; a kiosk station keeps its staff sign-in."""
+        self.customer_token = None
+        self.customer_name = ""
+        self.conversation_id = ""
+        self.extensions = 0
+        self.last_transfer_ids = []
+
+
+class SessionStore(Protocol):
+    """What the routes need of a session store (in memory now; Redis later)."""
+
+    def create(self, channel: Channel, idle_timeout_s: int) -> GatewaySession: ...
+
+    def get(self, sid: str) -> GatewaySession | None: ...
+
+    def save(self, session: GatewaySession) -> None: ...
+
+    def delete(self, sid: str) -> None: ...
+
+    def all(self) -> list[GatewaySession]: ...
+
+
+class MemorySessionStore:
+    """Sessions in this process. Expired customer sessions are dropped when read or listed."""
+
+    def __init__(self, max_sessions: int = 10_000) -> None:
+        self._items: dict[str, GatewaySession] = {}
+        self._lock = threading.Lock()
+        self._max = max_sessions
+
+    def create(self, channel: Channel, idle_timeout_s: int) -> GatewaySession:
+        now = time.time()
+        session = GatewaySession(sid=secrets.token_urlsafe(32), channel=channel, idle_timeout_s=idle_timeout_s,
+                                 expires_at=now + idle_timeout_s)
+        with self._lock:
+            self._evict(now)
+            if len(self._items) >= self._max:  # bounded: an attacker opening sessions cannot exhaust memory
+                oldest = min(self._items.values(), key=lambda s: s.expires_at)
+                self._items.pop(oldest.sid, None)
+            self._items[session.sid] = session
+        return session
+
+    def get(self, sid: str) -> GatewaySession | None:
+        with self._lock:
+            session = self._items.get(sid)
+            if session is None:
+                return None
+            if _expired(session, time.time()):
+                self._expire(session)
+                return self._items.get(sid)
+            return session
+
+    def save(self, session: GatewaySession) -> None:
+        with self._lock:
+            self._items[session.sid] = session
+
+    def delete(self, sid: str) -> None:
+        with self._lock:
+            self._items.pop(sid, None)
+
+    def all(self) -> list[GatewaySession]:
+        with self._lock:
+            self._evict(time.time())
+            return list(self._items.values())
+
+    def _evict(self, now: float) -> None:
+        for session in [s for s in self._items.values() if _expired(s, now)]:
+            self._expire(session)
+
+    def _expire(self, session: GatewaySession) -> None:
+        """A customer's time ran out: forget them; a staff station lives on until its own end."""
+        if session.staff_token and session.staff_expires_at > time.time():
+            session.clear_customer()
+            session.expires_at = session.staff_expires_at
+        else:
+            self._items.pop(session.sid, None)
+
+
+def _expired(session: GatewaySession, now: float) -> bool:
+    if session.staff_token and not session.has_customer:
+        return session.staff_expires_at <= now
+    return session.expires_at <= now
+
+
+_store: SessionStore = MemorySessionStore()
+
+
+def get_store() -> SessionStore:
+    return _store
+
+
+def set_store(store: SessionStore) -> None:
+    """Swaps the store (tests; a Redis store later)."""
+    global _store
+    _store = store
+
+
+def session_id_from(request: Request) -> str | None:
+    """The header wins (embedded widget); else the cookie (standalone page, kiosk)."""
+    sid = request.headers.get(HEADER) or request.cookies.get(COOKIE)
+    if not sid or len(sid) > 128:
+        return None
+    return sid
+
+
+def current(request: Request) -> GatewaySession | None:
+    sid = session_id_from(request)
+    return get_store().get(sid) if sid else None
+
+
+def set_cookie(response: Response, session: GatewaySession) -> None:
+    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="strict", path="/",
+                        secure=get_web_settings().cookie_secure)
+
+
+def clear_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+
+
+def new_conversation_id(channel: Channel) -> str:
+    """Rasa's sender id for one customer's conversation: fresh for every sign-in, so no history carries over."""
+    return f"{channel}-{secrets.token_hex(8)}"
