@@ -166,7 +166,7 @@ def _candidates(s: str) -> list[tuple[int, int, str]]:
             continue
         if _COUNT_AFTER.match(after):
             # "存5万一年": the last digits belong to the term; keep what comes before them.
-            split = re.fullmatch(rf"(.*[万亿千仟元块])([{_CN_DIGIT}0-9]+)", run)
+            split = re.fullmatch(rf"(.*[万亿千仟元块])([{_CN_DIGIT}0-9十]+个?)", run)
             if not split:
                 continue
             run = split.group(1)
