@@ -1,0 +1,37 @@
+"""Anxin's custom Rasa actions (served by `rasa run actions --actions actions`).
+
+Every action talks to the banking backend over HTTP with the customer's token taken from the latest
+message's metadata; nothing here touches the database, and the token never goes into a slot.
+"""
+from actions.balance import ActionCheckBalance, ActionRecentTransactions
+from actions.conversation import (
+    ActionAnxinFallback,
+    ActionCancelFlow,
+    ActionHandoff,
+    ActionRepeat,
+    ActionSlower,
+)
+from actions.savings import (
+    ActionAskDepositConfirmed,
+    ActionAskDepositTerm,
+    ActionDepositStart,
+    ActionDepositSubmit,
+    ActionSavingsProducts,
+    ValidateDepositForm,
+)
+from actions.transfer import (
+    ActionAskFromAccountId,
+    ActionAskPayeeId,
+    ActionAskTransferConfirmed,
+    ActionTransferStart,
+    ActionTransferSubmit,
+    ValidateTransferForm,
+)
+
+__all__ = [
+    "ActionAnxinFallback", "ActionAskDepositConfirmed", "ActionAskDepositTerm", "ActionAskFromAccountId",
+    "ActionAskPayeeId", "ActionAskTransferConfirmed", "ActionCancelFlow", "ActionCheckBalance",
+    "ActionDepositStart", "ActionDepositSubmit", "ActionHandoff", "ActionRecentTransactions", "ActionRepeat",
+    "ActionSavingsProducts", "ActionSlower", "ActionTransferStart", "ActionTransferSubmit",
+    "ValidateDepositForm", "ValidateTransferForm",
+]

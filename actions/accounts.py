@@ -1,0 +1,57 @@
+"""Which account money comes from, and the amount the customer said; shared by both money forms."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend_client import BackendClient
+from actions.common import first_entity, say, yuan
+
+# A time deposit is not something to pay from.
+SOURCE_KINDS = ("demand", "pension")
+
+
+def source_accounts(accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [a for a in accounts if a.get("kind") in SOURCE_KINDS]
+
+
+def account_label(account: dict[str, Any]) -> str:
+    """"活期账户，尾号1234": the tail only, never the full number."""
+    return f"{account.get('name') or '账户'}，尾号{account.get('tail') or ''}"
+
+
+def find_account(accounts: list[dict[str, Any]], account_id: Any) -> dict[str, Any] | None:
+    return next((a for a in accounts if str(a.get("id")) == str(account_id)), None)
+
+
+async def extract_from_account(tracker: Tracker, client: BackendClient) -> dict[str, Any]:
+    """from_account_id from a button (entity from_account_id) or a spoken kind (养老金卡 -> pension)."""
+    chosen = first_entity(tracker, "from_account_id")
+    kind = first_entity(tracker, "account_type")
+    requested = tracker.get_slot("requested_slot")
+    if chosen is None and (kind not in SOURCE_KINDS or requested not in (None, "from_account_id")):
+        return {}
+    accounts = source_accounts(await client.accounts())
+    if chosen is not None:
+        return {"from_account_id": chosen if find_account(accounts, chosen) else None}
+    of_kind = [a for a in accounts if a.get("kind") == kind]
+    return {"from_account_id": str(of_kind[0]["id"])} if len(of_kind) == 1 else {}
+
+
+def extract_amount(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The exact amount of this message for `slot`, or an explanation why it is not usable.
+
+    Returning {slot: None} (not {}) when the amount is unusable tells Rasa the message was understood,
+    so the form keeps our explanation and asks for the amount again.
+    """
+    amount = first_entity(tracker, "amount")
+    if amount is not None and (value := yuan(amount)) is not None and value > 0:
+        return {slot: f"{value}"}
+    issue = first_entity(tracker, "amount_issue")
+    requested = tracker.get_slot("requested_slot")
+    if issue in ("ambiguous", "foreign", "invalid") or (amount is not None and requested == slot):
+        say(dispatcher, tracker, f"utter_amount_{issue if issue in ('ambiguous', 'foreign') else 'invalid'}")
+        return {slot: None}
+    return {}

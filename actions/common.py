@@ -1,0 +1,101 @@
+"""Helpers every skill uses: the token, the speech rate, replies with their custom payload, amounts."""
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import money
+from actions.backend_client import BackendClient
+
+DEFAULT_SPEECH_RATE = 1.0
+
+
+def token_of(tracker: Tracker) -> str | None:
+    """The customer's token for this turn. It is read here and nowhere else, and never stored in a slot."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    token = metadata.get("token")
+    return token if isinstance(token, str) and token else None
+
+
+def client_for(tracker: Tracker) -> BackendClient:
+    """Raises NotSignedIn when the message carries no token."""
+    return BackendClient(token_of(tracker))
+
+
+def speech_rate(tracker: Tracker) -> float:
+    try:
+        rate = float(tracker.get_slot("speech_rate") or DEFAULT_SPEECH_RATE)
+    except (TypeError, ValueError):
+        return DEFAULT_SPEECH_RATE
+    return rate if rate > 0 else DEFAULT_SPEECH_RATE
+
+
+def say(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
+        buttons: list[dict[str, str]] | None = None, custom: dict[str, Any] | None = None,
+        rate: float | None = None, **values: Any) -> None:
+    """Utters a domain response with its values, buttons, and the custom payload the voice layer reads.
+
+    The payload is set here (not only by assistant.nlg) because a message sent by an action replaces the
+    generated custom payload, and because an action that changes the rate must speak at the new rate.
+    """
+    payload = {"speech_rate": rate if rate is not None else speech_rate(tracker), **(custom or {})}
+    dispatcher.utter_message(response=response, buttons=buttons or [], json_message=payload, **values)
+
+
+def button(title: str, intent: str, **entities: Any) -> dict[str, str]:
+    """A button whose payload goes straight to an intent (and entities), bypassing NLU."""
+    if not entities:
+        return {"title": title, "payload": f"/{intent}"}
+    return {"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"}
+
+
+def yuan(value: Any) -> Decimal | None:
+    """A decimal amount from a slot or an API field; never via float."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return amount.quantize(Decimal("0.01")) if amount.is_finite() else None
+
+
+def digits(amount: Decimal | str) -> str:
+    """500 -> "500.00": two places, no thousands separators (they get misread aloud)."""
+    return f"{Decimal(str(amount)).quantize(Decimal('0.01'))}"
+
+
+def capitals(amount: Decimal | str) -> str:
+    """500 -> "伍佰元整"; negative amounts are spoken as their size (the sign is said in words)."""
+    return money.to_capitals(abs(Decimal(str(amount))))
+
+
+def idempotency_key(kind: str, sender_id: str, form_id: str) -> str:
+    """The same conversation and form always give the same key, so a repeated confirmation pays once."""
+    conversation = hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:24]
+    return f"anxin-{kind}-{conversation}-{form_id}"
+
+
+def entity_values(tracker: Tracker, name: str) -> list[str]:
+    return [str(e.get("value")) for e in (tracker.latest_message or {}).get("entities", []) or []
+            if e.get("entity") == name and e.get("value") is not None]
+
+
+def first_entity(tracker: Tracker, name: str) -> str | None:
+    values = entity_values(tracker, name)
+    return values[0] if values else None
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def active_loop_name(tracker: Tracker) -> str | None:
+    return (tracker.active_loop or {}).get("name")

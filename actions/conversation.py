@@ -1,0 +1,155 @@
+"""Conversation control: repeat, slower, cancel, hand over to a person, and the fallback."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import savings, transfer
+from actions.common import active_loop_name, latest_text, say, speech_rate, yuan
+from actions.payees import normalise_relationship
+from actions.scam import find_scam_phrase
+
+RATE_STEP = 0.15
+MIN_RATE = 0.5
+# Bot replies marked with these custom keys are about the conversation itself, not worth repeating.
+CONTROL = "control"
+MISUNDERSTOOD = "misunderstood"
+INTENT_WORDS = {
+    "check_balance": "查余额", "transfer_money": "转账", "open_time_deposit": "存定期",
+    "recent_transactions": "查明细", "savings_products": "问利率", "nlu_fallback": "没听懂",
+    "out_of_scope": "问了别的事", "human_handoff": "要转人工", "cancel": "取消", "repeat": "请再说一遍",
+    "slower": "请说慢点", "help": "问能办什么",
+}
+FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期"}
+
+
+def _user_indices(events: list[dict[str, Any]]) -> list[int]:
+    return [i for i, e in enumerate(events) if e.get("event") == "user"]
+
+
+def previous_turn_replies(tracker: Tracker) -> list[dict[str, Any]]:
+    """The bot messages between the previous user message and the current one."""
+    events = list(tracker.events)
+    users = _user_indices(events)
+    if not users:
+        return []
+    end = users[-1]
+    start = users[-2] + 1 if len(users) > 1 else 0
+    return [e for e in events[start:end] if e.get("event") == "bot"]
+
+
+def replay(dispatcher: CollectingDispatcher, tracker: Tracker, rate: float) -> int:
+    """Sends the previous turn's replies again at `rate`; in a form the last one (its question) is left
+    to the form, which asks it again right after. Returns how many were sent."""
+    replies = [r for r in previous_turn_replies(tracker)
+               if not ((r.get("data") or {}).get("custom") or {}).get(CONTROL)]
+    if active_loop_name(tracker) and replies:
+        replies = replies[:-1]
+    for reply in replies:
+        data = reply.get("data") or {}
+        custom = {**(data.get("custom") or {}), "speech_rate": rate}
+        dispatcher.utter_message(text=reply.get("text"), buttons=data.get("buttons") or [], json_message=custom)
+    return len(replies)
+
+
+class ActionRepeat(Action):
+    def name(self) -> str:
+        return "action_repeat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if replay(dispatcher, tracker, speech_rate(tracker)) == 0 and not active_loop_name(tracker):
+            say(dispatcher, tracker, "utter_nothing_to_repeat")
+        return []
+
+
+class ActionSlower(Action):
+    """Lowers the speech rate one step (1.0 -> 0.85 -> 0.7 ... never under 0.5) and says it again slower."""
+
+    def name(self) -> str:
+        return "action_slower"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        rate = slower_rate(speech_rate(tracker))
+        say(dispatcher, tracker, "utter_slower", rate=rate, custom={CONTROL: True})
+        replay(dispatcher, tracker, rate)
+        return [SlotSet("speech_rate", rate)]
+
+
+def slower_rate(rate: float) -> float:
+    # Rounded so the steps stay 0.85, 0.7, 0.55 instead of float noise like 0.7000000000000001.
+    return max(MIN_RATE, round(rate - RATE_STEP, 2))
+
+
+def _end_form(tracker: Tracker) -> list[EventType]:
+    """Ends whatever form runs, clearing its slots: nothing half-filled survives a cancel.
+
+    The loop is ended even when none runs (a no-op), so one rule covers both cases.
+    """
+    if not active_loop_name(tracker):
+        return [ActiveLoop(None)]
+    slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS)
+    return [SlotSet(slot, None) for slot in sorted(slots)] + [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+class ActionCancelFlow(Action):
+    def name(self) -> str:
+        return "action_cancel_flow"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        say(dispatcher, tracker, "utter_cancelled" if active_loop_name(tracker) else "utter_ok")
+        return _end_form(tracker)
+
+
+def handoff_summary(tracker: Tracker) -> str:
+    """A few words for the staff member taking over: what the customer was doing, no secrets in it."""
+    parts: list[str] = []
+    form = active_loop_name(tracker)
+    if form:
+        parts.append(f"客户正在办{FORM_WORDS.get(form, form)}，没有办完。")
+        amount = yuan(tracker.get_slot("transfer_amount") or tracker.get_slot("deposit_amount"))
+        if amount is not None:
+            parts.append(f"金额{amount}元。")
+        if tracker.get_slot("payee_hint"):
+            parts.append(f"收款人：{normalise_relationship(tracker.get_slot('payee_hint'))}。")
+    intents = [((e.get("parse_data") or {}).get("intent") or {}).get("name")
+               for e in tracker.events if e.get("event") == "user"][-5:-1]
+    said = "、".join(INTENT_WORDS.get(i, i) for i in intents if i)
+    if said:
+        parts.append(f"前面说了：{said}。")
+    outcome = tracker.get_slot("outcome")
+    if outcome and outcome != "ready":
+        parts.append(f"上一笔结果：{outcome}。")
+    return "".join(parts) or "客户要求转人工。"
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        say(dispatcher, tracker, "utter_handoff", custom={"handoff": True, "summary": handoff_summary(tracker)})
+        return _end_form(tracker)
+
+
+class ActionAnxinFallback(Action):
+    """Says what Anxin can do; on the second misunderstanding in a row offers a person instead."""
+
+    def name(self) -> str:
+        return "action_anxin_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if find_scam_phrase(latest_text(tracker)):
+            say(dispatcher, tracker, "utter_scam_notice", custom={MISUNDERSTOOD: True})
+            return []
+        again = any(((r.get("data") or {}).get("custom") or {}).get(MISUNDERSTOOD)
+                    for r in previous_turn_replies(tracker))
+        if again:
+            response = "utter_fallback_offer_human"
+        else:
+            response = "utter_fallback_in_form" if active_loop_name(tracker) else "utter_fallback"
+        say(dispatcher, tracker, response, custom={MISUNDERSTOOD: True})
+        return []

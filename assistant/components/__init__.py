@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (loaded by module path from assistant/config.yml)."""
