@@ -46,6 +46,8 @@ class _Espeak:
             ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
             ctypes.c_void_p, ctypes.c_void_p,
         ]
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode(), 0)
         if rate <= 0:
             raise EspeakUnavailable("espeak_Initialize failed")
@@ -62,12 +64,16 @@ class _Espeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
         return 0  # 0 = go on synthesising
 
-    def synth(self, text: str, voice: str, wpm: int, pitch: int) -> np.ndarray:
-        """Returns mono int16 samples at `sample_rate` for `text` (UTF-8, plain text, no SSML)."""
+    def _use_voice(self, voice: str) -> None:
         if voice != self._voice:
             if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                self._voice = None  # what the library holds now is unknown: set it again next time
                 raise EspeakUnavailable(f"espeak-ng has no voice {voice!r}")
             self._voice = voice
+
+    def synth(self, text: str, voice: str, wpm: int, pitch: int) -> np.ndarray:
+        """Returns mono int16 samples at `sample_rate` for `text` (UTF-8, plain text, no SSML)."""
+        self._use_voice(voice)
         self._lib.espeak_SetParameter(_PARAM_RATE, max(MIN_WPM, min(MAX_WPM, wpm)), 0)
         self._lib.espeak_SetParameter(_PARAM_PITCH, pitch, 0)
         data = text.encode("utf-8") + b"\0"
@@ -80,15 +86,36 @@ class _Espeak:
         chunks, self._chunks = self._chunks, []
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
+    def phonemes(self, text: str, voice: str) -> str:
+        """espeak's own phoneme mnemonics with tone numbers (e.g. 银行 -> "ji35nX'A35N"): shows how it reads."""
+        self._use_voice(voice)
+        buf = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_char_p(ctypes.addressof(buf))
+        out = []
+        while pointer.value:  # the library advances the pointer clause by clause
+            clause = self._lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, 0)
+            out.append(clause.decode("utf-8", "replace") if clause else "")
+        return " ".join(out)
+
 
 _lock = threading.Lock()
 _instance: _Espeak | None = None
 
 
+def _get() -> _Espeak:
+    global _instance
+    if _instance is None:
+        _instance = _Espeak()
+    return _instance
+
+
+def phonemes(text: str, voice: str = "cmn") -> str:
+    with _lock:
+        return _get().phonemes(text, voice)
+
+
 def synth(text: str, voice: str = "cmn", wpm: int = 150, pitch: int = 45) -> tuple[np.ndarray, int]:
     """Thread-safe synthesis: (int16 samples, sample rate)."""
-    global _instance
     with _lock:
-        if _instance is None:
-            _instance = _Espeak()
-        return _instance.synth(text, voice, wpm, pitch), _instance.sample_rate
+        engine = _get()
+        return engine.synth(text, voice, wpm, pitch), engine.sample_rate
