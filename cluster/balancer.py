@@ -13,6 +13,9 @@ from pathlib import Path
 from cluster.stores import _port_open, _stop_proc
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.tmpl")
+# Not "your money did not move": a request cut off mid-way may have completed; the client retries with the
+# same Idempotency-Key (or looks) to find out.
+UNAVAILABLE_BODY = '{"code": "SERVICE_UNAVAILABLE", "message": "系统暂时连不上，请稍后再试。"}'
 
 
 @dataclass
@@ -27,10 +30,16 @@ class Tier:
         servers = "\n".join(
             f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=3s;" for port in self.backends
         )
+        # nginx's own failures (every instance down, or the one serving a request died) answer like the
+        # services do: JSON with a stable code and a plain message, never nginx's HTML page.
         return (
             f"    upstream {self.name} {{\n{servers}\n        keepalive 64;\n    }}\n"
             f"    server {{\n        listen 127.0.0.1:{self.listen_port};\n"
-            f"        location / {{ proxy_pass http://{self.name}; }}\n    }}\n"
+            f"        location / {{ proxy_pass http://{self.name}; }}\n"
+            f"        error_page 502 503 504 = @unavailable;\n"
+            f"        location @unavailable {{\n"
+            f"            default_type \"application/json; charset=utf-8\";\n"
+            f"            return 503 '{UNAVAILABLE_BODY}';\n        }}\n    }}\n"
         )
 
 

@@ -1,0 +1,35 @@
+"""One production-profile cluster for the whole cluster suite (starting two Rasa servers takes a while).
+
+The suite's sign-in limits are lowered (ANXIN_LOGIN_LIMIT_*) so the rate-limit tests stay short; every other
+test signs in from its own simulated client address (X-Forwarded-For), as real customers would.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cluster.launch import Cluster, running_cluster
+from tests.support.stack import MODEL
+
+PER_PHONE = 8
+PER_ADDRESS = 20
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    # Without a model the banking-tier tests still run; the dialogue ones fail through `rasa_cluster`.
+    with running_cluster(
+        instances=2,
+        assistant=MODEL.exists(),
+        ANXIN_LOGIN_LIMIT_PER_PHONE=f"{PER_PHONE}/300",
+        ANXIN_LOGIN_LIMIT_PER_ADDRESS=f"{PER_ADDRESS}/300",
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def rasa_cluster(cluster: Cluster) -> Cluster:
+    if not cluster.assistant:
+        raise RuntimeError(f"No trained model at {MODEL}: run `make model` (make test does it first).")
+    return cluster
