@@ -27,6 +27,11 @@ GOAL_OOS_CAUGHT = 0.90
 DANGEROUS = ("transfer_money", "open_time_deposit")
 OOS = "out_of_scope"
 FALLBACK = "nlu_fallback"
+ROOT = Path(__file__).resolve().parents[1]
+# The assistant's custom components (and the money package they use) import from the repository root.
+for _p in (ROOT, ROOT / "assistant"):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
 
 
 def load_examples(path: str) -> list[tuple[str, str]]:
