@@ -33,7 +33,7 @@ from gateway.calls import (
 from gateway.conversation import Reply, turn
 from gateway.routes.audio import audio_url_async
 from voice import phone_prompts as P
-from voice.normalize import to_speech_text
+from voice.prosody import build_plan
 
 router = APIRouter(prefix="/voice")
 log = logging.getLogger("anxin.gateway.phone")
@@ -89,8 +89,9 @@ def _twiml(resp: VoiceResponse) -> Response:
 # ---------------------------------------------------------------- speaking
 
 def _say_text(item: Spoken) -> str:
+    """What Twilio's own voice reads when ours failed: the same words, key figure repeated, choices spoken."""
     try:
-        return to_speech_text(item.text, item.buttons or None)
+        return build_plan(item.text, item.buttons or None, item.key_figure).text
     except Exception:  # the normaliser must not cost the caller the reply
         return item.text
 

@@ -121,6 +121,7 @@ def test_phone_call_signs_in_hears_the_balance_and_transfers_with_key_one(stack:
     assert gather.get("numDigits") == "1" and "五百" in call.last and "王小明" in call.last, call.heard
 
     call.post("/voice/gather", Digits="1")
+    print("\n".join(call.heard))  # the whole call as Twilio would say it, shown with -s or on failure
     assert any(word in call.last for word in ("成功", "转好", "完成", "已经转")), call.heard
     assert _balance(stack.backend_url) == before - Decimal("500.00")
 
