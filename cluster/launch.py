@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from cluster.balancer import Balancer, Tier
 from cluster.stores import PostgresServer, RedisServer, free_port
 from tests.support.stack import MODEL, ROOT, VENV_RASA, Service, Stack, _python, _spawn, _wait_http
@@ -166,14 +168,24 @@ class Cluster:
         if tier == "backend":
             return [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port)]
         if tier == "gateway":
-            return [_python(), "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1", "--port", str(port)]
+            # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL).
+            return [_python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port)]
         rasa = str(VENV_RASA / "rasa")
         if tier == "actions":
             return [rasa, "run", "actions", "--port", str(port), "--actions", "actions"]
         if not MODEL.exists():
             raise RuntimeError(f"No trained model at {MODEL}: run `make model` first.")
         return [rasa, "run", "--enable-api", "-i", "127.0.0.1", "--port", str(port), "--model", str(MODEL),
-                "--endpoints", str(ENDPOINTS), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
+                "--endpoints", str(self._endpoints()), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
+
+    def _endpoints(self) -> Path:
+        """assistant/endpoints.yml with the cluster's stores (cluster/endpoints.yml) laid over it."""
+        path = self.workdir / "endpoints.yml"
+        if not path.exists():
+            base = yaml.safe_load((ROOT / "assistant" / "endpoints.yml").read_text()) or {}
+            base.update(yaml.safe_load(ENDPOINTS.read_text()))
+            path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False))
+        return path
 
     @staticmethod
     def _cwd(tier: str) -> Path:

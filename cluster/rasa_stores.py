@@ -1,4 +1,4 @@
-"""The cluster's Rasa tracker store: the assistant's redacting SQL store, plus pool_pre_ping.
+"""The cluster's Rasa tracker store: the assistant's token-redacting mixin on Rasa's SQL store, plus pre-ping.
 
 Runs inside Rasa (.venv-rasa, SQLAlchemy 1.4). Rasa's SQLTrackerStore builds its engine without pre-ping, so
 after a PostgreSQL restart the first turn on each pooled connection would fail; pre-ping tests a connection
@@ -11,13 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 
-try:  # the assistant's store strips metadata["token"] before saving; the cluster must never lose that
-    from assistant.tracker_store import RedactingSQLTrackerStore as _Base
-except ImportError:  # pragma: no cover - until the assistant's module lands; see docs/scale-out.md
-    _Base = SQLTrackerStore
+from assistant.tracker_store import RedactingTrackerStoreMixin
 
 
-class ClusterTrackerStore(_Base):  # type: ignore[misc, valid-type]
+class ClusterTrackerStore(RedactingTrackerStoreMixin, SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         url = self.engine.url

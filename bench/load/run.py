@@ -54,7 +54,7 @@ def pick_mode(requested: str) -> str:
     if requested != "auto":
         return requested
     web = (ROOT / "gateway" / "routes" / "web.py").read_text()
-    if "/api/web/chat" in web and MODEL.exists():
+    if '"/api/chat"' in web and MODEL.exists():
         return "gateway"
     return "rasa" if MODEL.exists() else "api"
 
@@ -138,7 +138,13 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="anxin-load-"))
     print(f"Starting the cluster ({args.instances} instances of every service, mode {mode}) ...", flush=True)
     runs: list[RunFigures] = []
-    with running_cluster(args.instances, assistant=mode != "api", gateway=mode == "gateway") as cluster:
+    env: dict[str, str] = {}
+    if mode == "gateway":
+        # The gateway does not pass the customer's address on to the backend's sign-in yet (docs/scale-out.md),
+        # so every simulated customer would count against one address: lift that limit for this benchmark only.
+        env["ANXIN_LOGIN_LIMIT_PER_ADDRESS"] = "100000/300"
+        print("note: per-address sign-in limit lifted (the gateway does not forward client addresses yet)")
+    with running_cluster(args.instances, assistant=mode != "api", gateway=mode == "gateway", **env) as cluster:
         for i, n in enumerate(sorted({1, args.instances})):
             print(f"Running {args.users} customers for {args.duration} s against {n} instance(s) ...", flush=True)
             runs.append(run_once(cluster, mode, n, args.users, args.duration, i * args.users, workdir))

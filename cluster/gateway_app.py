@@ -1,0 +1,33 @@
+"""The gateway as the cluster runs it: `uvicorn cluster.gateway_app:app`.
+
+The same app as gateway.main, with its sessions in Redis when ANXIN_REDIS_URL is set, so a browser signed in
+through one gateway instance is served by any other. A Redis outage becomes a plain 503 for the browser
+(never a stack trace), and the next request after Redis is back simply works again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import redis
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from gateway import sessions
+from gateway.main import create_app
+
+log = logging.getLogger("anxin.cluster.gateway")
+UNAVAILABLE = {"code": "SERVICE_UNAVAILABLE", "message": "系统暂时连不上，请稍后再试。"}
+
+if os.environ.get("ANXIN_REDIS_URL"):
+    from gateway.session_store_redis import RedisSessionStore
+
+    sessions.set_store(RedisSessionStore.from_url(os.environ["ANXIN_REDIS_URL"]))
+
+app = create_app()
+
+
+@app.exception_handler(redis.RedisError)
+async def _redis_down(_: Request, exc: redis.RedisError) -> JSONResponse:
+    log.warning("session store unavailable: %s", type(exc).__name__)
+    return JSONResponse(UNAVAILABLE, status_code=503)
