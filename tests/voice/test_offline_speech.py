@@ -111,3 +111,18 @@ def test_different_texts_sound_different(speaker):
     b, _ = _audio(speaker, "余额")
     n = min(len(a), len(b))
     assert len(a) != len(b) or not np.array_equal(a[:n], b[:n])
+
+
+def test_concurrent_requests_get_their_own_audio(speaker):
+    """The gateway synthesises in a thread pool; espeak-ng's global state must not mix replies."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = speaker.engines[0]
+    plans = [build_plan(t) for t in TYPICAL]
+    alone = [engine.render(p, 1.0).samples for p in plans]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda p: engine.render(p, 1.0).samples, plans * 3))
+    # espeak-ng varies by a few milliseconds from call to call; another reply's audio differs by seconds.
+    for i, samples in enumerate(together):
+        assert len(samples) == pytest.approx(len(alone[i % len(plans)]), rel=0.01)
+        assert rms(samples) == pytest.approx(rms(alone[i % len(plans)]), rel=0.05)
