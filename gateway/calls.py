@@ -79,6 +79,7 @@ class CallState:
     last_prompt: list[Spoken] = field(default_factory=list)
     # payloads of the last reply's buttons, for keys 1, 2, ...
     choices: list[str] = field(default_factory=list)
+    choice_titles: list[str] = field(default_factory=list)  # their labels, as hints for speech recognition
     updated: float = field(default_factory=time.monotonic)
 
 

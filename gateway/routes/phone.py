@@ -43,6 +43,8 @@ _PIN = re.compile(r"^\d{6}$")
 _FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 # Reply custom flags that end the call after the reply is played (the assistant's goodbye).
 _END_FLAGS = ("end_call", "hangup", "goodbye")
+# Phrases Twilio's zh-CN recogniser should expect (its `hints`): the assistant's words, not free Chinese.
+SPEECH_HINTS = ("查余额", "转账", "存定期", "转人工", "是", "否", "对", "不对", "再说一遍", "说慢点", "算了", "再见")
 GREET_INTENT = "/greet"  # Rasa's REST channel reads "/intent" as that intent, no NLU guess
 HANDOFF_INTENT = "/human_handoff"
 
@@ -114,10 +116,11 @@ def _gather_for(state: CallState, base: str, settings: PhoneSettings) -> Gather:
         return Gather(input="dtmf", num_digits=6, finish_on_key="#", timeout=settings.pin_timeout_s, **common)
     if state.stage == Stage.OFFER:
         return Gather(input="dtmf speech", num_digits=1, timeout=settings.gather_timeout_s,
-                      speech_timeout="auto", **common)
+                      speech_timeout="auto", hints="转人工,人工,继续", **common)
     extra: dict[str, Any] = {"num_digits": 1} if state.choices else {}  # no choice: amounts end with #
+    hints = ",".join(dict.fromkeys([*state.choice_titles, *SPEECH_HINTS]))
     return Gather(input="speech dtmf", finish_on_key="#", timeout=settings.gather_timeout_s,
-                  speech_timeout="auto", **common, **extra)
+                  speech_timeout="auto", hints=hints, **common, **extra)
 
 
 async def _prompt(state: CallState, base: str, items: list[Spoken], lead: list[Spoken] | None = None) -> Response:
@@ -255,7 +258,9 @@ async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] |
         for r in replies if r.text
     ]
     with_buttons = [r for r in replies if r.buttons]
-    state.choices = [b["payload"] or b["title"] for b in with_buttons[-1].buttons] if with_buttons else []
+    last_buttons = with_buttons[-1].buttons if with_buttons else []
+    state.choices = [b["payload"] or b["title"] for b in last_buttons]
+    state.choice_titles = [b["title"] for b in last_buttons if b["title"]]
     handoff = next((r for r in replies if _hands_off(r)), None)
     if handoff is not None:
         summary = str(handoff.custom.get("summary") or "")

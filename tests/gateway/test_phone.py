@@ -274,6 +274,7 @@ def test_buttons_become_keys_and_one_digit_answers(world):
                         "buttons": [{"title": "是", "payload": "/affirm"}, {"title": "否", "payload": "/deny"}]}])
     root = line.twiml(SpeechResult="给儿子转五百")
     assert _gather(root).get("numDigits") == "1"
+    assert _gather(root).get("hints").startswith("是,否,") and "转人工" in _gather(root).get("hints")
     line.twiml(Digits="1")
     assert rasa.sent[-1]["text"] == "/affirm"
 
