@@ -241,12 +241,12 @@
       }
       var acts = A.el("div", { class: "acts" });
       if (reply.audio_url) {
-        acts.append(A.el("button", { type: "button", class: "read", "data-audio": reply.audio_url, text: "🔊 朗读这句",
+        acts.append(A.el("button", { type: "button", class: "read", "data-audio": reply.audio_url, text: "▶ 朗读这句",
           onclick: function () { A.play(reply.audio_url, onSoundError); } }));
       }
       var receiptable = reply.transfer_id || /转账.{0,12}(成功|完成)|已经?转(给|出)/.test(reply.text || "");
       if (receiptable && opts.onReceipt) {
-        acts.append(A.el("button", { type: "button", text: "🧾 回单", onclick: function () { opts.onReceipt(reply.transfer_id, li); } }));
+        acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(reply.transfer_id, li); } }));
       }
       if (acts.childNodes.length) li.append(acts);
       log.append(li);
@@ -324,13 +324,13 @@
       dl.append(A.el("dt", { text: row[0] }), A.el("dd", {}, row[0] === "金额" ? A.withAmounts(row[1]) : row[1]));
     });
     var card = A.el("section", { class: "receipt", "aria-label": "转账回单" }, A.el("h3", { text: "安心 转账回单" }), dl);
-    card.append(A.el("div", { class: "acts" }, A.el("button", { type: "button", class: "primary", text: "🖨 打印回单",
+    card.append(A.el("div", { class: "acts" }, A.el("button", { type: "button", class: "primary", text: "打印回单",
       onclick: function () {
         document.querySelectorAll(".print-me").forEach(function (n) { n.classList.remove("print-me"); });
         card.classList.add("print-me");
         window.print();
       } })));
-    after.after(card);
+    after.append(card);  // inside the reply's list item: a list holds only items
     card.scrollIntoView({ block: "end" });
   };
 

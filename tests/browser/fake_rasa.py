@@ -1,0 +1,134 @@
+"""A scripted stand-in for Rasa's REST channel, for browser tests that run before (or without) the model.
+
+It speaks the contract of docs/contracts.md (POST /webhooks/rest/webhook with the token in the metadata) and
+does real banking through the real backend with that token, so the widget, the gateway and the backend are
+exercised for real; only the language understanding is a few keyword rules.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request
+
+from money import parse_amount, to_capitals
+
+
+def _yuan(amount: str) -> str:
+    return f"{amount} 元（{to_capitals(amount)}）"
+
+
+class Script:
+    """Per-conversation state: the pending transfer and the last replies (for 再说一遍)."""
+
+    def __init__(self, backend_url: str) -> None:
+        self.backend = backend_url.rstrip("/") + "/api/v1"
+        self.pending: dict[str, int] = {}
+        self.last: dict[str, list[dict[str, Any]]] = {}
+        self.metadata_seen: list[dict[str, Any]] = []
+
+    def _get(self, path: str, token: str) -> Any:
+        return httpx.get(self.backend + path, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+
+    def _post(self, path: str, token: str, json: Any = None, key: bool = False) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if key:
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        return httpx.post(self.backend + path, headers=headers, json=json, timeout=10)
+
+    def reply(self, sender: str, text: str, token: str) -> list[dict[str, Any]]:
+        if "再说一遍" in text and sender in self.last:
+            return self.last[sender]
+        out = self._answer(sender, text, token)
+        self.last[sender] = out
+        return out
+
+    def _answer(self, sender: str, text: str, token: str) -> list[dict[str, Any]]:
+        if "人工" in text:
+            return [{"text": "好的，正在为您转人工，请稍等。", "custom": {"handoff": True}}]
+        if "余额" in text:
+            acct = self._get("/accounts", token)[0]
+            return [{"text": f"您的{acct['name']}余额是 {_yuan(acct['balance'])}。"}]
+        if text == "/affirm" and sender in self.pending:
+            tid = self.pending.pop(sender)
+            t = self._post(f"/transfers/{tid}/confirm", token).json()
+            if t["status"] == "held":
+                return [{"text": "这笔转账需要工作人员核对。核对好以后就会转出。", "custom": {"transfer_id": tid}}]
+            return [{"text": f"转账成功。已转给{t['payee']['name']} {_yuan(t['amount'])}。",
+                     "custom": {"transfer_id": tid}}]
+        if text == "/deny" and sender in self.pending:
+            self._post(f"/transfers/{self.pending.pop(sender)}/cancel", token)
+            return [{"text": "好的，这笔不转了。"}]
+        payees = self._get("/payees", token)
+        payee = next((p for p in payees if p["name"] in text or p["relationship"] in text), None)
+        amount = parse_amount(text)
+        if "转" in text and (payee is None or amount.kind != "exact"):
+            return [{"text": "您要转给谁？转多少钱？请说，比如“给儿子转500元”。",
+                     "buttons": [{"title": f"{p['relationship']} {p['name']}", "payload": f"给{p['name']}转100元"}
+                                 for p in payees]}]
+        if payee is not None and amount.kind == "exact":
+            acct = self._get("/accounts", token)[0]
+            resp = self._post("/transfers", token, key=True, json={
+                "from_account_id": acct["id"], "payee_id": payee["id"], "amount": str(amount.yuan),
+                "require_confirmation": True})
+            if resp.status_code >= 400:
+                return [{"text": resp.json()["message"]}]
+            t = resp.json()
+            self.pending[sender] = t["id"]
+            return [{"text": f"请您核对：从{acct['name']}转给{payee['relationship']}{payee['name']} "
+                             f"{_yuan(t['amount'])}。对吗？",
+                     "buttons": [{"title": "对，转吧", "payload": "/affirm"}, {"title": "不转了", "payload": "/deny"}]}]
+        return [{"text": "对不起，我没听懂。您可以选下面的事。",
+                 "buttons": [{"title": "查余额", "payload": "查余额"}, {"title": "转人工", "payload": "转人工"}]}]
+
+
+def make_app(script: Script) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/webhooks/rest/webhook")
+    async def webhook(request: Request) -> list[dict[str, Any]]:
+        body = await request.json()
+        meta = body.get("metadata") or {}
+        script.metadata_seen.append({k: v for k, v in meta.items() if k != "token"} | {"has_token": "token" in meta})
+        sender = body["sender"]
+        out = script.reply(sender, str(body.get("message") or ""), meta.get("token", ""))
+        return [{"recipient_id": sender, **item} for item in out]
+
+    @app.get("/status")
+    def status() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+class FakeRasa:
+    def __init__(self, backend_url: str, port: int) -> None:
+        self.script = Script(backend_url)
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(make_app(self.script), host="127.0.0.1", port=port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> FakeRasa:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake Rasa did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def amount_text(text: str) -> str | None:
+    """The first "N 元（大写）" of a text, as the widget styles it."""
+    m = re.search(r"\d[\d,]*(?:\.\d{1,2})?\s*元（[^）]+）", text)
+    return m.group(0) if m else None

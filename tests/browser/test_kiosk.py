@@ -1,0 +1,113 @@
+"""The kiosk in a real browser: staff sign the device in, a customer identifies on the keypad, a held transfer
+is approved from the staff panel (with the live transcript), and inactivity clears the customer after a
+visible countdown with "需要更多时间"."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.checks import assert_accessible, keypad_sign_in, no_horizontal_scroll, screenshot
+from tests.browser.conftest import KIOSK_IDLE_S, KIOSK_WARN_S, NewPage, WebStack
+from tests.browser.test_widget import ask, last_bot
+
+CHEN = ("13800000003", "112233")
+ZHANG = ("13800000001", "135790")
+
+
+def staff_sign_in(page: Any, url: str) -> None:
+    page.goto(url)
+    page.locator("#staff-view").wait_for(state="visible")
+    page.locator("#staff-user").fill("staff")
+    page.locator("#staff-pass").fill("anxin-staff")
+    page.locator("#staff-form button[type=submit]").click()
+
+
+def open_kiosk(page: Any, stack: WebStack) -> None:
+    staff_sign_in(page, stack.url + "/kiosk")
+    page.locator("#login-view").wait_for(state="visible")
+    assert "王柜员" in page.locator("#station").inner_text()
+
+
+def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new_page: NewPage) -> None:
+    kiosk = new_page(width=1280, height=900)
+    staff_sign_in(kiosk, web_stack.url + "/kiosk")
+    kiosk.locator("#login-view").wait_for(state="visible")
+    assert_accessible(kiosk, "kiosk: customer sign-in")
+    screenshot(kiosk, "kiosk-sign-in.png")
+    keypad_sign_in(kiosk, *CHEN)
+    readback = ask(kiosk, "给孙子转200元")
+    assert "陈小宝" in readback and "200.00 元（贰佰元整）" in readback
+    last_bot(kiosk).get_by_role("button", name="对，转吧").click()
+    kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('工作人员核对')")
+    assert_accessible(kiosk, "kiosk: transfer held")
+
+    # The staff member's own device: the approvals queue and the live transcript of the kiosk.
+    panel = new_page(width=1280, height=900)
+    staff_sign_in(panel, web_stack.url + "/kiosk/staff")
+    card = panel.locator("#approvals article", has_text="陈阿婆")
+    card.wait_for(state="visible")
+    assert "200.00 元" in card.inner_text() and "新收款人" in card.inner_text()
+    live = panel.locator("#transcripts article", has_text="陈阿婆")
+    live.wait_for(state="visible")
+    assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
+    assert_accessible(panel, "staff panel: approval pending")
+    screenshot(panel, "staff-panel.png", full_page=True)
+    card.get_by_role("button", name="✔ 批准").click()
+    panel.wait_for_function("() => document.querySelector('#status').innerText.includes('已批准')")
+    panel.locator("#approvals article", has_text="陈阿婆").wait_for(state="detached")
+
+    # Back at the kiosk: the receipt shows the transfer done.
+    last_bot(kiosk).get_by_role("button", name="查看回单").click()
+    receipt = kiosk.locator(".receipt")
+    receipt.wait_for(state="visible")
+    assert "已完成" in receipt.inner_text() and "贰佰元整" in receipt.inner_text()
+    assert_accessible(kiosk, "kiosk: receipt")
+    screenshot(kiosk, "kiosk.png", full_page=True)
+
+    # The customer leaves: nothing of them stays, the staff panel's transcript is gone.
+    kiosk.get_by_role("button", name="结束办理").click()
+    kiosk.locator("#login-view").wait_for(state="visible")
+    assert "陈阿婆" not in kiosk.content() and "陈小宝" not in kiosk.content()
+    panel.wait_for_function("() => !document.querySelector('#transcripts').innerText.includes('陈阿婆')")
+
+
+def test_the_kiosk_station_sign_in_cannot_open_the_staff_panel(web_stack: WebStack, new_page: NewPage) -> None:
+    kiosk = new_page()
+    open_kiosk(kiosk, web_stack)
+    kiosk.goto(web_stack.url + "/kiosk/staff")
+    kiosk.locator("#staff-view").wait_for(state="visible")  # asks for a staff sign-in of its own
+    assert kiosk.locator("#panel").is_hidden()
+    assert_accessible(kiosk, "staff panel: sign-in")
+    status = kiosk.evaluate("async () => (await fetch('/api/staff/approvals')).status")
+    assert status == 401
+
+
+def test_kiosk_clears_the_customer_after_a_visible_countdown(short_kiosk_stack: WebStack,
+                                                             new_page: NewPage) -> None:
+    kiosk = new_page(width=1280, height=900)
+    open_kiosk(kiosk, short_kiosk_stack)
+    keypad_sign_in(kiosk, *ZHANG)
+    assert "12000.00" in ask(kiosk, "余额")
+    kiosk.get_by_role("button", name="字大一点").click()
+
+    # The countdown appears before the end, with "需要更多时间".
+    banner = kiosk.locator("#timeout")
+    banner.wait_for(state="visible", timeout=(KIOSK_IDLE_S + 5) * 1000)
+    left = int(kiosk.locator("#countdown").inner_text())
+    assert 0 < left <= KIOSK_WARN_S
+    assert_accessible(kiosk, "kiosk: inactivity countdown")
+    no_horizontal_scroll(kiosk)
+    screenshot(kiosk, "kiosk-countdown.png")
+    kiosk.get_by_role("button", name="需要更多时间").click()
+    banner.wait_for(state="hidden")
+    assert "12000.00" in kiosk.locator("#log").inner_text()  # still the same visit
+
+    # No answer this time: the visit ends and the page starts afresh.
+    banner.wait_for(state="visible", timeout=(KIOSK_IDLE_S + 5) * 1000)
+    kiosk.wait_for_function("() => document.querySelector('#log').childElementCount === 0",
+                            timeout=(KIOSK_WARN_S + 10) * 1000)
+    kiosk.locator("#login-view").wait_for(state="visible")
+    assert "张桂兰" not in kiosk.content() and "12000.00" not in kiosk.content()
+    assert kiosk.evaluate("() => sessionStorage.length + localStorage.length") == 0
+    assert kiosk.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == 24
+    state = kiosk.evaluate("async () => (await fetch('/api/session')).json()")
+    assert state["signed_in"] is False and state["name"] == "" and state["staff"]["name"] == "王柜员"
