@@ -1,21 +1,22 @@
 """Per-call state of the phone line, the handoff notes kept for staff, and the phone settings.
 
-State lives in this process's memory: one call's webhooks arrive one after another, and a call lasts
-minutes. Several gateway instances behind a balancer would need it in a shared store (Redis) instead.
-The customer's token is held here only for the call, and never printed (repr=False).
+One call's webhooks arrive one after another, and a call lasts minutes. The state lives in this process's
+memory (MemoryCallStore) or, when several gateway instances share the calls, in Redis (RedisCallStore).
+The customer's token is held only for the call, and never printed (repr=False).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,7 +81,8 @@ class CallState:
     # payloads of the last reply's buttons, for keys 1, 2, ...
     choices: list[str] = field(default_factory=list)
     choice_titles: list[str] = field(default_factory=list)  # their labels, as hints for speech recognition
-    updated: float = field(default_factory=time.monotonic)
+    updated: float = field(default_factory=time.time)  # wall clock: several processes read it
+    ended: bool = False  # hung up: nothing to save any more
 
 
 def sender_for(call_sid: str) -> str:
@@ -120,26 +122,62 @@ def redact(text: str) -> str:
     return _LONG_NUMBER.sub(_mask, text)
 
 
-class CallStore:
+def state_to_json(state: CallState) -> str:
+    data = asdict(state)
+    data["stage"] = state.stage.value
+    data["resume_stage"] = state.resume_stage.value if state.resume_stage else None
+    return json.dumps(data, ensure_ascii=False)
+
+
+def state_from_json(raw: str | bytes) -> CallState:
+    data = json.loads(raw)
+    data["stage"] = Stage(data["stage"])
+    data["resume_stage"] = Stage(data["resume_stage"]) if data.get("resume_stage") else None
+    data["last_prompt"] = [Spoken(**item) for item in data.get("last_prompt") or []]
+    return CallState(**data)
+
+
+class CallStore(Protocol):
+    """Where calls live between webhooks. `get` returns a copy: changes count once `save`d."""
+
+    def get(self, call_sid: str) -> CallState | None: ...
+
+    def start(self, call_sid: str, phone: str | None) -> CallState: ...
+
+    def save(self, state: CallState) -> None: ...
+
+    def end(self, call_sid: str) -> None: ...
+
+
+class MemoryCallStore:
+    """One process's calls. Keeps serialised copies, so it behaves like the shared store (save or lose)."""
+
     def __init__(self, ttl_s: int, max_calls: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_calls = max_calls
-        self._calls: dict[str, CallState] = {}
+        self._calls: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def get(self, call_sid: str) -> CallState | None:
         with self._lock:
-            state = self._calls.get(call_sid)
-            if state is not None:
-                state.updated = time.monotonic()
-            return state
+            raw = self._calls.get(call_sid)
+        if raw is None:
+            return None
+        state = state_from_json(raw)
+        return None if time.time() - state.updated > self.ttl_s else state
 
     def start(self, call_sid: str, phone: str | None) -> CallState:
+        state = CallState(call_sid=call_sid, sender=sender_for(call_sid), phone=phone)
         with self._lock:
             self._purge()
-            state = CallState(call_sid=call_sid, sender=sender_for(call_sid), phone=phone)
-            self._calls[call_sid] = state
-            return state
+        self.save(state)
+        return state
+
+    def save(self, state: CallState) -> None:
+        state.updated = time.time()
+        with self._lock:
+            self._calls.pop(state.call_sid, None)  # re-insert: the dict's order is the age order
+            self._calls[state.call_sid] = state_to_json(state)
 
     def end(self, call_sid: str) -> None:
         """Forgets the call, and with it the customer's token."""
@@ -150,11 +188,51 @@ class CallStore:
         return len(self._calls)
 
     def _purge(self) -> None:
-        now = time.monotonic()
-        for sid in [s for s, c in self._calls.items() if now - c.updated > self.ttl_s]:
+        now = time.time()
+        for sid in [s for s, raw in self._calls.items() if now - json.loads(raw)["updated"] > self.ttl_s]:
             del self._calls[sid]
-        while len(self._calls) >= self.max_calls:  # oldest first (dicts keep insertion order)
+        while len(self._calls) >= self.max_calls:  # oldest first
             del self._calls[next(iter(self._calls))]
+
+
+class RedisCallStore:
+    """Calls shared by every gateway instance (Twilio's webhooks of one call may reach any of them).
+
+    Each call is one JSON value with a TTL, under a key made from the call id's hash. The value holds the
+    customer's bank token for the call, as the web sessions do: Redis must be private to the gateways.
+    """
+
+    PREFIX = "anxin:gw:call:"
+
+    def __init__(self, client: Any, ttl_s: int) -> None:
+        self._r = client
+        self.ttl_s = ttl_s
+
+    @classmethod
+    def from_url(cls, url: str, ttl_s: int) -> RedisCallStore:
+        import redis
+
+        # Short timeouts: Twilio gives a webhook 15 s; a dead Redis must become an apology well before.
+        return cls(redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0), ttl_s)
+
+    def _key(self, call_sid: str) -> str:
+        return self.PREFIX + sender_for(call_sid)
+
+    def get(self, call_sid: str) -> CallState | None:
+        raw = self._r.get(self._key(call_sid))
+        return state_from_json(raw) if raw is not None else None
+
+    def start(self, call_sid: str, phone: str | None) -> CallState:
+        state = CallState(call_sid=call_sid, sender=sender_for(call_sid), phone=phone)
+        self.save(state)
+        return state
+
+    def save(self, state: CallState) -> None:
+        state.updated = time.time()
+        self._r.set(self._key(state.call_sid), state_to_json(state), ex=self.ttl_s)
+
+    def end(self, call_sid: str) -> None:
+        self._r.delete(self._key(call_sid))
 
 
 @dataclass(frozen=True)
@@ -192,5 +270,15 @@ class HandoffLog:
             return list(self._items)[-limit:]
 
 
-calls = CallStore(ttl_s=get_phone_settings().call_ttl_s)
+_store: CallStore = MemoryCallStore(ttl_s=get_phone_settings().call_ttl_s)
 handoffs = HandoffLog()
+
+
+def call_store() -> CallStore:
+    return _store
+
+
+def set_call_store(store: CallStore) -> None:
+    """Selects where calls live (cluster/gateway_app.py: RedisCallStore when ANXIN_REDIS_URL is set)."""
+    global _store
+    _store = store

@@ -24,8 +24,8 @@ from gateway.calls import (
     PhoneSettings,
     Spoken,
     Stage,
+    call_store,
     caller_phone,
-    calls,
     get_phone_settings,
     handoffs,
     mask_phone,
@@ -141,8 +141,8 @@ async def _hang_up(state: CallState | None, base: str, items: list[Spoken]) -> R
     await _speak(resp, base, items)
     resp.hangup()
     if state is not None:
-        state.stage = Stage.DONE
-        calls.end(state.call_sid)
+        state.stage, state.ended = Stage.DONE, True
+        call_store().end(state.call_sid)
     return _twiml(resp)
 
 
@@ -163,14 +163,14 @@ async def _handoff(state: CallState, base: str, reason: str, summary: str = "",
 
 # ---------------------------------------------------------------- the call
 
-async def _start(sid: str, from_: str | None, base: str) -> Response:
+async def _start(sid: str, from_: str | None, base: str) -> tuple[CallState, Response]:
     phone = caller_phone(from_)
-    state = calls.start(sid, phone)
+    state = call_store().start(sid, phone)
     log.info("call started: call=%s phone=%s", state.sender, mask_phone(phone))
     if phone is None:
         state.stage = Stage.OFFER
-        return await _prompt(state, base, [Spoken(P.WELCOME + P.UNKNOWN_CALLER + P.OFFER_PERSON_ONLY)])
-    return await _prompt(state, base, [Spoken(P.WELCOME + P.ASK_PIN)])
+        return state, await _prompt(state, base, [Spoken(P.WELCOME + P.UNKNOWN_CALLER + P.OFFER_PERSON_ONLY)])
+    return state, await _prompt(state, base, [Spoken(P.WELCOME + P.ASK_PIN)])
 
 
 async def _on_silence(state: CallState, base: str) -> Response:
@@ -289,63 +289,99 @@ async def _on_offer(state: CallState, base: str, digits: str, speech: str) -> Re
 
 # ---------------------------------------------------------------- webhooks
 
+def _sid(params: dict[str, str]) -> str:
+    sid = params.get("CallSid", "")
+    if not sid:
+        raise HTTPException(status_code=400, detail="CallSid is required")
+    return sid
+
+
+def _persist(state: CallState) -> None:
+    if not state.ended:
+        call_store().save(state)
+
+
+async def _broken_line(base: str) -> Response:
+    return await _hang_up(None, base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
+
+
 @router.post("/incoming")
 async def incoming(request: Request) -> Response:
     params = await _twilio_params(request)
     base = _public_base(request, get_phone_settings())
-    sid = params.get("CallSid", "")
-    if not sid:
-        raise HTTPException(status_code=400, detail="CallSid is required")
+    sid = _sid(params)
     try:
-        return await _start(sid, params.get("From"), base)
+        state, resp = await _start(sid, params.get("From"), base)
+        _persist(state)
+        return resp
     except Exception:
+        # Never a 500 to Twilio (the caller would hear its English error message).
         log.exception("phone line failed at the start of a call")
-        return await _hang_up(calls.get(sid), base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
+        return await _broken_line(base)
 
 
 @router.post("/gather")
 async def gather(request: Request) -> Response:
     params = await _twilio_params(request)
     base = _public_base(request, get_phone_settings())
-    sid = params.get("CallSid", "")
-    if not sid:
-        raise HTTPException(status_code=400, detail="CallSid is required")
-    state = calls.get(sid)
+    sid = _sid(params)
+    state: CallState | None = None
     try:
-        if state is None:  # the gateway restarted mid-call: start again, the caller signs in anew
-            return await _start(sid, params.get("From"), base)
-        if state.stage == Stage.DONE:
-            return await _hang_up(state, base, [Spoken(P.GOODBYE)])
-        digits = (params.get("Digits") or "").strip()
-        speech = (params.get("SpeechResult") or "").strip()
-        if not digits and not speech:
-            return await _on_silence(state, base)
-        state.silences = 0
-        if "*" in digits:
-            return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
-        if digits == "0" or (state.stage == Stage.OFFER and "人工" in speech):
-            return await _handoff(state, base, "来电客户要求转人工")
-        if state.stage == Stage.PIN:
-            return await _on_pin(state, base, digits, spoke=bool(speech))
-        if state.stage == Stage.OFFER:
-            return await _on_offer(state, base, digits, speech)
-        return await _on_talk(state, base, digits, speech)
+        state = call_store().get(sid)
+        if state is None:  # a call we do not know (state expired or lost): start again, sign in anew
+            state, resp = await _start(sid, params.get("From"), base)
+        else:
+            resp = await _turn(state, base, params)
+        _persist(state)
+        return resp
     except Exception:
-        # Never a 500 to Twilio (the caller would hear its English error): apologise and hand over.
         log.exception("phone line failed during a turn: call=%s", state.sender if state else "?")
-        if state is None:
-            return await _hang_up(None, base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
-        return await _handoff(state, base, "电话线路出错")
+        if state is None or state.ended:
+            return await _broken_line(base)
+        try:  # a person can still help: hand over
+            resp = await _handoff(state, base, "电话线路出错")
+            _persist(state)
+            return resp
+        except Exception:
+            log.exception("phone line could not hand over: call=%s", state.sender)
+            return await _broken_line(base)
+
+
+async def _turn(state: CallState, base: str, params: dict[str, str]) -> Response:
+    if state.stage == Stage.DONE:
+        return await _hang_up(state, base, [Spoken(P.GOODBYE)])
+    digits = (params.get("Digits") or "").strip()
+    speech = (params.get("SpeechResult") or "").strip()
+    if not digits and not speech:
+        return await _on_silence(state, base)
+    state.silences = 0
+    if "*" in digits:
+        return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
+    if digits == "0" or (state.stage == Stage.OFFER and "人工" in speech):
+        return await _handoff(state, base, "来电客户要求转人工")
+    if state.stage == Stage.PIN:
+        return await _on_pin(state, base, digits, spoke=bool(speech))
+    if state.stage == Stage.OFFER:
+        return await _on_offer(state, base, digits, speech)
+    return await _on_talk(state, base, digits, speech)
+
+
+def _forget(sid: str) -> None:
+    try:
+        call_store().end(sid)
+    except Exception:  # the state expires by itself; the caller must still hear the end of the call
+        log.exception("could not forget a finished call")
 
 
 @router.post("/dial-done")
 async def dial_done(request: Request) -> Response:
+    """After <Dial>: staff talked (hang up) or did not answer (apologise, hang up)."""
     params = await _twilio_params(request)
     base = _public_base(request, get_phone_settings())
-    state = calls.get(params.get("CallSid", ""))
+    _forget(_sid(params))
     if params.get("DialCallStatus") == "completed":
-        return await _hang_up(state, base, [])
-    return await _hang_up(state, base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
+        return await _hang_up(None, base, [])
+    return await _hang_up(None, base, [Spoken(P.STAFF_MISSED + P.GOODBYE)])
 
 
 @router.post("/status")
@@ -353,5 +389,5 @@ async def status(request: Request) -> Response:
     """Twilio's status callback: a finished call forgets its state (and the customer's token)."""
     params = await _twilio_params(request)
     if params.get("CallStatus") in _FINAL_CALL_STATUSES:
-        calls.end(params.get("CallSid", ""))
+        _forget(_sid(params))
     return _twiml(VoiceResponse())

@@ -12,7 +12,16 @@ from twilio.request_validator import RequestValidator
 import gateway.backend_client as backend_client
 import gateway.conversation as conversation
 import gateway.routes.phone as phone
-from gateway.calls import DEV_TWILIO_AUTH_TOKEN, caller_phone, calls, get_phone_settings, handoffs, redact
+from gateway.calls import (
+    DEV_TWILIO_AUTH_TOKEN,
+    MemoryCallStore,
+    call_store,
+    caller_phone,
+    get_phone_settings,
+    handoffs,
+    redact,
+    set_call_store,
+)
 from gateway.main import create_app
 from tests.voice.helpers import use_voice, wav_info
 from voice import phone_prompts as P
@@ -109,7 +118,8 @@ def world(tmp_path, monkeypatch):
     for name in ("ANXIN_TWILIO_AUTH_TOKEN", "ANXIN_PHONE_PUBLIC_URL", "ANXIN_TWILIO_TRUST_FORWARDED"):
         monkeypatch.delenv(name, raising=False)
     get_phone_settings.cache_clear()
-    calls._calls.clear()
+    previous = call_store()
+    set_call_store(MemoryCallStore(ttl_s=3600))
     rasa, backend = FakeRasa(), FakeBackend()
     monkeypatch.setattr(conversation, "send_message", rasa.send)
     monkeypatch.setattr(backend_client, "call", backend.call)
@@ -124,7 +134,7 @@ def world(tmp_path, monkeypatch):
     client = TestClient(create_app())
     yield Line(client, spoken), rasa, backend
     get_phone_settings.cache_clear()
-    calls._calls.clear()
+    set_call_store(previous)
 
 
 def _gather(root: Answer) -> ET.Element:
@@ -141,7 +151,7 @@ def test_unsigned_request_is_refused_and_reaches_nothing(world):
     line, rasa, backend = world
     assert line.post("/voice/incoming", sign=False).status_code == 403
     assert line.post("/voice/gather", sign=False, Digits=PIN).status_code == 403
-    assert len(calls) == 0 and backend.logins == [] and rasa.sent == []
+    assert len(call_store()) == 0 and backend.logins == [] and rasa.sent == []
 
 
 def test_wrongly_signed_request_is_refused(world):
@@ -204,7 +214,7 @@ def test_right_pin_signs_in_with_the_calling_number_and_never_logs_the_pin(world
     # The assistant greets a signed-in caller: its greeting intent, with the token, on the phone channel.
     assert rasa.sent == [{"sender": rasa.sent[0]["sender"], "text": "/greet",
                           "metadata": {"channel": "phone", "token": "tok-secret-123"}}]
-    state = calls.get("CA0001")
+    state = call_store().get("CA0001")
     assert state.token == "tok-secret-123" and "tok-secret" not in repr(state)
     assert PIN not in caplog.text and "tok-secret" not in caplog.text
 
@@ -315,7 +325,7 @@ def test_silence_twice_reprompts_then_offers_a_person_then_says_goodbye(world):
     root = line.twiml()  # still nothing: the offer once more
     assert P.OFFER_PERSON in root.said
     root = line.twiml()
-    assert root.find("Hangup") is not None and calls.get("CA0001") is None
+    assert root.find("Hangup") is not None and call_store().get("CA0001") is None
 
 
 def test_after_the_offer_key_one_goes_back_to_the_conversation(world):
@@ -355,7 +365,7 @@ def test_assistant_handoff_dials_staff_and_keeps_a_summary_without_secrets(world
     assert note.customer == "张桂兰" and note.phone_masked == "138****0001"
     assert note.summary == "客户要挂失银行卡 ****0123"
     assert "6222 0212" not in caplog.text and "0212345" not in caplog.text and "****0123" in caplog.text
-    assert "tok-secret" not in caplog.text and calls.get("CA0001").token is None
+    assert "tok-secret" not in caplog.text and call_store().get("CA0001").token is None
 
 
 def test_without_a_staff_number_the_caller_is_told_and_the_call_ends(world, monkeypatch):
@@ -379,7 +389,7 @@ def test_goodbye_hangs_up(world, reply):
     root = line.twiml(SpeechResult="没事了，再见")
     assert root.find("Hangup") is not None and root.find("Gather") is None
     assert reply["text"] in root.said
-    assert calls.get("CA0001") is None
+    assert call_store().get("CA0001") is None
 
 
 def test_synthesis_failure_falls_back_to_say_in_chinese(world, monkeypatch):
@@ -425,9 +435,9 @@ def test_unexpected_failure_is_handed_to_staff_not_a_500(world, monkeypatch):
 def test_status_callback_forgets_the_call_and_its_token(world):
     line, _, _ = world
     line.sign_in()
-    assert calls.get("CA0001").token
+    assert call_store().get("CA0001").token
     assert line.post("/voice/status", CallStatus="completed").status_code == 200
-    assert calls.get("CA0001") is None
+    assert call_store().get("CA0001") is None
 
 
 def test_a_call_unknown_after_a_restart_starts_again_at_the_pin(world):
