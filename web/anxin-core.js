@@ -263,7 +263,7 @@
       var wait = A.el("li", { class: "msg bot thinking", "aria-busy": "true" }, A.el("p", { text: "安心助手正在想，请稍等…" }));
       log.append(wait);
       scroll();
-      var r = await A.api("POST", "/api/chat", { text: text });
+      var r = await A.api("POST", "/api/chat", shown ? { text: text, shown: shown } : { text: text });
       wait.remove();
       busy = false;
       if (!r.ok) {

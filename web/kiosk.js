@@ -54,6 +54,8 @@
     if (!r.ok) { A.say(err, r.data.message); return; }
     A.say(err, "");
     A.$("staff-user").value = "";
+    // A kiosk runs full-screen; the browser allows it only from this click, and may refuse: no harm then.
+    if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(function () {});
     start(r.data);
   });
   A.$("staff-out").addEventListener("click", async function () {

@@ -246,7 +246,9 @@ async def chat(request: Request) -> Response:
     get_store().save(session)
     kiosk = session.channel == "kiosk"
     if kiosk:
-        transcripts.add(session.conversation_id, "customer", text)
+        # A button's payload ("/affirm") means nothing to staff: the transcript shows what the customer saw.
+        shown = str(body.get("shown") or "").strip()[:100]
+        transcripts.add(session.conversation_id, "customer", shown or text)
     replies = await turn(session.conversation_id, text, session.customer_token, session.channel)
     out = []
     for reply in replies:

@@ -49,6 +49,7 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     live = panel.locator("#transcripts article", has_text="陈阿婆")
     live.wait_for(state="visible")
     assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
+    assert "对，转吧" in live.inner_text() and "/affirm" not in live.inner_text()  # what the customer saw
     assert_accessible(panel, "staff panel: approval pending")
     screenshot(panel, "staff-panel.png", full_page=True)
     card.get_by_role("button", name="✔ 批准").click()

@@ -286,3 +286,15 @@ def test_memory_store_is_bounded() -> None:
     made = [store.create("web", 60) for _ in range(5)]
     assert len(store.all()) == 3
     assert store.get(made[-1].sid) is not None
+
+
+def test_kiosk_transcript_shows_the_button_title_not_its_payload(fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    kiosk, panel = TestClient(create_app()), TestClient(create_app())
+    staff_in(kiosk, "station")
+    sign_in(kiosk)
+    kiosk.post("/api/chat", json={"text": "/affirm", "shown": "对，转吧"})
+    assert fakes[1].turns[-1][1] == "/affirm"  # Rasa gets the payload
+    staff_in(panel, "panel")
+    lines = panel.get("/api/staff/transcripts").json()["items"][-1]["lines"]
+    assert "对，转吧" in [line["text"] for line in lines]
+    assert "/affirm" not in [line["text"] for line in lines]
