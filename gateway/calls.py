@@ -7,9 +7,11 @@ The customer's token is held only for the call, and never printed (repr=False).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 from collections import deque
@@ -81,8 +83,29 @@ class CallState:
     # payloads of the last reply's buttons, for keys 1, 2, ...
     choices: list[str] = field(default_factory=list)
     choice_titles: list[str] = field(default_factory=list)  # their labels, as hints for speech recognition
+    # HMAC of the PIN with a random per-call salt: recognises the PIN typed or said again later in the call,
+    # so it is never passed on to the assistant (whose tracker keeps every message). Never the PIN itself.
+    pin_guard: str = field(default="", repr=False)
+    pin_salt: str = field(default="", repr=False)
     updated: float = field(default_factory=time.time)  # wall clock: several processes read it
     ended: bool = False  # hung up: nothing to save any more
+
+
+def remember_pin(state: CallState, pin: str) -> None:
+    state.pin_salt = secrets.token_hex(16)
+    state.pin_guard = hmac.new(state.pin_salt.encode(), pin.encode(), hashlib.sha256).hexdigest()
+
+
+def holds_pin(state: CallState, text: str) -> bool:
+    """Whether `text` (keys or recognised speech) contains the PIN this call signed in with."""
+    if not state.pin_guard or not text:
+        return False
+    for run in re.findall(r"\d{6,}", re.sub(r"[\s,，、\-]", "", text)):
+        for i in range(len(run) - 5):
+            digest = hmac.new(state.pin_salt.encode(), run[i:i + 6].encode(), hashlib.sha256).hexdigest()
+            if hmac.compare_digest(digest, state.pin_guard):
+                return True
+    return False
 
 
 def sender_for(call_sid: str) -> str:

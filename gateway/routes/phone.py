@@ -28,7 +28,9 @@ from gateway.calls import (
     caller_phone,
     get_phone_settings,
     handoffs,
+    holds_pin,
     mask_phone,
+    remember_pin,
 )
 from gateway.conversation import Reply, turn
 from gateway.routes.audio import audio_url_async
@@ -210,6 +212,7 @@ async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Resp
         state.stage, state.resume_stage = Stage.OFFER, None
         return await _prompt(state, base, [Spoken(backend_client.UNAVAILABLE_MESSAGE + P.OFFER_PERSON_ONLY)])
     state.token = token
+    remember_pin(state, digits)
     state.customer_name = str((session.get("customer") or {}).get("name") or "")
     state.stage, state.pin_failures = Stage.TALK, 0
     log.info("phone sign-in: call=%s", state.sender)
@@ -242,6 +245,10 @@ def _hands_off(reply: Reply) -> bool:
 
 
 async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Response:
+    if holds_pin(state, digits) or holds_pin(state, speech):
+        # Typed or said again out of habit: the assistant (and its tracker) must never receive it.
+        return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)],
+                             lead=[Spoken(P.PIN_NOT_AGAIN)])
     text = _text_for_keys(state, digits) if digits else speech
     if not text:
         return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])

@@ -21,6 +21,7 @@ from gateway.calls import (
     handoffs,
     redact,
     set_call_store,
+    state_to_json,
 )
 from gateway.main import create_app
 from tests.voice.helpers import use_voice, wav_info
@@ -489,3 +490,19 @@ def test_the_assistants_handoff_wording_also_dials(world):
     rasa.queue.append([{"text": "好的，马上为您转人工。\n请稍等。"}])
     root = line.twiml(SpeechResult="转人工")
     assert root.find("Dial").text == STAFF and "马上为您转人工" in root.said
+
+
+@pytest.mark.parametrize("params", [{"Digits": PIN}, {"SpeechResult": "我的密码是1 3 5 7 9 0"},
+                                    {"SpeechResult": "密码135790对吧"}])
+def test_the_pin_again_later_in_the_call_never_reaches_the_assistant(world, params, caplog):
+    line, rasa, _ = world
+    line.sign_in()
+    n = len(rasa.sent)
+    with caplog.at_level("DEBUG"):
+        root = line.twiml(**params)
+    assert len(rasa.sent) == n and P.PIN_NOT_AGAIN in root.said
+    assert PIN not in caplog.text
+    state = call_store().get("CA0001")
+    assert PIN not in state_to_json(state) and state.token  # still signed in
+    line.twiml(Digits="500")  # other numbers still go through
+    assert rasa.sent[-1]["text"] == "500"
