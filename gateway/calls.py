@@ -41,6 +41,8 @@ class PhoneSettings(BaseSettings):
     staff_phone: str = ""
     gather_timeout_s: int = Field(default=8, ge=3, le=30)  # older callers need time to start
     pin_timeout_s: int = Field(default=12, ge=5, le=30)
+    # Seconds of silence that end an utterance. Not "auto": older callers pause mid-sentence.
+    speech_end_s: int = Field(default=2, ge=1, le=10)
     dial_timeout_s: int = Field(default=30, ge=5, le=120)
     max_pin_failures: int = Field(default=3, ge=1, le=10)
     call_ttl_s: int = Field(default=4 * 3600, ge=60)

@@ -73,15 +73,16 @@ async def _twilio_params(request: Request) -> dict[str, str]:
     """The form Twilio posted, only if its signature is right (else 403, and nothing else happens)."""
     settings = get_phone_settings()
     signature = request.headers.get("x-twilio-signature", "")
+    if not signature:
+        log.warning("rejected an unsigned phone webhook (%s)", request.url.path)
+        raise HTTPException(status_code=403, detail="forbidden")
     try:
         form = await request.form()
     except Exception as exc:  # malformed body: treat like an unsigned request
         raise HTTPException(status_code=403, detail="forbidden") from exc
     params = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not signature or not RequestValidator(settings.twilio_auth_token).validate(
-        _signed_url(request, settings), params, signature
-    ):
-        log.warning("rejected a phone webhook with a missing or wrong signature (%s)", request.url.path)
+    if not RequestValidator(settings.twilio_auth_token).validate(_signed_url(request, settings), params, signature):
+        log.warning("rejected a phone webhook with a wrong signature (%s)", request.url.path)
         raise HTTPException(status_code=403, detail="forbidden")
     return params
 
@@ -118,11 +119,11 @@ def _gather_for(state: CallState, base: str, settings: PhoneSettings) -> Gather:
         return Gather(input="dtmf", num_digits=6, finish_on_key="#", timeout=settings.pin_timeout_s, **common)
     if state.stage == Stage.OFFER:
         return Gather(input="dtmf speech", num_digits=1, timeout=settings.gather_timeout_s,
-                      speech_timeout="auto", hints="转人工,人工,继续", **common)
+                      speech_timeout=settings.speech_end_s, hints="转人工,人工,继续", **common)
     extra: dict[str, Any] = {"num_digits": 1} if state.choices else {}  # no choice: amounts end with #
     hints = ",".join(dict.fromkeys([*state.choice_titles, *SPEECH_HINTS]))
     return Gather(input="speech dtmf", finish_on_key="#", timeout=settings.gather_timeout_s,
-                  speech_timeout="auto", hints=hints, **common, **extra)
+                  speech_timeout=settings.speech_end_s, hints=hints, **common, **extra)
 
 
 async def _prompt(state: CallState, base: str, items: list[Spoken], lead: list[Spoken] | None = None) -> Response:
