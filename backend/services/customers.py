@@ -5,17 +5,21 @@ from sqlmodel import Session, select
 
 from backend.errors import not_found
 from backend.models import Account, Customer, Payee
+from backend.services.ledger import LOCKED_CUSTOMERS
 
 SPENDABLE_KINDS = ("demand", "pension")
 
 
-def lock_customer(session: Session, customer_id: int) -> Customer:
+def lock_customer(session: Session, customer_id: int) -> None:
     """Row lock on the customer (PostgreSQL FOR UPDATE; SQLite already holds its write lock): limits, the
-    idempotency check and the debit of one customer are then decided one request at a time."""
-    customer = session.exec(select(Customer).where(Customer.id == customer_id).with_for_update()).first()
-    if customer is None:
+    idempotency check and the debit of one customer are then decided one request at a time. Taken once per
+    transaction; later calls in the same transaction cost nothing."""
+    locked: set[int] = session.info.setdefault(LOCKED_CUSTOMERS, set())
+    if customer_id in locked:
+        return
+    if session.exec(select(Customer.id).where(Customer.id == customer_id).with_for_update()).first() is None:
         raise not_found("客户")
-    return customer
+    locked.add(customer_id)
 
 
 def own_account(session: Session, customer_id: int, account_id: int, lock: bool = False) -> Account:

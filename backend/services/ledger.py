@@ -1,11 +1,16 @@
 """Double-entry ledger. Every movement is one journal whose entries sum to zero; each entry moves the
-account's cached balance in the same statement, so balance == sum(entries) holds at every commit."""
+account's cached balance in the same statement, so balance == sum(entries) holds at every commit.
+
+The bank's internal accounts (clearing, interest) take part in nearly every movement, so their rows are the
+hottest in the database. Their legs are therefore applied last, just before the commit (a `before_commit`
+hook): the row lock on them is then held for one statement and the commit, not for the whole request.
+"""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from backend.errors import AppError
@@ -28,11 +33,20 @@ class Leg:
     internal: bool = False
 
 
+_internal_ids: dict[tuple[str, str], int] = {}
+_DEFERRED = "anxin_deferred_internal_legs"
+LOCKED_CUSTOMERS = "anxin_locked_customers"
+
+
 def internal_account_id(session: Session, number: str) -> int:
-    account_id = session.exec(select(Account.id).where(Account.number == number)).first()
-    if account_id is None:
-        raise RuntimeError(f"internal account {number} missing: run the migrations")
-    return account_id
+    """Internal accounts are created by a migration and never change id, so the lookup is cached."""
+    cache_key = (str(session.get_bind().url), number)
+    if cache_key not in _internal_ids:
+        account_id = session.exec(select(Account.id).where(Account.number == number)).first()
+        if account_id is None:
+            raise RuntimeError(f"internal account {number} missing: run the migrations")
+        _internal_ids[cache_key] = account_id
+    return _internal_ids[cache_key]
 
 
 def new_account_number(prefix: str = "6222") -> str:
@@ -44,36 +58,61 @@ def post(session: Session, kind: str, reference: str, legs: list[Leg]) -> Journa
     """Writes one balanced journal. A customer leg that would overdraw raises INSUFFICIENT_FUNDS; the caller
     rolls back, so nothing of the journal stays.
 
-    Customer accounts are touched before internal ones, each group in id order, so two movements always take
-    their row locks in the same order (no deadlock on PostgreSQL).
+    Customer accounts are touched in id order, internal ones at commit (see the module docstring), so two
+    movements always take their row locks in the same order (no deadlock on PostgreSQL).
     """
     if not legs or sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError("a journal's legs must sum to zero")
     journal = Journal(kind=kind, reference=reference)
     session.add(journal)
     session.flush()
-    for leg in sorted(legs, key=lambda leg: (leg.internal, leg.account_id)):
-        stmt = (
+    for leg in sorted(legs, key=lambda leg: leg.account_id):
+        if leg.internal:
+            session.info.setdefault(_DEFERRED, []).append((journal.id, leg))
+        else:
+            _apply(session, journal.id, leg)  # type: ignore[arg-type]
+    session.flush()
+    return journal
+
+
+def _apply(session: Session, journal_id: int, leg: Leg) -> None:
+    stmt = (
             update(Account)
             .where(Account.id == leg.account_id)  # type: ignore[arg-type]
             .values(balance_fen=Account.balance_fen + leg.amount_fen)
             .returning(Account.balance_fen)
         )
-        if not leg.internal and leg.amount_fen < 0:
-            # Conditional debit: re-evaluated on the locked row, so concurrent debits can never overdraw.
-            stmt = stmt.where(Account.balance_fen >= -leg.amount_fen)  # type: ignore[operator]
-        balance_after = session.execute(stmt).scalar_one_or_none()
-        if balance_after is None:
-            raise AppError(422, "INSUFFICIENT_FUNDS", INSUFFICIENT_FUNDS_MESSAGE)
-        session.add(
-            LedgerEntry(
-                journal_id=journal.id,  # type: ignore[arg-type]
-                account_id=leg.account_id,
-                amount_fen=leg.amount_fen,
-                balance_after_fen=balance_after,
-                description=leg.description,
-                counterparty=leg.counterparty,
-            )
+    if not leg.internal and leg.amount_fen < 0:
+        # Conditional debit: re-evaluated on the locked row, so concurrent debits can never overdraw.
+        stmt = stmt.where(Account.balance_fen >= -leg.amount_fen)  # type: ignore[operator]
+    balance_after = session.execute(stmt).scalar_one_or_none()
+    if balance_after is None:
+        raise AppError(422, "INSUFFICIENT_FUNDS", INSUFFICIENT_FUNDS_MESSAGE)
+    session.add(
+        LedgerEntry(
+            journal_id=journal_id,
+            account_id=leg.account_id,
+            amount_fen=leg.amount_fen,
+            balance_after_fen=balance_after,
+            description=leg.description,
+            counterparty=leg.counterparty,
         )
-    session.flush()
-    return journal
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _apply_deferred_internal_legs(session: Session) -> None:
+    deferred = session.info.pop(_DEFERRED, None)
+    if not deferred:
+        return
+    # Id order keeps lock order the same in every transaction (no deadlock between two commits).
+    for journal_id, leg in sorted(deferred, key=lambda item: (item[1].account_id, item[0])):
+        _apply(session, journal_id, leg)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction_state(session: Session, transaction: object) -> None:
+    # A rolled-back or closed transaction must not leave legs (or locks believed held) for the next one.
+    if getattr(transaction, "parent", None) is None:
+        session.info.pop(_DEFERRED, None)
+        session.info.pop(LOCKED_CUSTOMERS, None)

@@ -1,0 +1,179 @@
+"""Transfer throughput through the HTTP API, on SQLite and on PostgreSQL, next to pgbench on the same server.
+
+    .venv/bin/python bench/bench_transfers.py                 # 16 clients, 10 s per run, 2 uvicorn workers
+    .venv/bin/python bench/bench_transfers.py --clients 8 --duration 20 --workers 1 --backends postgresql
+
+Each run starts a throwaway PostgreSQL (durable: fsync on) and a real uvicorn on free ports, creates 20
+customers, and has N concurrent clients (threads spread over load-generator processes) POST /transfers with
+fresh Idempotency-Keys for a fixed time. Then `pgbench -i` and `pgbench -c N -j 2 -T <duration> -b tpcb-like`
+run against the same server. Prints transfers/s, latencies, pgbench's tps and the ratio HTTP-on-PostgreSQL /
+pgbench. Everything runs on this machine, so the load generators, the server and the database share its cores.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from backend.core.db import make_engine, run_migrations  # noqa: E402
+from tests.backend.conftest import FAST_HASHING, TEST_SECRET, make_settings  # noqa: E402
+from tests.backend.factories import create_customer  # noqa: E402
+from tests.backend.server import running_backend  # noqa: E402
+from tests.support.postgres import PostgresServer, running_postgres  # noqa: E402
+
+ACCOUNTS = 20
+
+
+@dataclass
+class HttpResult:
+    backend: str
+    transfers: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.transfers / self.seconds
+
+
+def _client_process(base_url: str, jobs: list[tuple[str, int, int]], threads: int, seconds: float,
+                    out: mp.Queue) -> None:
+    stop_at = time.monotonic() + seconds
+    lock = threading.Lock()
+    counts = {"ok": 0, "err": 0}
+    latencies: list[float] = []
+
+    def loop(offset: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            i = offset
+            while time.monotonic() < stop_at:
+                token, account_id, payee_id = jobs[i % len(jobs)]
+                i += threads
+                started = time.perf_counter()
+                response = http.post(
+                    "/transfers",
+                    json={"from_account_id": account_id, "payee_id": payee_id, "amount": "0.01"},
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(12)},
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    if response.status_code == 201:
+                        counts["ok"] += 1
+                        latencies.append(elapsed)
+                    else:
+                        counts["err"] += 1
+
+    workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    out.put((counts["ok"], counts["err"], latencies))
+
+
+def run_http(backend: str, url: str, clients: int, seconds: float, uvicorn_workers: int,
+             load_processes: int) -> HttpResult:
+    run_migrations(url)
+    settings = make_settings(url)
+    engine = make_engine(settings)
+    customers = [create_customer(engine, settings, f"压测{i}", {"demand": 10_000_000_00}, {"王小明": 365})
+                 for i in range(ACCOUNTS)]
+    engine.dispose()
+    jobs = [(c.token, c.accounts["demand"], c.payees["王小明"]) for c in customers]
+    env = {"ANXIN_DATABASE_URL": url, "ANXIN_TOKEN_SECRET": TEST_SECRET, "ANXIN_DAILY_LIMIT_FEN": str(10**15),
+           "ANXIN_DB_POOL_SIZE": str(max(4, clients // uvicorn_workers + 2))}
+    env |= {f"ANXIN_{k.upper()}": str(v) for k, v in FAST_HASHING.items()}
+    with running_backend(env, workers=uvicorn_workers) as base_url:
+        # Warm-up: every worker opens its pool connections and imports lazily loaded code.
+        with httpx.Client(base_url=base_url) as http:
+            for token, account_id, payee_id in jobs:
+                http.post("/transfers", json={"from_account_id": account_id, "payee_id": payee_id, "amount": "0.01"},
+                          headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(12)})
+        ctx = mp.get_context("fork")
+        out: mp.Queue = ctx.Queue()
+        per_process = [clients // load_processes + (1 if n < clients % load_processes else 0)
+                       for n in range(load_processes)]
+        started = time.monotonic()
+        procs = [ctx.Process(target=_client_process, args=(base_url, jobs[n::load_processes] or jobs, threads,
+                                                             seconds, out))
+                 for n, threads in enumerate(per_process) if threads]
+        for proc in procs:
+            proc.start()
+        results = [out.get(timeout=seconds + 120) for _ in procs]
+        for proc in procs:
+            proc.join()
+        elapsed = time.monotonic() - started
+    latencies = [lat for _, _, lats in results for lat in lats]
+    return HttpResult(backend, sum(r[0] for r in results), sum(r[1] for r in results), elapsed, latencies)
+
+
+def run_pgbench(server: PostgresServer, clients: int, seconds: float) -> float:
+    server.create_database("pgbench")
+    server.run_tool("pgbench", "-i", "-q", "pgbench")
+    result = server.run_tool("pgbench", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-b", "tpcb-like",
+                             "pgbench")
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    if match is None:
+        raise RuntimeError(f"could not read pgbench's tps:\n{result.stdout}")
+    return float(match.group(1))
+
+
+def describe(result: HttpResult) -> str:
+    lat = sorted(result.latencies_ms)
+    p50 = statistics.median(lat) if lat else float("nan")
+    p95 = lat[int(len(lat) * 0.95)] if lat else float("nan")
+    return (f"HTTP POST /transfers on {result.backend:<10}: {result.rate:8.1f} transfers/s "
+            f"({result.transfers} in {result.seconds:.1f} s, {result.errors} errors, "
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--load-processes", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+
+    print(f"bench_transfers: {args.clients} clients, {args.duration:.0f} s per run, {args.workers} uvicorn "
+          f"worker(s), {args.load_processes} load process(es), {ACCOUNTS} accounts", flush=True)
+    lines: list[str] = []
+    http_pg: HttpResult | None = None
+    with tempfile.TemporaryDirectory(prefix="anxin-bench-") as tmp:
+        if "sqlite" in backends:
+            result = run_http("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.clients, args.duration,
+                              args.workers, args.load_processes)
+            lines.append(describe(result))
+            print(lines[-1], flush=True)
+        if "postgresql" in backends:
+            with running_postgres(durable=True) as server:
+                http_pg = run_http("postgresql", server.create_database("bench"), args.clients, args.duration,
+                                   args.workers, args.load_processes)
+                lines.append(describe(http_pg))
+                print(lines[-1], flush=True)
+                tps = run_pgbench(server, args.clients, args.duration)
+                lines.append(f"pgbench tpcb-like (-c {args.clients} -j 2), same server:  {tps:8.1f} tps")
+                print(lines[-1], flush=True)
+                ratio = http_pg.rate / tps
+                lines.append(f"ratio HTTP-on-PostgreSQL / pgbench: {ratio:.1%} (goal >= 50%)")
+                print(lines[-1], flush=True)
+
+
+if __name__ == "__main__":
+    main()
