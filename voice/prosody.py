@@ -33,6 +33,7 @@ _AMOUNT = re.compile(
 class Segment:
     text: str
     pause_after_s: float
+    mark: str = ""  # the punctuation that ended it, for engines that hear a question in "？"
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,17 @@ class SpeechPlan:
         """One string with punctuation for engines that take a single text (gTTS): pauses become marks."""
         out = []
         for seg in self.segments:
-            mark = "。" if seg.pause_after_s == SENTENCE_PAUSE_S else "，"
+            if seg.mark in ("？", "！", "?", "!"):
+                mark = "？" if seg.mark in "？?" else "！"
+            else:
+                mark = "。" if seg.pause_after_s == SENTENCE_PAUSE_S else "，"
             out.append(seg.text + mark)
         return "".join(out)
 
     @property
     def key_text(self) -> str:
         """Every segment and pause, for the cache key: a change of pause is a change of audio."""
-        return "|".join(f"{seg.text}/{seg.pause_after_s:.2f}" for seg in self.segments)
+        return "|".join(f"{seg.text}{seg.mark}/{seg.pause_after_s:.2f}" for seg in self.segments)
 
     @property
     def chars(self) -> int:
@@ -103,27 +107,27 @@ def _segments(text: str) -> list[Segment]:
     segments: list[Segment] = []
     current: list[str] = []
 
-    def close(pause: float) -> None:
+    def close(pause: float, mark: str = "") -> None:
         spoken = _DROP.sub("", "".join(current)).strip()
         current.clear()
         if spoken:
-            segments.append(Segment(spoken, pause))
+            segments.append(Segment(spoken, pause, mark))
         elif segments and pause > segments[-1].pause_after_s:
             # Punctuation after punctuation ("。"" or "，——"): keep the longer pause, add no empty segment.
-            segments[-1] = Segment(segments[-1].text, pause)
+            segments[-1] = Segment(segments[-1].text, pause, segments[-1].mark)
 
     for i, ch in enumerate(text):
         if ch == _KEY_MARK:
             close(KEY_FIGURE_PAUSE_S)
             if segments:  # a pause *before* the figure: lengthen the one that precedes it
                 last = segments[-1]
-                segments[-1] = Segment(last.text, max(last.pause_after_s, KEY_FIGURE_PAUSE_S))
+                segments[-1] = Segment(last.text, max(last.pause_after_s, KEY_FIGURE_PAUSE_S), last.mark)
         elif ch in ".," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
             current.append(ch)  # a decimal point or thousands separator the normaliser left: no pause
         elif ch in _STOP or ch == ".":
-            close(SENTENCE_PAUSE_S)
+            close(SENTENCE_PAUSE_S, ch)
         elif ch in _COMMA:
-            close(COMMA_PAUSE_S)
+            close(COMMA_PAUSE_S, ch)
         else:
             current.append(ch)
     close(SENTENCE_PAUSE_S)

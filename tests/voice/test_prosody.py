@@ -33,6 +33,7 @@ def test_find_key_figure(text, figure):
 
 def test_commas_and_stops_become_pauses():
     plan = build_plan("好的，已经取消了。还有别的吗？")
+    assert plan.text == "好的，已经取消了。还有别的吗？"  # what gTTS or Twilio's <Say> read
     assert [(s.text, s.pause_after_s) for s in plan.segments] == [
         ("好的", COMMA_PAUSE_S), ("已经取消了", SENTENCE_PAUSE_S), ("还有别的吗", SENTENCE_PAUSE_S),
     ]
