@@ -3,6 +3,7 @@
 Every action talks to the banking backend over HTTP with the customer's token taken from the latest
 message's metadata; nothing here touches the database, and the token never goes into a slot.
 """
+from actions.accounts import ActionAskDepositAmount, ActionAskTransferAmount
 from actions.balance import ActionCheckBalance, ActionRecentTransactions
 from actions.conversation import (
     ActionAnxinFallback,
@@ -29,7 +30,7 @@ from actions.transfer import (
 )
 
 __all__ = [
-    "ActionAnxinFallback", "ActionAskDepositConfirmed", "ActionAskDepositTerm", "ActionAskFromAccountId",
+    "ActionAnxinFallback", "ActionAskDepositAmount", "ActionAskTransferAmount", "ActionAskDepositConfirmed", "ActionAskDepositTerm", "ActionAskFromAccountId",
     "ActionAskPayeeId", "ActionAskTransferConfirmed", "ActionCancelFlow", "ActionCheckBalance",
     "ActionDepositStart", "ActionDepositSubmit", "ActionHandoff", "ActionRecentTransactions", "ActionRepeat",
     "ActionSavingsProducts", "ActionSlower", "ActionTransferStart", "ActionTransferSubmit",

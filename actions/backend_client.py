@@ -48,12 +48,12 @@ class BackendNoAnswer(BackendError):
 
 
 class BackendClient:
-    def __init__(self, token: str | None, base_url: str | None = None, timeout_s: float = TIMEOUT_S) -> None:
+    def __init__(self, token: str | None, base_url: str | None = None, timeout_s: float | None = None) -> None:
         if not token:
             raise NotSignedIn("no token")
         self._headers = {"Authorization": f"Bearer {token}"}
         self._base = (base_url or backend_url()) + API_PREFIX
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s or TIMEOUT_S)
 
     async def _request(self, method: str, path: str, json: Any = None,
                        idempotency_key: str | None = None) -> Any:

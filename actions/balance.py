@@ -34,11 +34,11 @@ class ActionCheckBalance(Action):
             say(dispatcher, tracker, "utter_backend_down")
             return []
         if not accounts:
-            say(dispatcher, tracker, "utter_no_accounts")
+            say(dispatcher, tracker, "msg_no_accounts")
             return []
         for account in accounts_asked_for(accounts, first_entity(tracker, "account_type")):
             amount = yuan(account.get("balance")) or 0
-            say(dispatcher, tracker, "utter_balance", account_name=account.get("name", "账户"),
+            say(dispatcher, tracker, "msg_balance", account_name=account.get("name", "账户"),
                 tail=account.get("tail", ""), amount=digits(amount), capitals=capitals(amount),
                 custom={"key_figure": f"{digits(amount)}元"})
         return []
@@ -61,18 +61,18 @@ class ActionRecentTransactions(Action):
             say(dispatcher, tracker, "utter_backend_down")
             return []
         if not chosen:
-            say(dispatcher, tracker, "utter_no_accounts")
+            say(dispatcher, tracker, "msg_no_accounts")
             return []
         name = chosen[0].get("name", "账户")
         items = (history or {}).get("items") or []
         if not items:
-            say(dispatcher, tracker, "utter_no_transactions", account_name=name)
+            say(dispatcher, tracker, "msg_no_transactions", account_name=name)
             return []
-        say(dispatcher, tracker, "utter_transactions_header", account_name=name, count=len(items))
+        say(dispatcher, tracker, "msg_transactions_header", account_name=name, count=len(items))
         for item in items:
             amount = yuan(item.get("amount")) or 0
             who = item.get("counterparty") or item.get("description") or ""
-            say(dispatcher, tracker, "utter_transaction_line", date=_date_cn(item.get("created_at")),
+            say(dispatcher, tracker, "msg_transaction_line", date=_date_cn(item.get("created_at")),
                 direction="转出" if amount < 0 else "转入", amount=digits(abs(amount)),
                 capitals=capitals(abs(amount)), counterparty=f"\n{who}。" if who else "")
         return []

@@ -11,8 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import money
 from actions.backend_client import BackendClient
+from actions.texts import TEXTS
 
 DEFAULT_SPEECH_RATE = 1.0
+MSG_PREFIX = "msg_"
 
 
 def token_of(tracker: Tracker) -> str | None:
@@ -38,13 +40,17 @@ def speech_rate(tracker: Tracker) -> float:
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
         buttons: list[dict[str, str]] | None = None, custom: dict[str, Any] | None = None,
         rate: float | None = None, **values: Any) -> None:
-    """Utters a domain response with its values, buttons, and the custom payload the voice layer reads.
+    """Utters a reply (msg_* from actions/texts.py, utter_* from the domain) with its values, buttons, and the custom payload the voice layer reads.
 
     The payload is set here (not only by assistant.nlg) because a message sent by an action replaces the
     generated custom payload, and because an action that changes the rate must speak at the new rate.
     """
     payload = {"speech_rate": rate if rate is not None else speech_rate(tracker), **(custom or {})}
-    dispatcher.utter_message(response=response, buttons=buttons or [], json_message=payload, **values)
+    if response.startswith(MSG_PREFIX):
+        text = TEXTS[response[len(MSG_PREFIX):]].format(**values)
+        dispatcher.utter_message(text=text, buttons=buttons or [], json_message=payload)
+    else:
+        dispatcher.utter_message(response=response, buttons=buttons or [], json_message=payload, **values)
 
 
 def button(title: str, intent: str, **entities: Any) -> dict[str, str]:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import savings, transfer
-from actions.common import active_loop_name, latest_text, say, speech_rate, yuan
+from actions.common import active_loop_name, button, latest_text, say, speech_rate, yuan
 from actions.payees import normalise_relationship
 from actions.scam import find_scam_phrase
 
@@ -23,6 +23,11 @@ INTENT_WORDS = {
     "recent_transactions": "查明细", "savings_products": "问利率", "nlu_fallback": "没听懂",
     "out_of_scope": "问了别的事", "human_handoff": "要转人工", "cancel": "取消", "repeat": "请再说一遍",
     "slower": "请说慢点", "help": "问能办什么",
+}
+OUTCOME_WORDS = {
+    "completed": "已办成", "held": "等柜员核对", "refused": "银行没有办", "insufficient_funds": "余额不够",
+    "scam": "疑似诈骗，已拦下", "cancelled": "客户取消了", "backend_down": "系统连不上",
+    "not_signed_in": "没有登录", "unknown": "结果不明，请核查",
 }
 FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期"}
 
@@ -62,7 +67,7 @@ class ActionRepeat(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if replay(dispatcher, tracker, speech_rate(tracker)) == 0 and not active_loop_name(tracker):
-            say(dispatcher, tracker, "utter_nothing_to_repeat")
+            say(dispatcher, tracker, "msg_nothing_to_repeat")
         return []
 
 
@@ -74,7 +79,7 @@ class ActionSlower(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         rate = slower_rate(speech_rate(tracker))
-        say(dispatcher, tracker, "utter_slower", rate=rate, custom={CONTROL: True})
+        say(dispatcher, tracker, "msg_slower", rate=rate, custom={CONTROL: True})
         replay(dispatcher, tracker, rate)
         return [SlotSet("speech_rate", rate)]
 
@@ -100,7 +105,7 @@ class ActionCancelFlow(Action):
         return "action_cancel_flow"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, tracker, "utter_cancelled" if active_loop_name(tracker) else "utter_ok")
+        say(dispatcher, tracker, "msg_cancelled" if active_loop_name(tracker) else "utter_ok")
         return _end_form(tracker)
 
 
@@ -120,9 +125,9 @@ def handoff_summary(tracker: Tracker) -> str:
     said = "、".join(INTENT_WORDS.get(i, i) for i in intents if i)
     if said:
         parts.append(f"前面说了：{said}。")
-    outcome = tracker.get_slot("outcome")
-    if outcome and outcome != "ready":
-        parts.append(f"上一笔结果：{outcome}。")
+    outcome = OUTCOME_WORDS.get(tracker.get_slot("outcome") or "")
+    if outcome:
+        parts.append(f"上一笔：{outcome}。")
     return "".join(parts) or "客户要求转人工。"
 
 
@@ -131,7 +136,7 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, tracker, "utter_handoff", custom={"handoff": True, "summary": handoff_summary(tracker)})
+        say(dispatcher, tracker, "msg_handoff", custom={"handoff": True, "summary": handoff_summary(tracker)})
         return _end_form(tracker)
 
 
@@ -143,13 +148,18 @@ class ActionAnxinFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if find_scam_phrase(latest_text(tracker)):
-            say(dispatcher, tracker, "utter_scam_notice", custom={MISUNDERSTOOD: True})
+            say(dispatcher, tracker, "msg_scam_notice", custom={MISUNDERSTOOD: True})
             return []
         again = any(((r.get("data") or {}).get("custom") or {}).get(MISUNDERSTOOD)
                     for r in previous_turn_replies(tracker))
         if again:
-            response = "utter_fallback_offer_human"
+            say(dispatcher, tracker, "msg_fallback_offer_human", custom={MISUNDERSTOOD: True},
+                buttons=[button("转人工", "human_handoff"), button("不用了", "deny")])
+        elif active_loop_name(tracker):
+            # The form asks its question again right after this.
+            say(dispatcher, tracker, "msg_fallback_in_form", custom={MISUNDERSTOOD: True})
         else:
-            response = "utter_fallback_in_form" if active_loop_name(tracker) else "utter_fallback"
-        say(dispatcher, tracker, response, custom={MISUNDERSTOOD: True})
+            say(dispatcher, tracker, "msg_fallback", custom={MISUNDERSTOOD: True}, buttons=[
+                button("查余额", "check_balance"), button("转账", "transfer_money"),
+                button("存定期", "open_time_deposit"), button("转人工", "human_handoff")])
         return []

@@ -69,11 +69,11 @@ class ActionSavingsProducts(Action):
         except BackendError:
             say(dispatcher, tracker, "utter_backend_down")
             return []
-        say(dispatcher, tracker, "utter_products_header")
+        say(dispatcher, tracker, "msg_products_header")
         ordered = sorted(products, key=lambda p: int(p.get("term_months") or 0))
         for index, product in enumerate(ordered):
             last = index == len(ordered) - 1
-            say(dispatcher, tracker, "utter_product_line", name=product.get("name", ""), rate=rate_text(product),
+            say(dispatcher, tracker, "msg_product_line", name=product.get("name", ""), percent=rate_text(product),
                 buttons=[button("存定期", "open_time_deposit")] if last else None)
         return []
 
@@ -94,7 +94,7 @@ class ActionDepositStart(Action):
         except BackendError:
             return events + [SlotSet("outcome", "backend_down")]
         if not accounts or not products:
-            say(dispatcher, tracker, "utter_no_accounts")
+            say(dispatcher, tracker, "msg_no_accounts")
             return events + [SlotSet("outcome", "refused")]
         if len(accounts) == 1:
             events.append(SlotSet("from_account_id", str(accounts[0]["id"])))
@@ -127,7 +127,7 @@ class ValidateDepositForm(FormValidationAction):
         if months is None:
             return {}
         if product_for_term(await client_for(tracker).savings_products(), months) is None:
-            say(dispatcher, tracker, "utter_term_unknown")
+            say(dispatcher, tracker, "msg_term_unknown")
             return {"deposit_term": None}
         return {"deposit_term": months}
 
@@ -210,14 +210,14 @@ class ActionDepositSubmit(Action):
             client = client_for(tracker)
             product = product_for_term(await client.savings_products(), tracker.get_slot("deposit_term"))
             if product is None:
-                say(dispatcher, tracker, "utter_term_unknown")
+                say(dispatcher, tracker, "msg_term_unknown")
                 return "refused"
             deposit = await client.create_deposit(idempotency_key("deposit", tracker.sender_id, form_id),
                                                   product["id"], tracker.get_slot("from_account_id"), digits(amount))
         except NotSignedIn:
             return "not_signed_in"
         except BackendRefused as refused:
-            say(dispatcher, tracker, "utter_deposit_refused", message=refused.message)
+            say(dispatcher, tracker, "msg_deposit_refused", message=refused.message)
             return "insufficient_funds" if refused.code == "INSUFFICIENT_FUNDS" else "refused"
         except BackendNoAnswer:
             return "unknown"
@@ -227,7 +227,7 @@ class ActionDepositSubmit(Action):
         interest = yuan(deposit.get("expected_interest"))
         if interest is None:
             interest = expected_interest(principal, rate_text(product), int(product["term_months"]))
-        say(dispatcher, tracker, "utter_deposit_done", product_name=product.get("name", ""),
+        say(dispatcher, tracker, "msg_deposit_done", product_name=product.get("name", ""),
             amount=digits(principal), capitals=capitals(principal),
             maturity=_date_cn(deposit.get("maturity_date")), interest=digits(interest),
             custom={"key_figure": f"{digits(principal)}元"})

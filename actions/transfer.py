@@ -75,7 +75,7 @@ class ActionTransferStart(Action):
         except BackendError:
             return events + [SlotSet("outcome", "backend_down")]
         if not payees or not accounts:
-            say(dispatcher, tracker, "utter_no_payees" if not payees else "utter_no_accounts")
+            say(dispatcher, tracker, "msg_no_payees" if not payees else "msg_no_accounts")
             return events + [SlotSet("outcome", "refused")]
         if len(accounts) == 1:
             # One account to pay from: nothing to ask.
@@ -95,12 +95,17 @@ class ValidateTransferForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "transfer_confirmed")):
             return []
+        hint_before = tracker.get_slot("payee_hint")
         try:
-            return await super().run(dispatcher, tracker, domain)
+            events = await super().run(dispatcher, tracker, domain)
         except NotSignedIn:
             return [SlotSet("transfer_stop", "not_signed_in"), SlotSet("requested_slot", None)]
         except BackendError:
             return [SlotSet("transfer_stop", "backend_down"), SlotSet("requested_slot", None)]
+        # rasa-sdk returns only the form's own slots; the hint extract_payee_id set is passed on here.
+        if tracker.slots.get("payee_hint") != hint_before:
+            events.insert(0, SlotSet("payee_hint", tracker.slots.get("payee_hint")))
+        return events
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
@@ -125,7 +130,7 @@ class ValidateTransferForm(FormValidationAction):
             # Several fit (two sons): the question lists only those, as buttons.
             return {"payee_id": None, "payee_hint": relationship or text}
         if relationship is not None or requested == "payee_id":
-            say(dispatcher, tracker, "utter_payee_not_found", hint=relationship or text)
+            say(dispatcher, tracker, "msg_payee_not_found", hint=relationship or text)
             return {"payee_id": None, "payee_hint": None}
         return {}
 
@@ -241,7 +246,7 @@ class ActionTransferSubmit(Action):
         except NotSignedIn:
             return "not_signed_in"
         except BackendRefused as refused:
-            say(dispatcher, tracker, "utter_transfer_refused", message=refused.message)
+            say(dispatcher, tracker, "msg_transfer_refused", message=refused.message)
             if refused.code in INSUFFICIENT:
                 return "insufficient_funds"
             return "scam" if refused.code == "SCAM_SUSPECTED" else "refused"
@@ -256,16 +261,16 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[s
     status = transfer.get("status")
     amount = yuan(transfer.get("amount")) or yuan(tracker.get_slot("transfer_amount")) or 0
     if status == "completed":
-        say(dispatcher, tracker, "utter_transfer_done", payee_label=payee_label(transfer.get("payee") or {}),
+        say(dispatcher, tracker, "msg_transfer_done", payee_label=payee_label(transfer.get("payee") or {}),
             amount=digits(amount), capitals=capitals(amount), custom={"key_figure": f"{digits(amount)}元"})
         return "completed"
     if status == "held":
-        reason = {"NEW_PAYEE": "utter_hold_reason_new_payee", "LARGE_AMOUNT": "utter_hold_reason_large_amount"}
+        reason = {"NEW_PAYEE": "msg_hold_reason_new_payee", "LARGE_AMOUNT": "msg_hold_reason_large_amount"}
         if transfer.get("hold_reason") in reason:
             say(dispatcher, tracker, reason[transfer["hold_reason"]])
         return "held"
     if status == "pending":
         return "unknown"
     # rejected / cancelled: nothing moved.
-    say(dispatcher, tracker, "utter_transfer_refused", message="钱没有转出。")
+    say(dispatcher, tracker, "msg_transfer_refused", message="钱没有转出。")
     return "refused"

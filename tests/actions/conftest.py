@@ -1,0 +1,194 @@
+"""Fixtures for the action tests: a fake banking backend on a free port, and tracker builders.
+
+The fake backend is a real HTTP server (aiohttp, in a thread) so the actions' HTTP client, timeouts and
+error handling are exercised as they run in production; only the bank behind it is simulated.
+Run with: .venv-rasa/bin/python -m pytest tests/actions
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "good-token-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def demo_state() -> dict[str, Any]:
+    return {
+        "accounts": [{"id": 1, "kind": "demand", "name": "活期账户", "number_masked": "6222 **** **** 1234",
+                      "tail": "1234", "balance": "12000.00", "currency": "CNY"}],
+        "payees": [
+            {"id": 11, "name": "王小明", "relationship": "儿子", "bank": "农业银行", "account_masked": "6228 **** 2345",
+             "created_at": "2025-01-01T00:00:00Z", "is_new": False},
+            {"id": 12, "name": "王小红", "relationship": "女儿", "bank": "邮储银行", "account_masked": "6221 **** 3456",
+             "created_at": "2025-01-01T00:00:00Z", "is_new": False},
+        ],
+        "products": [
+            {"id": 1, "code": "DEMAND", "name": "活期", "term_months": 0, "annual_rate_percent": "0.20"},
+            {"id": 2, "code": "TD3", "name": "三个月定期", "term_months": 3, "annual_rate_percent": "0.85"},
+            {"id": 3, "code": "TD12", "name": "一年定期", "term_months": 12, "annual_rate_percent": "1.10"},
+        ],
+        "transactions": [
+            {"id": 5, "created_at": "2026-11-20T08:00:00Z", "amount": "-500.00", "balance_after": "11500.00",
+             "description": "转账", "counterparty": "王小明"},
+        ],
+    }
+
+
+@dataclass
+class FakeBackend:
+    url: str
+    state: dict[str, Any] = field(default_factory=demo_state)
+    # What POST /transfers answers: (HTTP status, body). None: a completed transfer.
+    transfer_answer: tuple[int, dict[str, Any]] | None = None
+    deposit_answer: tuple[int, dict[str, Any]] | None = None
+    delay_s: float = 0.0
+    requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
+    transfers_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.state = demo_state()
+        self.transfer_answer = self.deposit_answer = None
+        self.delay_s = 0.0
+        self.requests.clear()
+        self.transfers_by_key.clear()
+
+    def posts(self, path: str) -> list[tuple[str, str, dict[str, str], Any]]:
+        return [r for r in self.requests if r[0] == "POST" and r[1] == path]
+
+
+def _app(fake: FakeBackend) -> web.Application:
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.json() if request.can_read_body else None
+        fake.requests.append((request.method, request.path, dict(request.headers), body))
+        if fake.delay_s:
+            await asyncio.sleep(fake.delay_s)
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.json_response({"code": "UNAUTHORIZED", "message": "请重新登录。"}, status=401)
+        path = request.path.removeprefix("/api/v1")
+        if path == "/accounts":
+            return web.json_response(fake.state["accounts"])
+        if path.startswith("/accounts/") and path.endswith("/transactions"):
+            items = fake.state["transactions"]
+            return web.json_response({"items": items, "total": len(items)})
+        if path == "/payees":
+            return web.json_response(fake.state["payees"])
+        if path == "/savings/products":
+            return web.json_response(fake.state["products"])
+        if path == "/transfers" and request.method == "POST":
+            if fake.transfer_answer:
+                status, answer = fake.transfer_answer
+                return web.json_response(answer, status=status)
+            key = request.headers.get("Idempotency-Key", "")
+            if key not in fake.transfers_by_key:
+                payee = next(p for p in fake.state["payees"] if p["id"] == body["payee_id"])
+                fake.transfers_by_key[key] = {
+                    "id": len(fake.transfers_by_key) + 100, "status": "completed", "amount": body["amount"],
+                    "from_account_id": body["from_account_id"], "payee": payee, "hold_reason": None,
+                    "created_at": "2026-11-27T10:00:00Z"}
+            return web.json_response(fake.transfers_by_key[key], status=201)
+        if path == "/deposits" and request.method == "POST":
+            if fake.deposit_answer:
+                status, answer = fake.deposit_answer
+                return web.json_response(answer, status=status)
+            return web.json_response({
+                "id": 7, "product": "TD12", "principal": body["amount"], "annual_rate_percent": "1.10",
+                "opened_on": "2026-11-27", "maturity_date": "2027-11-27", "expected_interest": "110.00",
+                "status": "active"}, status=201)
+        return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+@pytest.fixture(scope="session")
+def _fake_backend_server() -> Iterator[FakeBackend]:
+    port = free_port()
+    fake = FakeBackend(url=f"http://127.0.0.1:{port}")
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(_app(fake))
+    started = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(10), "fake backend did not start"
+    yield fake
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+@pytest.fixture
+def backend(_fake_backend_server: FakeBackend, monkeypatch: pytest.MonkeyPatch) -> FakeBackend:
+    _fake_backend_server.reset()
+    monkeypatch.setenv("ANXIN_BACKEND_URL", _fake_backend_server.url)
+    return _fake_backend_server
+
+
+@pytest.fixture
+def backend_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing listens on the backend's port."""
+    monkeypatch.setenv("ANXIN_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "assistant" / "domain.yml").read_text(encoding="utf-8"))
+
+
+def make_tracker(text: str = "", intent: str = "inform", entities: list[dict[str, Any]] | None = None,
+                 slots: dict[str, Any] | None = None, token: str | None = TOKEN, active_loop: str | None = None,
+                 events: list[dict[str, Any]] | None = None, sender_id: str = "conversation-1") -> Tracker:
+    metadata = {"channel": "web", **({"token": token} if token else {})}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
+              "metadata": metadata}
+    user_event = {"event": "user", "text": text, "parse_data": latest, "metadata": metadata}
+    return Tracker(
+        sender_id=sender_id, slots={"speech_rate": 1.0, **(slots or {})}, latest_message=latest,
+        events=[*(events or []), user_event], paused=False, followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {}, latest_action_name="action_listen",
+    )
+
+
+def entity(name: str, value: str) -> dict[str, Any]:
+    return {"entity": name, "value": value, "start": 0, "end": 1}
+
+
+def run(action: Any, tracker: Tracker, domain: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Runs an action; returns (its events, the messages it sent)."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    return events, dispatcher.messages
+
+
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
