@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 KEY_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -17,13 +18,20 @@ FORMATS = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 LOW_WATER = 0.8  # evict down to 80 % of the bound, so a full cache does not rescan on every write
 
 
+SWEEP_EVERY_S = 600.0
+
+
 class AudioCache:
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    """`max_age_s`: replies say balances; audio nobody asked for that long is deleted, whatever the room."""
+
+    def __init__(self, directory: Path, max_bytes: int, max_age_s: float = 24 * 3600.0) -> None:
         self.dir = Path(directory)
         self.max_bytes = max_bytes
+        self.max_age_s = max_age_s
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._bytes = sum(size for _, size, _ in self._entries())
+        self._next_sweep = 0.0
 
     def path(self, key: str, fmt: str) -> Path | None:
         """The file for a key, or None for anything that is not a key we could have made (no traversal)."""
@@ -36,7 +44,10 @@ class AudioCache:
         if path is None:
             return None
         try:
-            os.utime(path)  # marks it recently used; raises if it is not there
+            if time.time() - path.stat().st_mtime > self.max_age_s:
+                path.unlink()
+                return None
+            os.utime(path)  # marks it recently used
         except FileNotFoundError:
             return None
         return path
@@ -56,8 +67,9 @@ class AudioCache:
             raise
         with self._lock:
             self._bytes += len(data)
-            if self._bytes > self.max_bytes:
+            if self._bytes > self.max_bytes or time.monotonic() >= self._next_sweep:
                 self._evict(keep=path)
+                self._next_sweep = time.monotonic() + SWEEP_EVERY_S
         return path
 
     @property
@@ -78,13 +90,16 @@ class AudioCache:
         return entries
 
     def _evict(self, keep: Path) -> None:
+        """Deletes what is too old, then the least recently used until under the low-water mark."""
         entries = sorted(self._entries(), key=lambda e: e[2])
         total = sum(size for _, size, _ in entries)
-        for path, size, _ in entries:
-            if total <= self.max_bytes * LOW_WATER:
-                break
+        too_old = time.time() - self.max_age_s
+        over = total > self.max_bytes
+        for path, size, mtime in entries:
             if path == keep:
                 continue
+            if mtime >= too_old and (not over or total <= self.max_bytes * LOW_WATER):
+                break
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             total -= size

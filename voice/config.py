@@ -20,6 +20,8 @@ class VoiceSettings(BaseSettings):
     # Shared by every gateway instance that mounts the same directory.
     audio_dir: Path = ROOT / "var" / "audio"
     audio_cache_max_mb: float = Field(default=200.0, gt=0)
+    # Spoken replies hold balances: audio unused this long is deleted.
+    audio_cache_max_age_h: float = Field(default=24.0, gt=0)
     # Overall pace a listener hears, pauses included; the guide asks 160-200 for older listeners.
     chars_per_minute: int = Field(default=180, ge=100, le=300)
     espeak_voice: str = "cmn"

@@ -49,7 +49,8 @@ def _load_secret(directory: Path) -> bytes:
 class Speaker:
     def __init__(self, settings: VoiceSettings, engines: list[Engine] | None = None) -> None:
         self.settings = settings
-        self.cache = AudioCache(settings.audio_dir, int(settings.audio_cache_max_mb * 1024 * 1024))
+        self.cache = AudioCache(settings.audio_dir, int(settings.audio_cache_max_mb * 1024 * 1024),
+                                settings.audio_cache_max_age_h * 3600)
         self._secret = _load_secret(self.cache.dir)
         self.engines = engines if engines is not None else self._engines_for(settings)
         self._down_until: dict[str, float] = {}

@@ -85,3 +85,15 @@ def test_the_key_secret_is_kept_beside_the_cache_and_shared(tmp_path, monkeypatc
     assert (tmp_path / ".key").stat().st_mode & 0o077 == 0
     use_voice(monkeypatch, tmp_path)  # a second process on the same directory
     assert get_speaker().speak("你好", None, 1.0, "mp3") == a
+
+
+def test_audio_unused_for_too_long_is_gone(tmp_path):
+    cache = AudioCache(tmp_path, max_bytes=10_000, max_age_s=3600)
+    old, fresh = cache.put(KEYS[0], "mp3", b"x" * 10), cache.put(KEYS[1], "mp3", b"y" * 10)
+    stale = time.time() - 7200
+    os.utime(old, (stale, stale))
+    assert cache.get(KEYS[0], "mp3") is None and not old.exists()  # a balance from yesterday is not served
+    os.utime(fresh, (stale, stale))
+    cache._next_sweep = 0.0  # the periodic sweep is due
+    cache.put(KEYS[2], "mp3", b"z" * 10)
+    assert not fresh.exists() and cache.get(KEYS[2], "mp3") is not None
