@@ -17,6 +17,7 @@ REPEAT_LEAD = "再说一遍"
 
 _COMMA = "，、；：,;:"
 _STOP = "。！？!?…\n"
+_SENTENCE_END = "。！？!?"
 # The long pause goes where this marker stands (a private-use character no reply contains).
 _KEY_MARK = "\ue000"
 # Characters an engine should not try to read: quotes, brackets, markup left-overs.
@@ -94,13 +95,26 @@ def build_plan(text: str, buttons: list[str] | None = None, key_figure: str | No
     figure = key_figure or find_key_figure(text)
     spoken_figure = _spoken(figure) if figure else ""
     if spoken_figure:
-        at = body.find(spoken_figure)
-        if at >= 0:
-            body = body[:at] + _KEY_MARK + body[at:]
-        if body and body[-1] not in _STOP + _COMMA:
-            body += "。"
-        body += f"{REPEAT_LEAD}，{spoken_figure}。"
+        body = _with_repeat(body, spoken_figure)
     return SpeechPlan(tuple(_segments(body + choices)))
+
+
+def _with_repeat(body: str, figure: str) -> str:
+    """A long pause before the figure, and "再说一遍，<figure>。" right after the sentence that names it
+    (so a question that follows, "对吗？", stays next to its spoken choices); at the end if it is not found."""
+    repeat = f"{REPEAT_LEAD}，{figure}。"
+    at = body.find(figure)
+    if at < 0:
+        return body + ("" if not body or body[-1] in _STOP + _COMMA else "。") + repeat
+    # A sentence ends at 。！？, not at a line break: "五百元，\n伍佰元整。" is one sentence.
+    stop = next((i for i in range(at + len(figure), len(body)) if body[i] in _SENTENCE_END), None)
+    if stop is None:
+        end = body.rstrip(_COMMA + " ")
+        return end[:at] + _KEY_MARK + end[at:] + "。" + repeat
+    # Closing quotes or further stops belong to the sentence ("吗？”", "。。"): the repeat goes after them.
+    while stop + 1 < len(body) and (body[stop + 1] in _SENTENCE_END or _DROP.match(body[stop + 1])):
+        stop += 1
+    return body[:at] + _KEY_MARK + body[at:stop + 1] + repeat + body[stop + 1:]
 
 
 def _segments(text: str) -> list[Segment]:

@@ -69,3 +69,16 @@ def test_decimal_point_and_thousands_separator_are_no_pauses(monkeypatch):
 def test_empty_text_has_no_segments():
     assert build_plan("").segments == ()
     assert build_plan("。，").segments == ()
+
+
+def test_the_repeat_follows_the_sentence_with_the_figure_so_a_question_stays_by_its_choices(monkeypatch):
+    def fake_normalize(text: str, buttons: list[str] | None = None) -> str:
+        spoken = text.replace("500.00元", "五百元")
+        return spoken + ("请说是或否。" if buttons else "")
+
+    monkeypatch.setattr(prosody, "to_speech_text", fake_normalize)
+    plan = build_plan("给儿子王小明转账500.00元，\n伍佰元整。\n从活期账户出钱。\n对吗？", ["是", "否"])
+    assert [s.text for s in plan.segments] == [
+        "给儿子王小明转账", "五百元", "伍佰元整", REPEAT_LEAD, "五百元", "从活期账户出钱", "对吗", "请说是或否",
+    ]
+    assert plan.segments[0].pause_after_s == KEY_FIGURE_PAUSE_S
