@@ -1,0 +1,153 @@
+"""The assistant's own Rasa pieces: NLU components, tracker store redaction, REST channel, speech-rate NLG.
+
+These need rasa itself, so they live with the action tests in .venv-rasa:
+.venv-rasa/bin/python -m pytest tests/actions
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from assistant.channels import OneItemOutputChannel
+from assistant.components import spacy_pipeline
+from assistant.components.amount_extractor import AmountExtractor
+from assistant.components.phrase_entities import PhraseEntityExtractor
+from assistant.nlg import SpeechRateNLG
+from assistant.tracker_store import RedactingInMemoryTrackerStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "eyJ.secret-token.sig"
+
+
+def entities_of(message: Message) -> dict[str, str]:
+    return {e["entity"]: e["value"] for e in message.get("entities", [])}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("给儿子转500块", {"amount": "500.00"}),
+    ("一万二", {"amount": "12000.00"}),
+    ("几百块吧", {"amount_issue": "ambiguous"}),
+    ("转100美元", {"amount_issue": "foreign"}),
+    ("查余额", {}),
+])
+def test_amount_extractor(text, expected):
+    extractor = AmountExtractor.create({}, None, None, None)  # type: ignore[arg-type]
+    (message,) = extractor.process([Message(data={"text": text})])
+    assert entities_of(message) == expected
+    assert all(e["extractor"] == "AmountExtractor" for e in message.get("entities", []))
+
+
+def test_a_deposit_term_is_not_an_amount():
+    extractor = AmountExtractor.create({}, None, None, None)  # type: ignore[arg-type]
+    message = Message(data={"text": "存三个月", "entities": [
+        {"entity": "deposit_term", "value": "3", "start": 1, "end": 4}]})
+    extractor.process([message])
+    assert "amount" not in entities_of(message)
+
+
+@pytest.fixture(scope="module")
+def phrase_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalModelStorage, Resource]:
+    """Builds the pipeline from the real patterns, 'trains' the component, and returns its storage."""
+    base = tmp_path_factory.mktemp("phrases")
+    spacy_pipeline.build(ROOT / "nlu_data" / "entity_patterns.jsonl", base / "pipeline")
+    (base / "storage").mkdir()
+    storage, resource = LocalModelStorage(base / "storage"), Resource("phrases")
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = PhraseEntityExtractor.create({"pipeline_path": str(base / "pipeline")}, storage, resource, context)
+    component.train(TrainingData())
+    return storage, resource
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("给我闺女转两千", {"relationship": "女儿"}),
+    ("给大儿子打点钱", {"relationship": "儿子"}),
+    ("存个三年定期", {"deposit_term": "36", "account_type": "time"}),
+    ("从养老金卡里转", {"account_type": "pension"}),
+])
+def test_phrase_extractor_loads_from_the_model_alone(phrase_model, text, expected):
+    storage, resource = phrase_model
+    loaded = PhraseEntityExtractor.load({"pipeline_path": "/nonexistent"}, storage, resource,
+                                        ExecutionContext(GraphSchema({}), "test"))
+    (message,) = loaded.process([Message(data={"text": text})])
+    assert entities_of(message) == expected
+
+
+def test_pipeline_build_is_skipped_when_patterns_are_unchanged(tmp_path):
+    patterns = tmp_path / "p.jsonl"
+    patterns.write_text(json.dumps({"label": "relationship", "pattern": "老伴", "id": "老伴"}) + "\n")
+    spacy_pipeline.build(patterns, tmp_path / "out")
+    assert spacy_pipeline.is_current(patterns, tmp_path / "out")
+    patterns.write_text(patterns.read_text() + json.dumps({"label": "relationship", "pattern": "老头子", "id": "老伴"}))
+    assert not spacy_pipeline.is_current(patterns, tmp_path / "out")
+
+
+def test_bad_pattern_lines_fail_loudly(tmp_path):
+    patterns = tmp_path / "p.jsonl"
+    patterns.write_text(json.dumps({"label": "colour", "pattern": "红"}) + "\n")
+    with pytest.raises(ValueError):
+        spacy_pipeline.read_patterns(patterns)
+
+
+DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [greet]\nslots:\n  speech_rate:\n    type: float\n'
+                          '    initial_value: 1.0\n    mappings:\n    - type: custom\n')
+
+
+def conversation() -> DialogueStateTracker:
+    metadata = {"token": SECRET, "channel": "web"}
+    return DialogueStateTracker.from_events("c1", [
+        ActionExecuted("action_listen"),
+        UserUttered("你好", {"name": "greet", "confidence": 1.0},
+                    parse_data={"intent": {"name": "greet", "confidence": 1.0}, "metadata": metadata},
+                    metadata=metadata),
+        BotUttered("您好", {"custom": {"speech_rate": 1.0}}),
+        SlotSet("speech_rate", 0.85),
+    ], slots=DOMAIN.slots)
+
+
+def test_tracker_store_never_keeps_the_token():
+    store = RedactingInMemoryTrackerStore(DOMAIN)
+    live = conversation()
+    asyncio.run(store.save(live))
+    assert SECRET not in store.store["c1"]
+    # The running turn keeps its token: later actions of the same turn still need it.
+    assert live.latest_message.metadata["token"] == SECRET
+    restored = asyncio.run(store.retrieve("c1"))
+    assert restored.latest_message.metadata == {"channel": "web"}
+    assert restored.get_slot("speech_rate") == 0.85
+    assert [e.as_dict()["event"] for e in restored.events] == [e.as_dict()["event"] for e in live.events]
+
+
+def test_tracker_store_is_created_from_the_endpoint_config():
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    config = read_endpoint_config(str(ROOT / "assistant" / "endpoints.yml"), "tracker_store")
+    assert isinstance(TrackerStore.create(config, DOMAIN), RedactingInMemoryTrackerStore)
+
+
+def test_channel_sends_text_buttons_and_custom_as_one_item():
+    channel = OneItemOutputChannel()
+    asyncio.run(channel.send_response("c1", {"text": "转给谁？", "buttons": [{"title": "儿子", "payload": "/x"}],
+                                             "custom": {"speech_rate": 0.85}}))
+    asyncio.run(channel.send_response("c1", {"text": "", "custom": None}))
+    assert channel.messages == [{"recipient_id": "c1", "text": "转给谁？",
+                                 "buttons": [{"title": "儿子", "payload": "/x"}], "custom": {"speech_rate": 0.85}}]
+
+
+def test_nlg_puts_the_speech_rate_in_every_response():
+    domain = Domain.from_yaml('version: "3.1"\nslots:\n  speech_rate:\n    type: float\n    initial_value: 1.0\n'
+                              '    mappings:\n    - type: custom\nresponses:\n  utter_ok:\n  - text: "好的"\n')
+    tracker = DialogueStateTracker.from_events("c1", [SlotSet("speech_rate", 0.7)], slots=domain.slots)
+    message = asyncio.run(SpeechRateNLG(None, domain).generate("utter_ok", tracker, "rest"))
+    assert message["text"] == "好的" and message["custom"] == {"speech_rate": 0.7}
