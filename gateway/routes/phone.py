@@ -35,7 +35,7 @@ from gateway.calls import (
 from gateway.conversation import Reply, turn
 from gateway.routes.audio import audio_url_async
 from voice import phone_prompts as P
-from voice.prosody import build_plan
+from voice.prosody import build_plan, find_key_figure
 
 router = APIRouter(prefix="/voice")
 log = logging.getLogger("anxin.gateway.phone")
@@ -265,6 +265,9 @@ async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] |
         Spoken(r.text, [b["title"] for b in r.buttons], r.speech_rate, _key_figure(r))
         for r in replies if r.text
     ]
+    if items and not items[-1].buttons and any(i.key_figure or find_key_figure(i.text) for i in items):
+        # Guide: after a key figure, always offer to hear it again (a choice would follow it otherwise).
+        items.append(Spoken(P.HEAR_AGAIN, rate=items[-1].rate))
     with_buttons = [r for r in replies if r.buttons]
     last_buttons = with_buttons[-1].buttons if with_buttons else []
     state.choices = [b["payload"] or b["title"] for b in last_buttons]
