@@ -63,6 +63,8 @@ class GatewaySession:
     # must never reach the approvals through the station's staff sign-in.
     staff_role: str = ""
     extensions: int = 0
+    # The customer's bank token ends here: no extension goes past it (the assistant could not act any more).
+    token_expires_at: float = float("inf")
     last_transfer_ids: list[int] = field(default_factory=list)
 
     @property
@@ -73,8 +75,9 @@ class GatewaySession:
         return max(0, int(self.expires_at - (now if now is not None else time.time())))
 
     def touch(self, now: float | None = None) -> None:
-        """Activity pushes the customer's deadline back by the full idle timeout."""
-        self.expires_at = (now if now is not None else time.time()) + self.idle_timeout_s
+        """Activity pushes the customer's deadline back by the full idle timeout (never past the token's end)."""
+        now = now if now is not None else time.time()
+        self.expires_at = min(now + self.idle_timeout_s, self.token_expires_at)
 
     def clear_customer(self) -> None:
         """Forgets everything of the customer; a kiosk station keeps its staff sign-in."""
@@ -83,6 +86,7 @@ class GatewaySession:
         self.conversation_id = ""
         self.extensions = 0
         self.last_transfer_ids = []
+        self.token_expires_at = float("inf")
 
 
 class SessionStore(Protocol):

@@ -55,15 +55,18 @@
     node.hidden = !text;
   };
 
-  // Amounts in the assistant's words ("500 元（伍佰元整）") are shown large; the figures are never recomputed.
-  var AMOUNT = /(\d[\d,]*(?:\.\d{1,2})?\s*元)(\s*[（(][零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正]+[）)])?/g;
+  // Amounts in the assistant's words are shown large: "500 元（伍佰元整）", "500元", and capitals standing alone
+  // ("伍佰元整。" on their own line, as the actions write them). The figures are never recomputed.
+  var CAPS = "[零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]+[元圆](?:整|正|[零壹贰叁肆伍陆柒捌玖]角(?:[零壹贰叁肆伍陆柒捌玖]分)?|[零壹贰叁肆伍陆柒捌玖]分)?";
+  var AMOUNT = new RegExp("(\\d[\\d,]*(?:\\.\\d{1,2})?\\s*元)(\\s*[（(]" + CAPS + "[）)])?|(" + CAPS + ")", "g");
   A.withAmounts = function (text) {
     var frag = document.createDocumentFragment();
     var last = 0;
-    text.replace(AMOUNT, function (m, digits, caps, at) {
+    text.replace(AMOUNT, function (m, digits, caps, alone, at) {
       if (at > last) frag.append(text.slice(last, at));
-      var span = A.el("span", { class: "amount" }, A.el("span", { class: "amount-digits", text: digits }));
-      if (caps) span.append(A.el("span", { class: "amount-caps", text: caps }));
+      var span = A.el("span", { class: "amount" });
+      if (digits) span.append(A.el("span", { class: "amount-digits", text: digits }));
+      if (caps || alone) span.append(A.el("span", { class: "amount-caps", text: caps || alone }));
       frag.append(span);
       last = at + m.length;
       return m;
@@ -244,7 +247,7 @@
         acts.append(A.el("button", { type: "button", class: "read", "data-audio": reply.audio_url, text: "▶ 朗读这句",
           onclick: function () { A.play(reply.audio_url, onSoundError); } }));
       }
-      var receiptable = reply.transfer_id || /转账.{0,12}(成功|完成)|已经?转(给|出)/.test(reply.text || "");
+      var receiptable = reply.transfer_id || /转账.{0,12}(成功|完成)|转好了|已经?转(给|出)/.test(reply.text || "");
       if (receiptable && opts.onReceipt) {
         acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(reply.transfer_id, li); } }));
       }

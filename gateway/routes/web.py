@@ -170,6 +170,9 @@ async def login(request: Request) -> Response:
         session.idle_timeout_s = settings.kiosk_idle_timeout_s
     session.customer_token = token
     session.customer_name = str((answer.get("customer") or {}).get("name") or "")
+    ttl = answer.get("expires_in")
+    if isinstance(ttl, int | float) and ttl > 0:
+        session.token_expires_at = time.time() + float(ttl) - 5  # a few seconds' margin for the last turn
     session.conversation_id = new_conversation_id(session.channel)
     session.touch()
     store.save(session)

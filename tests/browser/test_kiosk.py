@@ -51,7 +51,7 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
     assert "对，转吧" in live.inner_text() and "/affirm" not in live.inner_text()  # what the customer saw
     assert_accessible(panel, "staff panel: approval pending")
-    screenshot(panel, "staff-panel.png", full_page=True)
+    screenshot(panel, "staff-panel.png")
     card.get_by_role("button", name="✔ 批准").click()
     panel.wait_for_function("() => document.querySelector('#status').innerText.includes('已批准')")
     panel.locator("#approvals article", has_text="陈阿婆").wait_for(state="detached")
@@ -62,7 +62,7 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     receipt.wait_for(state="visible")
     assert "已完成" in receipt.inner_text() and "贰佰元整" in receipt.inner_text()
     assert_accessible(kiosk, "kiosk: receipt")
-    screenshot(kiosk, "kiosk.png", full_page=True)
+    screenshot(kiosk, "kiosk.png")
 
     # The customer leaves: nothing of them stays, the staff panel's transcript is gone.
     kiosk.get_by_role("button", name="结束办理").click()

@@ -63,7 +63,7 @@ def test_sign_in_with_the_keypad_then_ask_the_balance(web_stack: WebStack, new_p
     assert page.get_by_role("button", name="再说一遍").is_visible()
     assert page.get_by_role("button", name="转人工").is_visible()
     assert_accessible(page, "widget: conversation")
-    screenshot(page, "widget.png", full_page=True)
+    screenshot(page, "widget.png")
     # The bank token never reaches the browser: not in cookies, storage or the page.
     cookies = page.context.cookies()
     assert [c["name"] for c in cookies] == ["anxin_sid"] and cookies[0]["httpOnly"]
@@ -153,7 +153,7 @@ def test_works_at_320_px(web_stack: WebStack, new_page: NewPage, width: int) -> 
     ask(page, "给儿子转100元")
     no_horizontal_scroll(page)
     assert_accessible(page, "widget 320 px: read-back")
-    screenshot(page, "widget-320.png", full_page=True)
+    screenshot(page, "widget-320.png")
     page.get_by_role("button", name="字大一点").click()
     page.get_by_role("button", name="字大一点").click()
     no_horizontal_scroll(page)

@@ -298,3 +298,12 @@ def test_kiosk_transcript_shows_the_button_title_not_its_payload(fakes: tuple[Fa
     lines = panel.get("/api/staff/transcripts").json()["items"][-1]["lines"]
     assert "对，转吧" in [line["text"] for line in lines]
     assert "/affirm" not in [line["text"] for line in lines]
+
+
+def test_no_extension_goes_past_the_bank_token(client: TestClient) -> None:
+    sign_in(client)
+    session = sessions.get_store().get(client.cookies.get(COOKIE) or "")
+    assert session is not None
+    assert session.token_expires_at <= time.time() + 1800  # the fake backend's expires_in
+    session.token_expires_at = time.time() + 40
+    assert 30 <= client.post("/api/extend").json()["seconds_left"] <= 40
