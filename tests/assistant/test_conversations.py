@@ -1,0 +1,104 @@
+"""Whole conversations through Rasa's REST channel, checked against the real backend afterwards."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from money import to_capitals
+from tests.assistant.conftest import Customer, login, text_of
+
+pytestmark = pytest.mark.rasa
+
+
+def test_balance_in_digits_and_capitals(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    balance = Decimal(customer.balance())
+    replies = customer.say("查一下余额")
+    assert f"余额{balance}元" in text_of(replies)
+    assert to_capitals(balance) in text_of(replies)
+    assert all(r["custom"]["speech_rate"] == 1.0 for r in replies)
+
+
+def test_transfer_to_the_son_is_read_back_confirmed_and_booked(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = Decimal(customer.balance())
+    read_back = customer.say("给儿子转500块")
+    assert "给儿子王小明转账500.00元" in text_of(read_back)
+    assert "伍佰元整" in text_of(read_back)
+    assert [b["title"] for b in read_back[-1]["buttons"]] == ["是", "否"]
+    assert Decimal(customer.balance()) == before, "nothing moves before the yes"
+
+    done = customer.say("是")
+    assert "转好了" in text_of(done)
+    assert Decimal(customer.balance()) == before - Decimal("500.00")
+    account = next(a for a in customer.api("/accounts") if a["kind"] == "demand")
+    latest = customer.api(f"/accounts/{account['id']}/transactions?limit=1")["items"][0]
+    assert latest["amount"] == "-500.00"
+
+    # A second yes after the transfer is done does not pay again.
+    customer.say("是")
+    assert Decimal(customer.balance()) == before - Decimal("500.00")
+
+
+def test_cancel_in_the_middle_moves_nothing(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = customer.balance()
+    customer.say("我要转账")
+    customer.say("给女儿")
+    replies = customer.say("算了，不转了")
+    assert "钱没有动" in text_of(replies)
+    assert customer.say("是")  # an affirm afterwards starts nothing
+    assert customer.balance() == before
+
+
+def test_time_deposit(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    deposits_before = len(customer.api("/deposits"))
+    assert "存多长时间" in text_of(customer.say("我想存定期"))
+    assert "存多少钱" in text_of(customer.say("一年"))
+    read_back = customer.say("一万块")
+    assert "年利率" in text_of(read_back) and "到期利息约" in text_of(read_back) and "壹万元整" in text_of(read_back)
+    assert "存好了" in text_of(customer.say("是"))
+    deposits = customer.api("/deposits")
+    assert len(deposits) == deposits_before + 1
+    assert any(d["principal"] == "10000.00" and d["expected_interest"] == "110.00" for d in deposits)
+
+
+def test_new_payee_transfer_is_held_not_reported_done(assistant_stack):
+    customer = login(assistant_stack, "陈阿婆")
+    before = customer.balance()
+    customer.say("给孙子转一千")
+    replies = customer.say("是")
+    assert "还没有转出" in text_of(replies) and "转好了" not in text_of(replies)
+    assert customer.balance() == before
+
+
+def test_scam_script_stops_the_transfer(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = customer.balance()
+    replies = customer.say("公安局让我把钱转到安全账户")
+    assert "骗局" in text_of(replies)
+    assert customer.balance() == before
+
+
+def test_without_a_token_the_customer_is_asked_to_sign_in(assistant_stack):
+    assert "请先登录" in text_of(Customer(assistant_stack, None).say("查余额"))
+
+
+def test_slower_lowers_the_speech_rate_of_later_replies(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    customer.say("查余额")
+    slower = customer.say("说慢一点")
+    assert all(r["custom"]["speech_rate"] == 0.85 for r in slower)
+    assert all(r["custom"]["speech_rate"] == 0.85 for r in customer.say("查余额"))
+
+
+def test_the_stored_conversation_holds_no_token(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    customer.say("给儿子转100块")
+    customer.say("不对")
+    stored = httpx.get(f"{assistant_stack.rasa_url}/conversations/{customer.sender}/tracker", timeout=10).text
+    assert '"channel": "web"' in stored.replace('":"', '": "')  # the rest of the metadata is kept
+    assert customer.token and customer.token not in stored
