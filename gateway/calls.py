@@ -78,6 +78,7 @@ class CallState:
     stage: Stage = Stage.PIN
     token: str | None = field(default=None, repr=False)
     customer_name: str = ""
+    speech_rate: float = 1.0  # the assistant's latest, for the line's own sentences too
     pin_failures: int = 0
     silences: int = 0
     resume_stage: Stage | None = None  # where key 1 goes back to after an offer

@@ -93,6 +93,11 @@ def _twiml(resp: VoiceResponse) -> Response:
 
 # ---------------------------------------------------------------- speaking
 
+def _own(state: CallState, text: str) -> Spoken:
+    """One of the line's own sentences, at the pace the caller chose with the assistant ("说慢点")."""
+    return Spoken(text, rate=state.speech_rate)
+
+
 def _say_text(item: Spoken) -> str:
     """What Twilio's own voice reads when ours failed: the same words, key figure repeated, choices spoken."""
     try:
@@ -156,9 +161,9 @@ async def _handoff(state: CallState, base: str, reason: str, summary: str = "",
     state.stage = Stage.DONE
     state.token = None  # staff take over; the assistant does not act for this call any more
     if not settings.staff_phone:
-        return await _hang_up(state, base, (before or []) + [Spoken(P.NO_STAFF + P.GOODBYE)])
+        return await _hang_up(state, base, (before or []) + [_own(state, P.NO_STAFF + P.GOODBYE)])
     resp = VoiceResponse()
-    await _speak(resp, base, (before or []) + [Spoken(P.TRANSFERRING)])
+    await _speak(resp, base, (before or []) + [_own(state, P.TRANSFERRING)])
     resp.dial(settings.staff_phone, action=f"{base}/voice/dial-done", method="POST",
               timeout=settings.dial_timeout_s)
     return _twiml(resp)
@@ -172,8 +177,8 @@ async def _start(sid: str, from_: str | None, base: str) -> tuple[CallState, Res
     log.info("call started: call=%s phone=%s", state.sender, mask_phone(phone))
     if phone is None:
         state.stage = Stage.OFFER
-        return state, await _prompt(state, base, [Spoken(P.WELCOME + P.UNKNOWN_CALLER + P.OFFER_PERSON_ONLY)])
-    return state, await _prompt(state, base, [Spoken(P.WELCOME + P.ASK_PIN)])
+        return state, await _prompt(state, base, [_own(state, P.WELCOME + P.UNKNOWN_CALLER + P.OFFER_PERSON_ONLY)])
+    return state, await _prompt(state, base, [_own(state, P.WELCOME + P.ASK_PIN)])
 
 
 async def _on_silence(state: CallState, base: str) -> Response:
@@ -181,20 +186,20 @@ async def _on_silence(state: CallState, base: str) -> Response:
     if state.stage == Stage.OFFER:
         if state.silences >= 2:
             log.info("call ended after silence: call=%s", state.sender)
-            return await _hang_up(state, base, [Spoken(P.SILENT_GOODBYE)])
-        return await _prompt(state, base, state.last_prompt, lead=[Spoken(P.STILL_THERE)])
+            return await _hang_up(state, base, [_own(state, P.SILENT_GOODBYE)])
+        return await _prompt(state, base, state.last_prompt, lead=[_own(state, P.STILL_THERE)])
     if state.silences <= 2:
-        return await _prompt(state, base, state.last_prompt, lead=[Spoken(P.STILL_THERE)])
+        return await _prompt(state, base, state.last_prompt, lead=[_own(state, P.STILL_THERE)])
     state.resume_stage, state.stage, state.silences = state.stage, Stage.OFFER, 0
-    return await _prompt(state, base, [Spoken(P.OFFER_PERSON)])
+    return await _prompt(state, base, [_own(state, P.OFFER_PERSON)])
 
 
 async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Response:
     settings = get_phone_settings()
     if spoke and not digits:
-        return await _prompt(state, base, [Spoken(P.SPOKEN_PIN + P.ASK_PIN)])
+        return await _prompt(state, base, [_own(state, P.SPOKEN_PIN + P.ASK_PIN)])
     if not _PIN.match(digits):
-        return await _prompt(state, base, [Spoken(P.PIN_FORMAT + P.PIN_RETRY)])
+        return await _prompt(state, base, [_own(state, P.PIN_FORMAT + P.PIN_RETRY)])
     try:
         session = await backend_client.call("POST", "/auth/login", json={"phone": state.phone, "pin": digits})
     except backend_client.BackendError as err:
@@ -202,23 +207,23 @@ async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Resp
         if err.status == 401:
             state.pin_failures += 1
             if state.pin_failures < settings.max_pin_failures:
-                return await _prompt(state, base, [Spoken(err.message + P.PIN_RETRY)])
+                return await _prompt(state, base, [_own(state, err.message + P.PIN_RETRY)])
             state.stage, state.resume_stage = Stage.OFFER, None
-            return await _prompt(state, base, [Spoken(P.PIN_TOO_MANY + P.OFFER_PERSON_ONLY)])
+            return await _prompt(state, base, [_own(state, P.PIN_TOO_MANY + P.OFFER_PERSON_ONLY)])
         # Locked, rate-limited or backend down: the backend's own sentence, then a person.
         state.stage, state.resume_stage = Stage.OFFER, None
-        return await _prompt(state, base, [Spoken(err.message + P.OFFER_PERSON_ONLY)])
+        return await _prompt(state, base, [_own(state, err.message + P.OFFER_PERSON_ONLY)])
     token = session.get("access_token") if isinstance(session, dict) else None
     if not token:
         state.stage, state.resume_stage = Stage.OFFER, None
-        return await _prompt(state, base, [Spoken(backend_client.UNAVAILABLE_MESSAGE + P.OFFER_PERSON_ONLY)])
+        return await _prompt(state, base, [_own(state, backend_client.UNAVAILABLE_MESSAGE + P.OFFER_PERSON_ONLY)])
     state.token = token
     remember_pin(state, digits)
     state.customer_name = str((session.get("customer") or {}).get("name") or "")
     state.stage, state.pin_failures = Stage.TALK, 0
     log.info("phone sign-in: call=%s", state.sender)
     # The assistant's own greeting follows, with its choices as keys (1 查余额, 2 转账 ...).
-    hello = Spoken(P.SIGNED_IN.format(name=state.customer_name or "您"))
+    hello = _own(state, P.SIGNED_IN.format(name=state.customer_name or "您"))
     return await _converse(state, base, GREET_INTENT, lead=[hello])
 
 
@@ -248,11 +253,11 @@ def _hands_off(reply: Reply) -> bool:
 async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Response:
     if holds_pin(state, digits) or holds_pin(state, speech):
         # Typed or said again out of habit: the assistant (and its tracker) must never receive it.
-        return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)],
-                             lead=[Spoken(P.PIN_NOT_AGAIN)])
+        return await _prompt(state, base, state.last_prompt or [_own(state, P.CONTINUE)],
+                             lead=[_own(state, P.PIN_NOT_AGAIN)])
     text = _text_for_keys(state, digits) if digits else speech
     if not text:
-        return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
+        return await _prompt(state, base, state.last_prompt or [_own(state, P.CONTINUE)])
     if text == HANDOFF_INTENT:  # the "转人工" choice on the keypad: no need to ask the assistant
         return await _handoff(state, base, "来电客户选择转人工")
     return await _converse(state, base, text)
@@ -268,6 +273,8 @@ async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] |
     if items and not items[-1].buttons and any(i.key_figure or find_key_figure(i.text) for i in items):
         # Guide: after a key figure, always offer to hear it again (a choice would follow it otherwise).
         items.append(Spoken(P.HEAR_AGAIN, rate=items[-1].rate))
+    if replies:
+        state.speech_rate = replies[-1].speech_rate
     with_buttons = [r for r in replies if r.buttons]
     last_buttons = with_buttons[-1].buttons if with_buttons else []
     state.choices = [b["payload"] or b["title"] for b in last_buttons]
@@ -279,7 +286,7 @@ async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] |
     if any(_ends_call(r) for r in replies):
         log.info("call ended by the assistant's goodbye: call=%s", state.sender)
         return await _hang_up(state, base, (lead or []) + items)
-    return await _prompt(state, base, items or [Spoken(P.CONTINUE)], lead=lead)
+    return await _prompt(state, base, items or [_own(state, P.CONTINUE)], lead=lead)
 
 
 def _key_figure(reply: Reply) -> str | None:
@@ -293,8 +300,8 @@ async def _on_offer(state: CallState, base: str, digits: str, speech: str) -> Re
     if digits == "1" and state.resume_stage is not None:
         state.stage, state.resume_stage = state.resume_stage, None
         if state.stage == Stage.PIN:
-            return await _prompt(state, base, [Spoken(P.ASK_PIN)])
-        return await _prompt(state, base, [Spoken(P.CONTINUE)])
+            return await _prompt(state, base, [_own(state, P.ASK_PIN)])
+        return await _prompt(state, base, [_own(state, P.CONTINUE)])
     return await _prompt(state, base, state.last_prompt)
 
 
@@ -360,14 +367,14 @@ async def gather(request: Request) -> Response:
 
 async def _turn(state: CallState, base: str, params: dict[str, str]) -> Response:
     if state.stage == Stage.DONE:
-        return await _hang_up(state, base, [Spoken(P.GOODBYE)])
+        return await _hang_up(state, base, [_own(state, P.GOODBYE)])
     digits = (params.get("Digits") or "").strip()
     speech = (params.get("SpeechResult") or "").strip()
     if not digits and not speech:
         return await _on_silence(state, base)
     state.silences = 0
     if "*" in digits:
-        return await _prompt(state, base, state.last_prompt or [Spoken(P.CONTINUE)])
+        return await _prompt(state, base, state.last_prompt or [_own(state, P.CONTINUE)])
     if digits == "0" or (state.stage == Stage.OFFER and "人工" in speech):
         return await _handoff(state, base, "来电客户要求转人工")
     if state.stage == Stage.PIN:

@@ -82,6 +82,7 @@ class Line:
         self.sid = sid
         self.spoken = spoken
         self.validator = RequestValidator(DEV_TWILIO_AUTH_TOKEN)
+        self.rates: list[tuple[str, float]] = []
 
     def post(self, path: str, sign: bool = True, **params: str) -> Any:
         params = {"CallSid": self.sid, "From": CALLER, "To": "+8657100000000", **params}
@@ -125,15 +126,20 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setattr(conversation, "send_message", rasa.send)
     monkeypatch.setattr(backend_client, "call", backend.call)
     spoken: list[str] = []
+    rates: list[tuple[str, float]] = []
     real = phone.audio_url_async
 
     async def recording(text, buttons=None, rate=1.0, fmt="mp3", key_figure=None):
         spoken.append(text)
+        rates.append((text, rate))
+        assert fmt == "wav"  # phones get 8 kHz WAV
         return await real(text, buttons, rate, fmt, key_figure)
 
     monkeypatch.setattr(phone, "audio_url_async", recording)
     client = TestClient(create_app())
-    yield Line(client, spoken), rasa, backend
+    line = Line(client, spoken)
+    line.rates = rates
+    yield line, rasa, backend
     get_phone_settings.cache_clear()
     set_call_store(previous)
 
@@ -506,3 +512,13 @@ def test_the_pin_again_later_in_the_call_never_reaches_the_assistant(world, para
     assert PIN not in state_to_json(state) and state.token  # still signed in
     line.twiml(Digits="500")  # other numbers still go through
     assert rasa.sent[-1]["text"] == "500"
+
+
+def test_the_line_speaks_its_own_sentences_at_the_pace_the_caller_chose(world):
+    line, rasa, _ = world
+    line.sign_in()
+    rasa.queue.append([{"text": "好的，我说慢一点。", "custom": {"speech_rate": 0.7}}])
+    line.twiml(SpeechResult="说慢点")
+    assert line.rates[-1] == ("好的，我说慢一点。", 0.7)
+    line.twiml()  # silence: "您还在吗？" and the last reply, both slow
+    assert line.rates[-2:] == [(P.STILL_THERE, 0.7), ("好的，我说慢一点。", 0.7)]
