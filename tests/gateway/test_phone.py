@@ -522,3 +522,18 @@ def test_the_line_speaks_its_own_sentences_at_the_pace_the_caller_chose(world):
     assert line.rates[-1] == ("好的，我说慢一点。", 0.7)
     line.twiml()  # silence: "您还在吗？" and the last reply, both slow
     assert line.rates[-2:] == [(P.STILL_THERE, 0.7), ("好的，我说慢一点。", 0.7)]
+
+
+def test_signed_request_without_a_call_id_is_a_clear_400(world):
+    line, _, _ = world
+    params = {"From": CALLER}
+    sig = line.validator.compute_signature(BASE + "/voice/gather", params)
+    resp = line.client.post("/voice/gather", data=params, headers={"X-Twilio-Signature": sig})
+    assert resp.status_code == 400 and "CallSid" in resp.text
+
+
+def test_garbage_body_is_refused_not_a_500(world):
+    line, _, _ = world
+    resp = line.client.post("/voice/gather", content=b"\xff\xfe\x00garbage",
+                            headers={"X-Twilio-Signature": "abc", "Content-Type": "multipart/form-data"})
+    assert resp.status_code == 403
