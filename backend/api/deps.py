@@ -1,11 +1,12 @@
 """Request dependencies: settings, database sessions and the authenticated caller."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -18,27 +19,38 @@ from backend.errors import AppError
 _bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/login 得到的 access_token")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI would run each sync one in the thread pool, a thread
+# hop per dependency per request. Sessions are created without I/O and closed in the thread pool, so the only
+# blocking work, the route's own, runs in one worker thread.
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_hasher(request: Request) -> PasswordHasher:
+async def get_hasher(request: Request) -> PasswordHasher:
     return request.app.state.hasher
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with read_session(request.app.state.engine) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    session = read_session(request.app.state.engine)
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
     """A session for one money movement; the route commits it, anything raised rolls it back."""
-    with write_session(request.app.state.engine) as session:
+    session = write_session(request.app.state.engine)
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -59,7 +71,7 @@ def _claims(request: Request, credentials: HTTPAuthorizationCredentials | None):
     return claims
 
 
-def current_customer_id(
+async def current_customer_id(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> int:
     claims = _claims(request, credentials)
@@ -68,7 +80,7 @@ def current_customer_id(
     return claims.subject_id
 
 
-def current_staff_id(
+async def current_staff_id(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> int:
     claims = _claims(request, credentials)

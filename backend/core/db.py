@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -75,20 +74,22 @@ def read_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+_write_binds: dict[int, Engine] = {}
+
+
+def write_bind(engine: Engine) -> Engine:
+    """The engine itself, or on SQLite a view of it whose transactions begin with BEGIN IMMEDIATE."""
+    if not is_sqlite(engine):
+        return engine
+    if id(engine) not in _write_binds:
+        _write_binds[id(engine)] = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    return _write_binds[id(engine)]
+
+
 def write_session(engine: Engine) -> Session:
-    """A session whose transaction holds SQLite's write lock from its first statement on."""
-    session = Session(engine, expire_on_commit=False)
-    if is_sqlite(engine):
-        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    return session
-
-
-def session_scope(engine: Engine, write: bool = False) -> Iterator[Session]:
-    session = write_session(engine) if write else read_session(engine)
-    try:
-        yield session
-    finally:
-        session.close()
+    """A session whose transaction holds SQLite's write lock from its first statement on. Creating it does no
+    I/O: the lock is taken by the first statement, in whatever thread runs it."""
+    return Session(write_bind(engine), expire_on_commit=False)
 
 
 def run_migrations(database_url: str) -> None:
