@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from backend.core.config import Settings
 from backend.core.db import run_migrations
+from backend.core.ratelimit import Limit, LoginRateLimiter
 from backend.main import create_app
 from tests.backend.factories import CustomerFixture, StaffFixture, create_customer, create_staff
 from tests.support.postgres import PostgresServer, postgres_server  # noqa: F401  (session fixture)
@@ -52,6 +53,9 @@ def settings(db_url: str) -> Settings:
 @pytest.fixture(scope="session")
 def client(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, migrate=False)
+    # These suites sign in far more often than a person could from one address; the sign-in rate limits have
+    # their own tests (tests/cluster/test_ratelimit.py), the PIN lock-out is tested here.
+    app.state.login_limiter = LoginRateLimiter(Limit(10_000, 300), Limit(10_000, 300))
     with TestClient(app, base_url="http://testserver/api/v1", raise_server_exceptions=False) as test_client:
         yield test_client
     app.state.engine.dispose()
