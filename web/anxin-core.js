@@ -256,6 +256,37 @@
       scroll();
     }
 
+    // A transfer held for staff: tell the customer on screen as soon as staff have decided, so nobody waits
+    // without knowing. Polling reads only; it does not keep the session alive.
+    var watching = null, held = null;
+    function stopWatching() { if (watching) clearInterval(watching); watching = null; held = null; }
+    async function checkHeld() {
+      var r = await A.api("GET", "/api/transfers");
+      if (!r.ok) { if (r.status === 401) stopWatching(); return; }
+      var items = r.data.items || [];
+      if (held === null) {
+        held = items.filter(function (t) { return t.status === "held"; }).map(function (t) { return t.id; });
+      }
+      items.forEach(function (t) {
+        if (held.indexOf(t.id) < 0 || t.status === "held") return;
+        held.splice(held.indexOf(t.id), 1);
+        var who = (t.payee && t.payee.name) || "";
+        addBot(t.status === "completed"
+          ? { text: "工作人员已经核对好了。\n给" + who + "转了" + t.amount + "元。", transfer_id: t.id }
+          : { text: "工作人员没有通过这笔转账，钱没有转出。\n有疑问请问工作人员。" });
+      });
+      if (!held.length) stopWatching();
+    }
+    function watchHeld() {
+      if (watching) return;
+      var started = Date.now();
+      held = null;
+      checkHeld();
+      watching = setInterval(function () {
+        if (Date.now() - started > 15 * 60 * 1000) stopWatching(); else checkHeld();
+      }, 3000);
+    }
+
     async function send(text, shown) {
       text = (text || "").trim();
       if (!text || busy) return;
@@ -275,6 +306,7 @@
         return;
       }
       r.data.replies.forEach(addBot);
+      if (r.data.replies.some(function (x) { return /核对/.test(x.text || ""); })) watchHeld();
       if (autoRead) A.playAll(r.data.replies.map(function (x) { return x.audio_url; }), onSoundError);
       if (opts.onReplies) opts.onReplies(r.data);
     }
@@ -300,7 +332,7 @@
     return {
       send: send,
       addBot: addBot,
-      clear: function () { A.stopSound(); log.replaceChildren(); A.say(status, ""); A.$("text").value = ""; },
+      clear: function () { stopWatching(); A.stopSound(); log.replaceChildren(); A.say(status, ""); A.$("text").value = ""; },
     };
   };
 

@@ -21,8 +21,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
-# Kiosk inactivity for the reset test: long enough to sign in and ask once, short enough to wait for.
+# Inactivity for the time-out tests: long enough to sign in and ask once, short enough to wait for.
 KIOSK_IDLE_S = 15
+WEB_IDLE_S = 15
 KIOSK_WARN_S = 8
 
 
@@ -59,9 +60,10 @@ def web_stack() -> Iterator[WebStack]:
 
 
 @pytest.fixture(scope="session")
-def short_kiosk_stack() -> Iterator[WebStack]:
-    """Like web_stack, with a kiosk inactivity time short enough for a test to wait it out."""
-    with _web_stack(ANXIN_KIOSK_IDLE_TIMEOUT_S=str(KIOSK_IDLE_S), ANXIN_SESSION_WARN_S=str(KIOSK_WARN_S)) as s:
+def short_timeout_stack() -> Iterator[WebStack]:
+    """Like web_stack, with inactivity times short enough for a test to wait them out."""
+    with _web_stack(ANXIN_KIOSK_IDLE_TIMEOUT_S=str(KIOSK_IDLE_S), ANXIN_WEB_IDLE_TIMEOUT_S=str(WEB_IDLE_S),
+                    ANXIN_SESSION_WARN_S=str(KIOSK_WARN_S)) as s:
         yield s
 
 

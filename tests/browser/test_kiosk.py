@@ -56,7 +56,9 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     panel.wait_for_function("() => document.querySelector('#status').innerText.includes('已批准')")
     panel.locator("#approvals article", has_text="陈阿婆").wait_for(state="detached")
 
-    # Back at the kiosk: the receipt shows the transfer done.
+    # Back at the kiosk: the customer is told on screen, and the receipt shows the transfer done.
+    kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('工作人员已经核对好了')")
+    assert "200.00元" in last_bot(kiosk).inner_text()
     last_bot(kiosk).get_by_role("button", name="查看回单").click()
     receipt = kiosk.locator(".receipt")
     receipt.wait_for(state="visible")
@@ -82,10 +84,10 @@ def test_the_kiosk_station_sign_in_cannot_open_the_staff_panel(web_stack: WebSta
     assert status == 401
 
 
-def test_kiosk_clears_the_customer_after_a_visible_countdown(short_kiosk_stack: WebStack,
+def test_kiosk_clears_the_customer_after_a_visible_countdown(short_timeout_stack: WebStack,
                                                              new_page: NewPage) -> None:
     kiosk = new_page(width=1280, height=900)
-    open_kiosk(kiosk, short_kiosk_stack)
+    open_kiosk(kiosk, short_timeout_stack)
     keypad_sign_in(kiosk, *ZHANG)
     assert "12000.00" in ask(kiosk, "余额")
     kiosk.get_by_role("button", name="字大一点").click()
@@ -112,3 +114,15 @@ def test_kiosk_clears_the_customer_after_a_visible_countdown(short_kiosk_stack: 
     assert kiosk.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == 24
     state = kiosk.evaluate("async () => (await fetch('/api/session')).json()")
     assert state["signed_in"] is False and state["name"] == "" and state["staff"]["name"] == "王柜员"
+
+
+def test_half_typed_digits_also_time_out_with_a_countdown(short_timeout_stack: WebStack, new_page: NewPage) -> None:
+    kiosk = new_page()
+    open_kiosk(kiosk, short_timeout_stack)
+    for digit in "138":
+        kiosk.locator("#keypad").get_by_role("button", name=digit, exact=True).click()
+    assert kiosk.locator("#phone").input_value() == "138"
+    kiosk.locator("#timeout").wait_for(state="visible", timeout=(KIOSK_IDLE_S + 5) * 1000)
+    kiosk.wait_for_function("() => document.querySelector('#phone').value === ''",
+                            timeout=(KIOSK_WARN_S + 5) * 1000)
+    assert kiosk.locator("#timeout").is_hidden()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.browser.checks import assert_accessible, keypad_sign_in, no_horizontal_scroll, screenshot
-from tests.browser.conftest import NewPage, WebStack
+from tests.browser.conftest import KIOSK_WARN_S, WEB_IDLE_S, NewPage, WebStack
 from tests.support.stack import free_port
 
 ZHANG = ("13800000001", "135790")
@@ -219,3 +219,24 @@ def test_gateway_answers_bad_input_in_chinese(web_stack: WebStack) -> None:
         assert resp.status_code == 400 and "格式" in resp.json()["message"]
         resp = client.post("/api/chat", json={"text": "余额"})
         assert resp.status_code == 401 and "登录" in resp.json()["message"]
+
+
+def test_session_time_out_warns_with_a_countdown_and_can_be_extended(short_timeout_stack: WebStack,
+                                                                     new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(short_timeout_stack.url + "/")
+    keypad_sign_in(page, *ZHANG)
+    ask(page, "余额")
+    banner = page.locator("#timeout")
+    banner.wait_for(state="visible", timeout=(WEB_IDLE_S + 5) * 1000)
+    assert 0 < int(page.locator("#countdown").inner_text()) <= KIOSK_WARN_S
+    assert_accessible(page, "widget: time-out countdown")
+    page.get_by_role("button", name="需要更多时间").click()
+    banner.wait_for(state="hidden")
+    # Left alone again: signed out with a sentence saying so, never silently.
+    banner.wait_for(state="visible", timeout=(WEB_IDLE_S + 5) * 1000)
+    page.locator("#login-view").wait_for(state="visible", timeout=(KIOSK_WARN_S + 5) * 1000)
+    assert "自动退出" in page.locator("#status").inner_text()
+    assert page.locator("#log li").count() == 0 and "12000.00" not in page.content()
+    state = page.evaluate("async () => (await fetch('/api/session')).json()")
+    assert state["signed_in"] is False
