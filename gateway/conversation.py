@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.rasa_client import RasaUnavailable, send_message
-from gateway.routes.audio import audio_url
+from gateway.routes.audio import audio_url_async
 
 RASA_DOWN_TEXT = "对不起，安心助手暂时没有回应。请稍后再试，或者说“转人工”。"
 
@@ -59,5 +59,7 @@ async def turn(sender: str, text: str, token: str | None, channel: str, audio_fo
     for reply in replies:
         if reply.text:
             titles = [b["title"] for b in reply.buttons]
-            reply.audio_url = audio_url(reply.text, titles, reply.speech_rate, audio_format)
+            reply.audio_url = await audio_url_async(
+                reply.text, titles, reply.speech_rate, audio_format, reply.custom.get("key_figure")
+            )
     return replies
