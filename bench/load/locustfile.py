@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import threading
 import time
 import uuid
 from decimal import Decimal
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
@@ -31,6 +33,8 @@ CUSTOMERS: list[dict[str, str]] = json.loads(os.environ.get("ANXIN_LOAD_CUSTOMER
 BACKEND_URL = os.environ.get("ANXIN_LOAD_BACKEND_URL", "")
 RASA_URL = os.environ.get("ANXIN_LOAD_RASA_URL", "")
 RESULTS = os.environ.get("ANXIN_LOAD_RESULTS", "")
+# Seconds a customer takes to read or hear a reply and answer: "low-high", uniformly drawn per turn.
+THINK_LOW, THINK_HIGH = (float(x) for x in os.environ.get("ANXIN_LOAD_THINK_S", "2-4").split("-"))
 
 TRANSFER = Decimal("500.00")
 DEPOSIT = Decimal("1000.00")
@@ -89,9 +93,15 @@ def _write_results(**_: Any) -> None:
                        "error_samples": _error_samples}, fh)
 
 
+def think() -> None:
+    """A pause inside a conversation. Not Locust's wait(), which aborts the task when the run ends: a
+    conversation cut in half would leave the books check without a clear answer. Runs drain instead."""
+    gevent.sleep(random.uniform(THINK_LOW, THINK_HIGH))
+
+
 class Customer(HttpUser):
-    # Think time between turns: people read (or listen to) the reply first. Kept short to load the system.
-    wait_time = between(0.5, 1.5)
+    # Between two conversations of the same customer.
+    wait_time = between(THINK_LOW, THINK_HIGH)
 
     def on_start(self) -> None:
         self.customer = _take_customer()
@@ -186,7 +196,7 @@ class Customer(HttpUser):
                 return False
             if step == "transfer-confirm":
                 _confirmed[self.customer["phone"]] += 1
-            self.wait()
+            think()
         return True
 
     # ----- api mode -----
@@ -198,10 +208,10 @@ class Customer(HttpUser):
             return False
         demand = next(a for a in accounts.json() if a["kind"] == "demand")
         son = next(p for p in payees.json() if not p["is_new"])
-        self.wait()
+        think()
         if not self._api_transfer(demand["id"], son["id"], TRANSFER, confirm=True):
             return False
-        self.wait()
+        think()
         products = c.get(f"{BACKEND_URL}/api/v1/savings/products", headers=self._api_headers(),
                          name="turn: products").json()
         td12 = next(p for p in products if p["code"] == "TD12")
@@ -210,7 +220,7 @@ class Customer(HttpUser):
                       json={"product_id": td12["id"], "from_account_id": demand["id"], "amount": str(DEPOSIT)})
         if resp.status_code != 201:
             return False
-        self.wait()
+        think()
         return self._api_transfer(demand["id"], son["id"], Decimal("100.00"), confirm=False)
 
     def _api_transfer(self, account_id: int, payee_id: int, amount: Decimal, confirm: bool) -> bool:
@@ -222,7 +232,7 @@ class Customer(HttpUser):
         if resp.status_code != 201 or resp.json()["status"] != "pending":
             return False
         transfer_id = resp.json()["id"]
-        self.wait()
+        think()
         action = "confirm" if confirm else "cancel"
         resp = c.post(f"{BACKEND_URL}/api/v1/transfers/{transfer_id}/{action}", headers=self._api_headers(),
                       name=f"turn: transfer-{action}")

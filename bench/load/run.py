@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load.customers import seed_load_customers
+from bench.load.customers import LoadCustomer, seed_load_customers
 from cluster.books import check_books
 from cluster.launch import Cluster, running_cluster
 from tests.support.stack import MODEL, ROOT
@@ -40,6 +40,7 @@ class RunFigures:
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     books: list[str] = field(default_factory=list)
+    customers: list[LoadCustomer] = field(default_factory=list)
 
     @staticmethod
     def pct(values: list[float], p: float) -> float:
@@ -60,7 +61,7 @@ def pick_mode(requested: str) -> str:
 
 
 def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, first_customer: int,
-             workdir: Path) -> RunFigures:
+             workdir: Path, think: str = "2-4") -> RunFigures:
     cluster.use_instances(n)
     customers = seed_load_customers(cluster.database_url, users, first=first_customer)
     results = workdir / f"results-{n}.json"
@@ -73,18 +74,20 @@ def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, f
         "ANXIN_LOAD_BACKEND_URL": cluster.url("backend"),
         "ANXIN_LOAD_RASA_URL": cluster.url("rasa") if mode != "api" else "",
         "ANXIN_LOAD_RESULTS": str(results),
+        "ANXIN_LOAD_THINK_S": think,
     }
     started = time.monotonic()
     subprocess.run(
         [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(max(1, users // 5)),
          "-t", f"{duration_s}s", "--host", host, "--only-summary", "--loglevel", "WARNING",
-         "--stop-timeout", "30"],
+         # Conversations running when the time is up finish (they are not cut in half), within this bound.
+         "--stop-timeout", "180"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(workdir / f"locust-{n}.log", "wb"),
         check=False,
     )
     elapsed = time.monotonic() - started
     data = json.loads(results.read_text()) if results.exists() else {}
-    figures = RunFigures(n, elapsed)
+    figures = RunFigures(n, elapsed, customers=customers)
     figures.conversations = sum(data.get("finished", {}).values())
     figures.turns = data.get("latency_ms", {}).get("turn", [])
     figures.sign_ins = data.get("latency_ms", {}).get("sign-in", [])
@@ -94,11 +97,11 @@ def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, f
     return figures
 
 
-def report(mode: str, users: int, duration_s: int, runs: list[RunFigures]) -> str:
+def report(mode: str, users: int, duration_s: int, runs: list[RunFigures], think: str = "2-4") -> str:
     header = f"{'':34}" + "".join(f"{f'{r.instances} instance(s)':>16}" for r in runs)
     lines = [
-        f"Anxin load test: mode={mode}, {users} simulated customers, {duration_s} s per configuration, "
-        f"{os.cpu_count()} CPU cores, one machine",
+        f"Anxin load test: mode={mode}, {users} simulated customers (think {think} s per turn), {duration_s} s "
+        f"per configuration (then running conversations finish), {os.cpu_count()} CPU cores, one machine",
         header,
     ]
 
@@ -133,6 +136,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds per configuration")
     parser.add_argument("--instances", type=int, default=2, help="the larger configuration (the other is 1)")
     parser.add_argument("--mode", choices=["auto", "gateway", "rasa", "api"], default="auto")
+    parser.add_argument("--think", default="2-4", help="seconds a customer thinks before each turn, low-high")
     args = parser.parse_args()
     mode = pick_mode(args.mode)
     workdir = Path(tempfile.mkdtemp(prefix="anxin-load-"))
@@ -147,9 +151,10 @@ def main() -> int:
     with running_cluster(args.instances, assistant=mode != "api", gateway=mode == "gateway", **env) as cluster:
         for i, n in enumerate(sorted({1, args.instances})):
             print(f"Running {args.users} customers for {args.duration} s against {n} instance(s) ...", flush=True)
-            runs.append(run_once(cluster, mode, n, args.users, args.duration, i * args.users, workdir))
+            runs.append(run_once(cluster, mode, n, args.users, args.duration, i * args.users, workdir,
+                                 args.think))
     print()
-    print(report(mode, args.users, args.duration, runs))
+    print(report(mode, args.users, args.duration, runs, args.think))
     return 0 if all(not r.errors and not r.books for r in runs) else 1
 
 

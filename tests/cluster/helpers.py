@@ -15,6 +15,8 @@ from cluster.launch import Cluster
 
 _next_customer = itertools.count(10_000)
 RETRYABLE = {502, 503, 504}
+# Every customer the suite created, so the secret scan knows every PIN that must never be written down.
+CREATED: list[LoadCustomer] = []
 
 
 @dataclass
@@ -31,7 +33,9 @@ def new_customers(cluster: Cluster, count: int) -> list[LoadCustomer]:
     first = next(_next_customer)
     for _ in range(count - 1):
         next(_next_customer)
-    return seed_load_customers(cluster.database_url, count, first=first)
+    customers = seed_load_customers(cluster.database_url, count, first=first)
+    CREATED.extend(customers)
+    return customers
 
 
 def sign_in(base_url: str, customer: LoadCustomer) -> SignedIn:
