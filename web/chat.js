@@ -19,8 +19,7 @@
     A.$("sign-out").hidden = false;
     timer.set(s.seconds_left, s.warn_s);
     if (!A.$("log").childElementCount) {
-      chat.addBot({ text: "您好，" + (s.name || "") + "！我是安心助手。想办什么？可以点下面的按钮，也可以打字或说话。",
-        buttons: STARTERS.map(function (t) { return { title: t, payload: t }; }) });
+      chat.addBot(s.greeting || { text: "您好！想办什么？", buttons: STARTERS.map(function (t) { return { title: t, payload: t }; }) });
     }
   }
   async function signOut(message) {

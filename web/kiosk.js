@@ -14,7 +14,7 @@
     A.$("who").textContent = s.name || "";
     view("chat-view");
     timer.set(s.seconds_left, s.warn_s);
-    chat.addBot({ text: "您好，" + (s.name || "") + "！想办什么？请点下面的按钮，或者说话。",
+    chat.addBot(s.greeting || { text: "您好！想办什么？",
       buttons: ["查余额", "转账", "存定期"].map(function (t) { return { title: t, payload: t }; }) });
   }
   // The end of a customer's visit: the server forgets them, the screen and storage are wiped, the page reloads.

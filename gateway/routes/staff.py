@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway import backend_client
-from gateway.routes.web import error, read_body, session_json
+from gateway.routes.web import client_headers, error, read_body, session_json
 from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
 from gateway.transcripts import transcripts
 
@@ -43,7 +43,8 @@ async def staff_login(request: Request) -> Response:
         return error(422, "BAD_CREDENTIALS", "请输入工作人员的用户名和密码。")
     try:
         answer = await backend_client.call("POST", "/staff/login",
-                                           json={"username": username, "password": password})
+                                           json={"username": username, "password": password},
+                                           headers=client_headers(request))
     except backend_client.BackendError as err:
         log.info("staff sign-in refused: code=%s", err.code)
         if err.status in (401, 403, 404, 422):

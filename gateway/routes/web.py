@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from gateway import backend_client
 from gateway.conversation import turn
+from gateway.routes.audio import audio_url_async
 from gateway.sessions import (
     GatewaySession,
     clear_cookie,
@@ -64,6 +65,12 @@ async def read_body(request: Request) -> dict[str, Any] | JSONResponse:
     if not isinstance(data, dict):
         return error(400, "BAD_REQUEST", "请求的格式不对，请刷新页面再试。")
     return data
+
+
+def client_headers(request: Request) -> dict[str, str]:
+    """The customer's address for the backend's sign-in rate limit (per address). Without it every web
+    customer would share the gateway's own address and one busy village could lock out everyone."""
+    return {"X-Forwarded-For": request.client.host} if request.client else {}
 
 
 def session_json(session: GatewaySession | None, request: Request | None = None) -> dict[str, Any]:
@@ -130,9 +137,25 @@ def widget_script() -> Response:
 
 # ---------------------------------------------------------------- session
 
+STARTERS = ["查余额", "转账", "存定期"]
+GREETING = "您好，{name}！\n想办什么？\n请点下面的按钮，也可以说话。"
+
+
+async def greeting(session: GatewaySession) -> dict[str, Any]:
+    """The first reply after sign-in, with its audio like every other reply (read aloud on request)."""
+    text = GREETING.format(name=session.customer_name or "")
+    return {"text": text, "buttons": [{"title": t, "payload": t} for t in STARTERS],
+            "audio_url": await audio_url_async(text, STARTERS), "speech_rate": 1.0, "custom": {},
+            "transfer_id": None}
+
+
 @router.get("/api/session")
-def get_session(request: Request) -> JSONResponse:
-    return JSONResponse(session_json(current(request), request))
+async def get_session(request: Request) -> JSONResponse:
+    session = current(request)
+    out = session_json(session, request)
+    if session is not None and session.has_customer:
+        out["greeting"] = await greeting(session)
+    return JSONResponse(out)
 
 
 @router.post("/api/login")
@@ -152,7 +175,8 @@ async def login(request: Request) -> Response:
     if kiosk and not (session and session.staff_token and session.staff_role == "station"):
         return error(403, "STAFF_REQUIRED", "请工作人员先登录这台设备。")
     try:
-        answer = await backend_client.call("POST", "/auth/login", json={"phone": phone, "pin": pin})
+        answer = await backend_client.call("POST", "/auth/login", json={"phone": phone, "pin": pin},
+                                           headers=client_headers(request))
     except backend_client.BackendError as err:
         log.info("web sign-in refused: code=%s", err.code)
         return error(err.status, err.code, err.message)
@@ -180,7 +204,7 @@ async def login(request: Request) -> Response:
         transcripts.open(session.conversation_id, session.customer_name, session.staff_name)
         transcripts.add(session.conversation_id, "system", f"{session.customer_name} 已登录")
     log.info("web sign-in: channel=%s conversation=%s", session.channel, session.conversation_id)
-    resp = JSONResponse(session_json(session, request))
+    resp = JSONResponse({**session_json(session, request), "greeting": await greeting(session)})
     set_cookie(resp, session)
     return resp
 

@@ -104,6 +104,8 @@ def test_read_aloud_fetches_playable_audio(web_stack: WebStack, new_page: NewPag
     page = new_page()
     page.goto(web_stack.url + "/")
     keypad_sign_in(page, *ZHANG)
+    # Every reply has its read-aloud button, the greeting after sign-in too.
+    assert page.locator("#log li.msg.bot").first.get_by_role("button", name="▶ 朗读这句").is_visible()
     ask(page, "我的余额")
     button = last_bot(page).get_by_role("button", name="▶ 朗读这句")
     with page.expect_response(lambda r: "/audio/" in r.url) as info:

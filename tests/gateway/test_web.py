@@ -22,11 +22,14 @@ STAFF_TOKEN = "staff-token-secret"
 class FakeBackend:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str | None, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.down = False
 
     async def call(self, method: str, path: str, *, token: str | None = None, json: Any = None,
-                   params: dict[str, Any] | None = None, **_: Any) -> Any:
+                   params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                   **_: Any) -> Any:
         self.calls.append((method, path, token, json))
+        self.headers.append(headers or {})
         if self.down:
             raise backend_client.BackendError(503, "BACKEND_UNAVAILABLE", backend_client.UNAVAILABLE_MESSAGE)
         if path == "/auth/login":
@@ -70,6 +73,11 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeBackend, FakeRa
     backend, rasa = FakeBackend(), FakeRasa()
     monkeypatch.setattr(backend_client, "call", backend.call)
     monkeypatch.setattr(web, "turn", rasa.turn)
+
+    async def no_audio(*_: Any, **__: Any) -> str:
+        return "/audio/greeting.mp3"
+
+    monkeypatch.setattr(web, "audio_url_async", no_audio)
     sessions.set_store(MemorySessionStore())
     sessions.get_web_settings.cache_clear()
     monkeypatch.setenv("ANXIN_KIOSK_IDLE_TIMEOUT_S", "120")
@@ -114,6 +122,8 @@ def test_sign_in_keeps_the_bank_token_on_the_gateway(client: TestClient, fakes: 
     cookie = resp.headers["set-cookie"]
     assert f"{COOKIE}=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert "session" not in resp.json()  # the id goes into the body only when the embedded widget asks
+    greeting = resp.json()["greeting"]
+    assert "张桂兰" in greeting["text"] and [b["title"] for b in greeting["buttons"]] == ["查余额", "转账", "存定期"]
 
 
 def test_embedded_widget_gets_its_session_id_for_the_header(fakes: tuple[FakeBackend, FakeRasa]) -> None:
@@ -307,3 +317,11 @@ def test_no_extension_goes_past_the_bank_token(client: TestClient) -> None:
     assert session.token_expires_at <= time.time() + 1800  # the fake backend's expires_in
     session.token_expires_at = time.time() + 40
     assert 30 <= client.post("/api/extend").json()["seconds_left"] <= 40
+
+
+def test_sign_in_passes_the_customer_address_for_the_rate_limit(client: TestClient,
+                                                               fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    sign_in(client)
+    assert fakes[0].headers[-1] == {"X-Forwarded-For": "testclient"}
+    staff_in(client, "panel")
+    assert fakes[0].headers[-1] == {"X-Forwarded-For": "testclient"}
