@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_transfers.py                 # 16 clients, 10 s per run, 2 uvicorn workers
     .venv/bin/python bench/bench_transfers.py --clients 8 --duration 20 --workers 1 --backends postgresql
 
-Each run starts a throwaway PostgreSQL (durable: fsync on) and a real uvicorn on free ports, creates 20
-customers, and has N concurrent clients (threads spread over load-generator processes) POST /transfers with
+Each run starts a throwaway PostgreSQL (durable: fsync on) and a real uvicorn on free ports, creates 200
+customers (--accounts), and has N concurrent clients (threads spread over load-generator processes) POST /transfers with
 fresh Idempotency-Keys for a fixed time. Then `pgbench -i` and `pgbench -c N -j 2 -T <duration> -b tpcb-like`
 run against the same server. Prints transfers/s, latencies, pgbench's tps and the ratio HTTP-on-PostgreSQL /
 pgbench. Everything runs on this machine, so the load generators, the server and the database share its cores.
@@ -33,8 +33,6 @@ from tests.backend.conftest import FAST_HASHING, TEST_SECRET, make_settings  # n
 from tests.backend.factories import create_customer  # noqa: E402
 from tests.backend.server import running_backend  # noqa: E402
 from tests.support.postgres import PostgresServer, running_postgres  # noqa: E402
-
-ACCOUNTS = 20
 
 
 @dataclass
@@ -86,12 +84,12 @@ def _client_process(base_url: str, jobs: list[tuple[str, int, int]], threads: in
 
 
 def run_http(backend: str, url: str, clients: int, seconds: float, uvicorn_workers: int,
-             load_processes: int) -> HttpResult:
+             load_processes: int, accounts: int) -> HttpResult:
     run_migrations(url)
     settings = make_settings(url)
     engine = make_engine(settings)
     customers = [create_customer(engine, settings, f"压测{i}", {"demand": 10_000_000_00}, {"王小明": 365})
-                 for i in range(ACCOUNTS)]
+                 for i in range(accounts)]
     engine.dispose()
     jobs = [(c.token, c.accounts["demand"], c.payees["王小明"]) for c in customers]
     env = {"ANXIN_DATABASE_URL": url, "ANXIN_TOKEN_SECRET": TEST_SECRET, "ANXIN_DAILY_LIMIT_FEN": str(10**15),
@@ -148,23 +146,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--load-processes", type=int, default=2, help="load-generator processes")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--accounts", type=int, default=200,
+                        help="paying customers; each transfer takes its customer's lock, so few customers serialize")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
 
     print(f"bench_transfers: {args.clients} clients, {args.duration:.0f} s per run, {args.workers} uvicorn "
-          f"worker(s), {args.load_processes} load process(es), {ACCOUNTS} accounts", flush=True)
+          f"worker(s), {args.load_processes} load process(es), {args.accounts} accounts", flush=True)
     lines: list[str] = []
     http_pg: HttpResult | None = None
     with tempfile.TemporaryDirectory(prefix="anxin-bench-") as tmp:
         if "sqlite" in backends:
             result = run_http("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.clients, args.duration,
-                              args.workers, args.load_processes)
+                              args.workers, args.load_processes, args.accounts)
             lines.append(describe(result))
             print(lines[-1], flush=True)
         if "postgresql" in backends:
             with running_postgres(durable=True) as server:
                 http_pg = run_http("postgresql", server.create_database("bench"), args.clients, args.duration,
-                                   args.workers, args.load_processes)
+                                   args.workers, args.load_processes, args.accounts)
                 lines.append(describe(http_pg))
                 print(lines[-1], flush=True)
                 tps = run_pgbench(server, args.clients, args.duration)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 from sqlmodel import Session, select
 
 from backend.errors import AppError
 from backend.models import Account, Journal, LedgerEntry
+from backend.services import clock
 
-CLEARING = "INTERNAL-CLEARING"  # money leaving the bank to payees' accounts
+CLEARING = "INTERNAL-CLEARING"  # money leaving the bank to payees' accounts (shard 0 of CLEARING_SHARDS)
+CLEARING_SHARDS = 16  # rows INTERNAL-CLEARING, INTERNAL-CLEARING-01 .. -15 (migration 0003)
 INTEREST = "INTERNAL-INTEREST"  # interest the bank pays out
 OPENING = "INTERNAL-OPENING"  # opening balances (demo data, cash paid in at the counter)
 INTERNAL_ACCOUNTS = {CLEARING: "往来清算", INTEREST: "利息支出", OPENING: "开户存入"}
@@ -49,6 +51,17 @@ def internal_account_id(session: Session, number: str) -> int:
     return _internal_ids[cache_key]
 
 
+def clearing_account_id(session: Session, spread_key: int) -> int:
+    """One of the clearing account's shards, chosen by `spread_key` (e.g. the paying account's id), so
+    concurrent transfers from different accounts rarely wait for the same row."""
+    shard = spread_key % CLEARING_SHARDS
+    return internal_account_id(session, CLEARING if shard == 0 else f"{CLEARING}-{shard:02d}")
+
+
+def is_clearing(number: str) -> bool:
+    return number == CLEARING or number.startswith(f"{CLEARING}-")
+
+
 def new_account_number(prefix: str = "6222") -> str:
     """A 19-digit card-style number; uniqueness is enforced by the column, collisions are ~1e-15."""
     return prefix + "".join(secrets.choice("0123456789") for _ in range(19 - len(prefix)))
@@ -75,13 +88,36 @@ def post(session: Session, kind: str, reference: str, legs: list[Leg]) -> Journa
     return journal
 
 
+# PostgreSQL moves an internal account's balance and writes its entry in one statement, so the hot row is
+# locked for that statement and the commit only.
+_INTERNAL_LEG_PG = text("""
+WITH moved AS (
+    UPDATE accounts SET balance_fen = balance_fen + :amount WHERE id = :account_id RETURNING balance_fen
+)
+INSERT INTO ledger_entries (journal_id, account_id, amount_fen, balance_after_fen, description, counterparty,
+                            created_at)
+SELECT :journal_id, :account_id, :amount, balance_fen, :description, :counterparty, :created_at FROM moved
+""")
+
+
+def _apply_internal(session: Session, journal_id: int, leg: Leg) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        _apply(session, journal_id, leg)
+        return
+    session.execute(_INTERNAL_LEG_PG, {
+        "amount": leg.amount_fen, "account_id": leg.account_id, "journal_id": journal_id,
+        "description": leg.description, "counterparty": leg.counterparty,
+        "created_at": clock.now().replace(tzinfo=None),  # the columns hold naive UTC (models.UTCDateTime)
+    })
+
+
 def _apply(session: Session, journal_id: int, leg: Leg) -> None:
     stmt = (
-            update(Account)
-            .where(Account.id == leg.account_id)  # type: ignore[arg-type]
-            .values(balance_fen=Account.balance_fen + leg.amount_fen)
-            .returning(Account.balance_fen)
-        )
+        update(Account)
+        .where(Account.id == leg.account_id)  # type: ignore[arg-type]
+        .values(balance_fen=Account.balance_fen + leg.amount_fen)
+        .returning(Account.balance_fen)
+    )
     if not leg.internal and leg.amount_fen < 0:
         # Conditional debit: re-evaluated on the locked row, so concurrent debits can never overdraw.
         stmt = stmt.where(Account.balance_fen >= -leg.amount_fen)  # type: ignore[operator]
@@ -105,9 +141,10 @@ def _apply_deferred_internal_legs(session: Session) -> None:
     deferred = session.info.pop(_DEFERRED, None)
     if not deferred:
         return
+    session.flush()  # everything else first, so only the hot rows' statements remain before the commit
     # Id order keeps lock order the same in every transaction (no deadlock between two commits).
     for journal_id, leg in sorted(deferred, key=lambda item: (item[1].account_id, item[0])):
-        _apply(session, journal_id, leg)
+        _apply_internal(session, journal_id, leg)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -131,7 +131,7 @@ def _advance(session: Session, transfer: Transfer, payee: Payee, actor_kind: str
 
 def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
     """Moves the money: the customer's account to the clearing account, in one balanced journal."""
-    clearing = ledger.internal_account_id(session, ledger.CLEARING)
+    clearing = ledger.clearing_account_id(session, transfer.from_account_id)
     label = f"转账给{payee.relationship} {payee.name}"
     journal = ledger.post(session, "transfer", f"transfer:{transfer.id}", [
         ledger.Leg(transfer.from_account_id, -transfer.amount_fen, label, payee.name),
