@@ -83,7 +83,12 @@
     function apply(announce) {
       document.documentElement.style.setProperty("--fs", SIZES[i] + "px");
       try { if (persist) localStorage.setItem("anxin.fontSize", String(SIZES[i])); } catch (e) { /* private mode */ }
-      if (announce) A.say(status, "字号：" + SIZES[i] + " 像素" + (i === SIZES.length - 1 ? "（最大）" : i === 0 ? "（标准）" : ""), "notice");
+      if (announce) {
+        A.say(status, "字号：" + SIZES[i] + " 像素" + (i === SIZES.length - 1 ? "（最大）" : i === 0 ? "（标准）" : ""), "notice");
+        // Keep the latest message in sight: a bigger font pushes it down the page.
+        var last = document.querySelector("#log > li:last-child");
+        if (last && last.offsetParent) last.scrollIntoView({ block: "end" });
+      }
     }
     up.addEventListener("click", function () { i = Math.min(SIZES.length - 1, i + 1); apply(true); });
     down.addEventListener("click", function () { i = Math.max(0, i - 1); apply(true); });
@@ -225,6 +230,19 @@
     var autoRead = false;
 
     function onSoundError(text) { A.say(status, text, "notice"); }
+
+    // The dock ("再说一遍", "转人工", the input) stays on screen at the bottom; scrolling leaves room for it so
+    // the newest reply is never hidden behind it. When very large text makes the dock take half the screen,
+    // it goes back into the page flow, so the conversation keeps room to be read.
+    var dock = document.querySelector(".dock");
+    function fitDock() {
+      if (!dock) return;
+      var tall = dock.offsetHeight > window.innerHeight * 0.5;
+      dock.classList.toggle("static", tall);
+      document.documentElement.style.scrollPaddingBottom = tall ? "0px" : dock.offsetHeight + 8 + "px";
+    }
+    if (dock && window.ResizeObserver) new ResizeObserver(fitDock).observe(dock);
+    window.addEventListener("resize", fitDock);
 
     function addMe(text) {
       log.append(A.el("li", { class: "msg me" }, A.el("span", { class: "from", text: "我说：" }), A.el("p", { text: text })));

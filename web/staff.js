@@ -44,7 +44,7 @@
     var card = A.el("article", { class: "card", "data-approval": String(item.id), "aria-label": "审批 " + item.id });
     card.append(
       A.el("h3", { text: item.customer_name + " → " + (p.relationship ? p.relationship + " " : "") + (p.name || "") }),
-      A.el("p", {}, A.withAmounts(t.amount + " 元")),
+      A.el("p", {}, A.withAmounts(t.amount + " 元" + (t.amount_capitals ? "（" + t.amount_capitals + "）" : ""))),
       A.el("p", { text: "原因：" + (REASONS[item.reason] || REASONS[t.hold_reason] || item.reason || "需要核对") }),
       A.el("p", { text: "收款账号：" + (p.bank || "") + " " + (p.account_masked || "") }),
       A.el("div", { class: "acts" },
@@ -57,8 +57,10 @@
     var lines = A.el("ol", { class: "lines" });
     var WHO = { customer: "客户", assistant: "助手", system: "提示" };
     t.lines.forEach(function (l) { lines.append(A.el("li", { text: l.at + " " + (WHO[l.who] || "") + "：" + l.text })); });
+    var wantsPerson = t.lines.some(function (l) { return l.who === "system" && l.text.indexOf("转人工") >= 0; });
     return A.el("article", { class: "card", "data-conversation": t.conversation_id },
-      A.el("h3", { text: t.customer_name + "（" + t.started + " 开始）" }), lines);
+      A.el("h3", { text: t.customer_name + "（" + t.started + " 开始）" }),
+      wantsPerson ? A.el("p", { class: "error", text: "客户要求转人工，请过去帮忙。" }) : null, lines);
   }
 
   var lastA = "", lastT = "";  // re-render only on change: a card must not vanish under the staff's finger

@@ -15,6 +15,7 @@ from gateway import backend_client
 from gateway.routes.web import client_headers, error, read_body, session_json
 from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
 from gateway.transcripts import transcripts
+from money import to_capitals
 
 router = APIRouter(prefix="/api/staff")
 log = logging.getLogger("anxin.gateway.staff")
@@ -96,7 +97,16 @@ async def approvals(request: Request) -> Response:
                                           params={"status": "pending"})
     except backend_client.BackendError as err:
         return error(err.status, err.code, err.message)
-    return JSONResponse({"items": items or []})
+    items = items or []
+    for item in items:
+        # Staff read the amount back to the customer in capitals too, as the assistant does.
+        transfer = item.get("transfer") if isinstance(item, dict) else None
+        if isinstance(transfer, dict):
+            try:
+                transfer["amount_capitals"] = to_capitals(str(transfer.get("amount")))
+            except Exception:  # an odd amount still shows in digits
+                transfer["amount_capitals"] = ""
+    return JSONResponse({"items": items})
 
 
 @router.post("/approvals/{approval_id}/{decision}")

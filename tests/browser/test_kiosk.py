@@ -45,7 +45,7 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     staff_sign_in(panel, web_stack.url + "/kiosk/staff")
     card = panel.locator("#approvals article", has_text="陈阿婆")
     card.wait_for(state="visible")
-    assert "200.00 元" in card.inner_text() and "新收款人" in card.inner_text()
+    assert "200.00 元（贰佰元整）" in card.inner_text() and "新收款人" in card.inner_text()
     live = panel.locator("#transcripts article", has_text="陈阿婆")
     live.wait_for(state="visible")
     assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
@@ -126,3 +126,20 @@ def test_half_typed_digits_also_time_out_with_a_countdown(short_timeout_stack: W
     kiosk.wait_for_function("() => document.querySelector('#phone').value === ''",
                             timeout=(KIOSK_WARN_S + 5) * 1000)
     assert kiosk.locator("#timeout").is_hidden()
+
+
+def test_kiosk_at_the_largest_text_and_on_a_portrait_tablet(web_stack: WebStack, new_page: NewPage) -> None:
+    kiosk = new_page(width=768, height=1024)
+    open_kiosk(kiosk, web_stack)
+    keypad_sign_in(kiosk, *ZHANG)
+    ask(kiosk, "转人工")
+    for _ in range(6):
+        kiosk.get_by_role("button", name="字大一点").click()
+    assert kiosk.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") >= 48
+    no_horizontal_scroll(kiosk)
+    assert_accessible(kiosk, "kiosk: portrait, largest text")
+    screenshot(kiosk, "kiosk-large-text.png")
+    kiosk.get_by_role("button", name="结束办理").click()
+    kiosk.locator("#login-view").wait_for(state="visible")
+    # A new visit starts at the standard size again (the previous customer's setting does not stay).
+    assert kiosk.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == 24

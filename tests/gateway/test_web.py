@@ -268,6 +268,7 @@ def test_staff_panel_lists_and_decides_with_the_staff_token(fakes: tuple[FakeBac
     staff_in(panel, "panel")
     items = panel.get("/api/staff/approvals").json()["items"]
     assert items[0]["id"] == 7 and STAFF_TOKEN not in panel.get("/api/staff/approvals").text
+    assert items[0]["transfer"]["amount_capitals"] == "贰佰元整"
     resp = panel.post("/api/staff/approvals/7/approve", json={"note": ""})
     assert resp.status_code == 200 and resp.json()["approval"]["status"] == "approved"
     assert fakes[0].calls[-1] == ("POST", "/staff/approvals/7/approve", STAFF_TOKEN, {"note": ""})
