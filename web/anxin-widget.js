@@ -24,7 +24,7 @@
     ".top{display:flex;justify-content:flex-end;padding:4px;border-bottom:3px solid #0b3a80}",
     ".close{background:#fff;color:#0b3a80}",
     "iframe{flex:1;width:100%;border:0}",
-    "@media (max-width:520px){.panel{right:0;bottom:0;width:100vw;height:100vh;border-radius:0}}",
+    "@media (max-width:520px){.panel{right:0;bottom:0;width:100vw;height:100vh;border:0;border-radius:0}}",
   ].join("");
 
   function mount() {

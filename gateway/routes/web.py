@@ -127,6 +127,12 @@ def staff_page() -> Response:
     return _page("staff.html", "'none'")
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """No icon file to fetch (and no 404 in the log for every page view)."""
+    return Response(status_code=204)
+
+
 @router.get("/anxin-widget.js", include_in_schema=False)
 def widget_script() -> Response:
     """The one-line embed: <script src="https://gateway/anxin-widget.js" defer></script>."""

@@ -215,6 +215,22 @@ def test_one_script_tag_embeds_the_widget_on_another_site(web_stack: WebStack, n
     assert launcher.is_visible()
 
 
+def test_the_embedded_widget_fills_a_320_px_phone(web_stack: WebStack, new_page: NewPage, host_page: str) -> None:
+    page = new_page(width=320, height=640)
+    page.goto(host_page)
+    page.get_by_role("button", name="安心助手").click()
+    frame = page.locator("iframe[title='安心助手对话']")
+    frame.wait_for(state="visible")
+    box = frame.bounding_box()
+    assert box and box["width"] == 320
+    inner = next(f for f in page.frames if "/chat?embed=1" in f.url)
+    inner.locator("#login-view").wait_for(state="visible")
+    no_horizontal_scroll(inner)
+    assert_accessible(inner, "embedded widget 320 px: sign-in")
+    assert page.get_by_role("button", name="收起").bounding_box()["height"] >= 64
+    screenshot(page, "widget-embedded-320.png")
+
+
 def test_gateway_answers_bad_input_in_chinese(web_stack: WebStack) -> None:
     with httpx.Client(base_url=web_stack.url) as client:
         resp = client.post("/api/login", content=b"{", headers={"content-type": "application/json"})
