@@ -65,6 +65,7 @@ class GatewaySession:
     extensions: int = 0
     # The customer's bank token ends here: no extension goes past it (the assistant could not act any more).
     token_expires_at: float = float("inf")
+    # Unused since the receipt asks the backend; kept so sessions already stored (Redis) still load.
     last_transfer_ids: list[int] = field(default_factory=list)
 
     @property
@@ -90,7 +91,11 @@ class GatewaySession:
 
 
 class SessionStore(Protocol):
-    """What the routes need of a session store (in memory now; Redis later)."""
+    """What the routes need of a session store (in memory; Redis in gateway/session_store_redis.py).
+
+    A store may hand out copies (Redis does): a route that changes a session must `save` it, and must not
+    save after a slow call (a Rasa turn), or it could bring back a session signed out in the meantime.
+    """
 
     def create(self, channel: Channel, idle_timeout_s: int) -> GatewaySession: ...
 

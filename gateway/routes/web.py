@@ -287,8 +287,6 @@ async def chat(request: Request) -> Response:
     for reply in replies:
         item = reply.to_json()
         item["transfer_id"] = _transfer_id(reply.custom)
-        if item["transfer_id"]:
-            session.last_transfer_ids.append(item["transfer_id"])
         if kiosk:
             transcripts.add(session.conversation_id, "assistant", reply.text)
         out.append(item)
