@@ -18,6 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+import assistant.speedups  # noqa: F401  (the action-answer check, installed with the server's custom parts)
+
 logger = logging.getLogger(__name__)
 
 

@@ -13,6 +13,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+import assistant.speedups  # noqa: F401  (the action-answer check, installed with the server's custom parts)
+
 DEFAULT_SPEECH_RATE = 1.0
 
 

@@ -151,3 +151,15 @@ def test_nlg_puts_the_speech_rate_in_every_response():
     tracker = DialogueStateTracker.from_events("c1", [SlotSet("speech_rate", 0.7)], slots=domain.slots)
     message = asyncio.run(SpeechRateNLG(None, domain).generate("utter_ok", tracker, "rest"))
     assert message["text"] == "好的" and message["custom"] == {"speech_rate": 0.7}
+
+
+def test_action_answers_are_still_validated_after_the_speedup():
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    import assistant.speedups  # noqa: F401
+
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []})
+    with pytest.raises(jsonschema.ValidationError):
+        action._validate_action_result({"events": "not a list"})
