@@ -7,7 +7,8 @@ Each run starts a throwaway PostgreSQL (durable: fsync on) and a real uvicorn on
 customers (--accounts), and has N concurrent clients (threads spread over load-generator processes) POST /transfers with
 fresh Idempotency-Keys for a fixed time. Then `pgbench -i` and `pgbench -c N -j 2 -T <duration> -b tpcb-like`
 run against the same server. Prints transfers/s, latencies, pgbench's tps and the ratio HTTP-on-PostgreSQL /
-pgbench. Everything runs on this machine, so the load generators, the server and the database share its cores.
+pgbench, and, as the ceiling any endpoint can reach on this machine, the rate of GET /health (no database) with
+the same clients. Everything runs on this machine: the load generators, uvicorn and PostgreSQL share its cores.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class HttpResult:
 
 
 def _client_process(base_url: str, jobs: list[tuple[str, int, int]], threads: int, seconds: float,
-                    out: mp.Queue) -> None:
+                    out: mp.Queue, probe: str) -> None:
     stop_at = time.monotonic() + seconds
     lock = threading.Lock()
     counts = {"ok": 0, "err": 0}
@@ -62,14 +63,17 @@ def _client_process(base_url: str, jobs: list[tuple[str, int, int]], threads: in
                 token, account_id, payee_id = jobs[i % len(jobs)]
                 i += threads
                 started = time.perf_counter()
-                response = http.post(
-                    "/transfers",
-                    json={"from_account_id": account_id, "payee_id": payee_id, "amount": "0.01"},
-                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(12)},
-                )
+                if probe == "health":
+                    response = http.get("/health")
+                else:
+                    response = http.post(
+                        "/transfers",
+                        json={"from_account_id": account_id, "payee_id": payee_id, "amount": "0.01"},
+                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(12)},
+                    )
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
-                    if response.status_code == 201:
+                    if response.status_code in (200, 201):
                         counts["ok"] += 1
                         latencies.append(elapsed)
                     else:
@@ -83,8 +87,28 @@ def _client_process(base_url: str, jobs: list[tuple[str, int, int]], threads: in
     out.put((counts["ok"], counts["err"], latencies))
 
 
+def _load(base_url: str, jobs: list[tuple[str, int, int]], clients: int, seconds: float, load_processes: int,
+          probe: str) -> tuple[int, int, list[float], float]:
+    ctx = mp.get_context("fork")
+    out: mp.Queue = ctx.Queue()
+    per_process = [clients // load_processes + (1 if n < clients % load_processes else 0)
+                   for n in range(load_processes)]
+    started = time.monotonic()
+    procs = [ctx.Process(target=_client_process,
+                         args=(base_url, jobs[n::load_processes] or jobs, threads, seconds, out, probe))
+             for n, threads in enumerate(per_process) if threads]
+    for proc in procs:
+        proc.start()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    for proc in procs:
+        proc.join()
+    elapsed = time.monotonic() - started
+    latencies = [lat for _, _, lats in results for lat in lats]
+    return sum(r[0] for r in results), sum(r[1] for r in results), latencies, elapsed
+
+
 def run_http(backend: str, url: str, clients: int, seconds: float, uvicorn_workers: int,
-             load_processes: int, accounts: int) -> HttpResult:
+             load_processes: int, accounts: int, ceiling: bool = False) -> list[HttpResult]:
     run_migrations(url)
     settings = make_settings(url)
     engine = make_engine(settings)
@@ -101,22 +125,13 @@ def run_http(backend: str, url: str, clients: int, seconds: float, uvicorn_worke
             for token, account_id, payee_id in jobs:
                 http.post("/transfers", json={"from_account_id": account_id, "payee_id": payee_id, "amount": "0.01"},
                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(12)})
-        ctx = mp.get_context("fork")
-        out: mp.Queue = ctx.Queue()
-        per_process = [clients // load_processes + (1 if n < clients % load_processes else 0)
-                       for n in range(load_processes)]
-        started = time.monotonic()
-        procs = [ctx.Process(target=_client_process, args=(base_url, jobs[n::load_processes] or jobs, threads,
-                                                             seconds, out))
-                 for n, threads in enumerate(per_process) if threads]
-        for proc in procs:
-            proc.start()
-        results = [out.get(timeout=seconds + 120) for _ in procs]
-        for proc in procs:
-            proc.join()
-        elapsed = time.monotonic() - started
-    latencies = [lat for _, _, lats in results for lat in lats]
-    return HttpResult(backend, sum(r[0] for r in results), sum(r[1] for r in results), elapsed, latencies)
+        results = []
+        if ceiling:
+            ok, err, lat, elapsed = _load(base_url, jobs, clients, seconds, load_processes, "health")
+            results.append(HttpResult("no database (GET /health)", ok, err, elapsed, lat))
+        ok, err, lat, elapsed = _load(base_url, jobs, clients, seconds, load_processes, "transfer")
+        results.append(HttpResult(backend, ok, err, elapsed, lat))
+    return results
 
 
 def run_pgbench(server: PostgresServer, clients: int, seconds: float) -> float:
@@ -134,7 +149,8 @@ def describe(result: HttpResult) -> str:
     lat = sorted(result.latencies_ms)
     p50 = statistics.median(lat) if lat else float("nan")
     p95 = lat[int(len(lat) * 0.95)] if lat else float("nan")
-    return (f"HTTP POST /transfers on {result.backend:<10}: {result.rate:8.1f} transfers/s "
+    what = "GET /health" if result.backend.startswith("no database") else f"POST /transfers on {result.backend}"
+    return (f"HTTP {what:<29}: {result.rate:8.1f} {'requests' if 'health' in what else 'transfers'}/s "
             f"({result.transfers} in {result.seconds:.1f} s, {result.errors} errors, "
             f"p50 {p50:.1f} ms, p95 {p95:.1f} ms)")
 
@@ -143,7 +159,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (PostgreSQL run)")
+    parser.add_argument("--sqlite-workers", type=int, default=1,
+                        help="uvicorn worker processes for the SQLite run (one file, one writer: 1 is best)")
     parser.add_argument("--load-processes", type=int, default=2, help="load-generator processes")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--accounts", type=int, default=200,
@@ -151,20 +169,22 @@ def main() -> None:
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
 
-    print(f"bench_transfers: {args.clients} clients, {args.duration:.0f} s per run, {args.workers} uvicorn "
-          f"worker(s), {args.load_processes} load process(es), {args.accounts} accounts", flush=True)
+    print(f"bench_transfers: {args.clients} clients, {args.duration:.0f} s per run, uvicorn workers: "
+          f"{args.sqlite_workers} (SQLite) / {args.workers} (PostgreSQL), {args.load_processes} load process(es), "
+          f"{args.accounts} accounts", flush=True)
     lines: list[str] = []
     http_pg: HttpResult | None = None
     with tempfile.TemporaryDirectory(prefix="anxin-bench-") as tmp:
         if "sqlite" in backends:
-            result = run_http("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.clients, args.duration,
-                              args.workers, args.load_processes, args.accounts)
-            lines.append(describe(result))
-            print(lines[-1], flush=True)
+            for result in run_http("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.clients, args.duration,
+                                   args.sqlite_workers, args.load_processes, args.accounts, ceiling=True):
+                lines.append(describe(result))
+                print(lines[-1], flush=True)
         if "postgresql" in backends:
             with running_postgres(durable=True) as server:
                 http_pg = run_http("postgresql", server.create_database("bench"), args.clients, args.duration,
-                                   args.workers, args.load_processes, args.accounts)
+                                   args.workers, args.load_processes, args.accounts,
+                                   ceiling="sqlite" not in backends)[-1]
                 lines.append(describe(http_pg))
                 print(lines[-1], flush=True)
                 tps = run_pgbench(server, args.clients, args.duration)
