@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Evaluates the trained assistant model on the held-out NLU set (tests/nlu/heldout.yml).
-#   scripts/nlu-eval.sh [MODEL]     (default assistant/models/anxin.tar.gz, or $ANXIN_NLU_MODEL)
+#   scripts/nlu-eval.sh [MODEL]     (default assistant/models/anxin.tar.gz, or $ANXIN_NLU_MODEL;
+#                                    results in results/nlu, or $ANXIN_NLU_OUT)
 # 1. `rasa test nlu` writes results/nlu/ (intent_report.json, intent_confusion_matrix.png, errors);
 # 2. bench/nlu_eval.py parses every message again through the whole model, fallback included, and
 #    prints per-intent precision/recall, accuracy, out-of-scope catch rate and the dangerous confusions.
@@ -15,7 +16,7 @@ export PYTHONPATH="$PWD:$PWD/assistant${PYTHONPATH:+:$PYTHONPATH}"
 
 MODEL="${1:-${ANXIN_NLU_MODEL:-assistant/models/anxin.tar.gz}}"
 TEST=tests/nlu/heldout.yml
-OUT=results/nlu
+OUT="${ANXIN_NLU_OUT:-results/nlu}"
 RASA=.venv-rasa/bin/rasa
 PY=.venv-rasa/bin/python
 
