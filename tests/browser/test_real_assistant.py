@@ -58,3 +58,27 @@ def test_balance_and_transfer_with_the_real_assistant(real: Stack, new_page: New
     assert "李春花" in receipt.inner_text() and "已完成" in receipt.inner_text()
     assert_accessible(page, "real assistant: transfer receipt")
     screenshot(page, "widget-real-assistant.png")
+
+
+def test_held_transfer_at_the_kiosk_with_the_real_assistant(real: Stack, new_page: NewPage) -> None:
+    from tests.browser.test_kiosk import staff_sign_in
+
+    kiosk = new_page(width=1280, height=900)
+    staff_sign_in(kiosk, real.gateway_url + "/kiosk")
+    kiosk.locator("#login-view").wait_for(state="visible")
+    keypad_sign_in(kiosk, "13800000003", "112233")  # 陈阿婆; her payee 孙子 was added today
+    readback = answer_until(kiosk, "给孙子转300元", "对吗")
+    assert "陈小宝" in readback and "叁佰元整" in readback
+    yes = kiosk.locator("#log li.msg.bot").last.get_by_role("button", name="是", exact=True)
+    yes.click()
+    kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('核对')")
+    panel = new_page(width=1280, height=900)
+    staff_sign_in(panel, real.gateway_url + "/kiosk/staff")
+    card = panel.locator("#approvals article", has_text="陈阿婆")
+    card.wait_for(state="visible")
+    assert "300.00 元（叁佰元整）" in card.inner_text()
+    live = panel.locator("#transcripts article", has_text="陈阿婆")
+    assert "给孙子转300元" in live.inner_text()
+    card.get_by_role("button", name="✔ 批准").click()
+    kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('工作人员已经核对好了')")
+    assert_accessible(kiosk, "real assistant: kiosk after approval")
