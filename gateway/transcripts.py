@@ -1,15 +1,18 @@
 """Live transcripts of kiosk conversations, for the staff panel beside the kiosk.
 
-Kept in memory and only while the customer is at the kiosk: the transcript is dropped when the customer's
-session ends (sign-out or inactivity), so the next customer's staff view starts empty. Bounded in size.
+Kept only while the customer is at the kiosk: the transcript is dropped when the customer's session ends
+(sign-out or inactivity), so the next customer's staff view starts empty. Bounded in size. In memory
+(`TranscriptBook`), or in Redis (`RedisTranscriptBook`) when several gateway instances serve the kiosks and the
+staff panel; choose with `set_book`, read with `get_book`.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Who = Literal["customer", "assistant", "system"]
 MAX_LINES = 200
@@ -24,8 +27,7 @@ class Line:
     at: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "who": self.who, "text": self.text,
-                "at": time.strftime("%H:%M:%S", time.localtime(self.at))}
+        return {"seq": self.seq, "who": self.who, "text": self.text, "at": _clock(self.at)}
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Transcript:
             "conversation_id": self.conversation_id,
             "customer_name": self.customer_name,
             "staff_name": self.staff_name,
-            "started": time.strftime("%H:%M:%S", time.localtime(self.started)),
+            "started": _clock(self.started),
             "lines": [line.to_json() for line in self.lines if line.seq > after],
         }
 
@@ -76,4 +78,100 @@ class TranscriptBook:
             return [t.to_json() for t in sorted(self._items.values(), key=lambda t: t.started)]
 
 
-transcripts = TranscriptBook()
+class Book(Protocol):
+    def open(self, conversation_id: str, customer_name: str, staff_name: str) -> None: ...
+
+    def add(self, conversation_id: str, who: Who, text: str) -> None: ...
+
+    def close(self, conversation_id: str) -> None: ...
+
+    def live(self) -> list[dict[str, Any]]: ...
+
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+class RedisTranscriptBook:
+    """Transcripts shared by gateway instances. Every key expires by itself (TTL), so a crashed gateway
+    leaves nothing behind for long; closing deletes at once."""
+
+    PREFIX = "anxin:gw:transcript:"
+    LIVE = "anxin:gw:transcripts:live"
+
+    def __init__(self, client: Any, ttl_s: int = 4 * 3600) -> None:
+        self._r = client
+        self._ttl = ttl_s
+
+    @classmethod
+    def from_url(cls, url: str, ttl_s: int = 4 * 3600) -> RedisTranscriptBook:
+        import redis  # only the cluster profile needs it
+
+        return cls(redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0), ttl_s)
+
+    def _keys(self, conversation_id: str) -> tuple[str, str]:
+        return self.PREFIX + conversation_id + ":meta", self.PREFIX + conversation_id + ":lines"
+
+    def open(self, conversation_id: str, customer_name: str, staff_name: str) -> None:
+        meta, lines = self._keys(conversation_id)
+        now = time.time()
+        pipe = self._r.pipeline()
+        pipe.delete(lines)
+        pipe.hset(meta, mapping={"customer_name": customer_name, "staff_name": staff_name, "started": now,
+                                 "seq": 0})
+        pipe.expire(meta, self._ttl)
+        pipe.zadd(self.LIVE, {conversation_id: now})
+        pipe.zremrangebyrank(self.LIVE, 0, -MAX_TRANSCRIPTS - 1)  # bounded like the memory book
+        pipe.expire(self.LIVE, self._ttl)
+        pipe.execute()
+
+    def add(self, conversation_id: str, who: Who, text: str) -> None:
+        meta, lines = self._keys(conversation_id)
+        if not text or not self._r.exists(meta):
+            return
+        seq = int(self._r.hincrby(meta, "seq", 1))
+        pipe = self._r.pipeline()
+        pipe.rpush(lines, json.dumps({"seq": seq, "who": who, "text": text, "at": time.time()}, ensure_ascii=False))
+        pipe.ltrim(lines, -MAX_LINES, -1)
+        pipe.expire(lines, self._ttl)
+        pipe.expire(meta, self._ttl)
+        pipe.execute()
+
+    def close(self, conversation_id: str) -> None:
+        pipe = self._r.pipeline()
+        pipe.delete(*self._keys(conversation_id))
+        pipe.zrem(self.LIVE, conversation_id)
+        pipe.execute()
+
+    def live(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for raw_id in self._r.zrange(self.LIVE, 0, -1):
+            cid = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+            meta_key, lines_key = self._keys(cid)
+            meta = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+                    for k, v in self._r.hgetall(meta_key).items()}
+            if not meta:  # expired on its own
+                self._r.zrem(self.LIVE, cid)
+                continue
+            lines = [json.loads(x) for x in self._r.lrange(lines_key, 0, -1)]
+            out.append({
+                "conversation_id": cid,
+                "customer_name": meta.get("customer_name", ""),
+                "staff_name": meta.get("staff_name", ""),
+                "started": _clock(float(meta.get("started") or 0)),
+                "lines": [{**line, "at": _clock(float(line["at"]))} for line in lines],
+            })
+        return out
+
+
+_book: Book = TranscriptBook()
+
+
+def get_book() -> Book:
+    return _book
+
+
+def set_book(book: Book) -> None:
+    """Swaps the book (tests; RedisTranscriptBook for several gateway instances)."""
+    global _book
+    _book = book

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from gateway import backend_client
 from gateway.routes.web import client_headers, error, read_body, session_json
 from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
-from gateway.transcripts import transcripts
+from gateway.transcripts import get_book
 from money import to_capitals
 
 router = APIRouter(prefix="/api/staff")
@@ -59,7 +59,7 @@ async def staff_login(request: Request) -> Response:
     old = current(request)
     if old is not None:  # fresh id at every sign-in; the previous customer, if any, is forgotten
         if old.conversation_id:
-            transcripts.close(old.conversation_id)
+            get_book().close(old.conversation_id)
         store.delete(old.sid)
     lifetime = min(settings.staff_session_s, int(answer.get("expires_in") or settings.staff_session_s))
     session = store.create("kiosk", settings.kiosk_idle_timeout_s)
@@ -81,7 +81,7 @@ def staff_logout(request: Request) -> JSONResponse:
     resp = JSONResponse({"signed_in": False, "message": "工作人员已退出。"})
     if session is not None:
         if session.conversation_id:
-            transcripts.close(session.conversation_id)
+            get_book().close(session.conversation_id)
         get_store().delete(session.sid)
     clear_cookie(resp)
     return resp
@@ -136,9 +136,9 @@ def live_transcripts(request: Request) -> Response:
         return _staff_required()
     live_ids = {s.conversation_id for s in get_store().all() if s.channel == "kiosk" and s.has_customer}
     items = []
-    for transcript in transcripts.live():
+    for transcript in get_book().live():
         if transcript["conversation_id"] in live_ids:
             items.append(transcript)
         else:
-            transcripts.close(transcript["conversation_id"])
+            get_book().close(transcript["conversation_id"])
     return JSONResponse({"items": items})

@@ -28,7 +28,7 @@ from gateway.sessions import (
     new_conversation_id,
     set_cookie,
 )
-from gateway.transcripts import transcripts
+from gateway.transcripts import get_book
 from money import to_capitals
 
 router = APIRouter()
@@ -207,8 +207,8 @@ async def login(request: Request) -> Response:
     session.touch()
     store.save(session)
     if session.channel == "kiosk":
-        transcripts.open(session.conversation_id, session.customer_name, session.staff_name)
-        transcripts.add(session.conversation_id, "system", f"{session.customer_name} 已登录")
+        get_book().open(session.conversation_id, session.customer_name, session.staff_name)
+        get_book().add(session.conversation_id, "system", f"{session.customer_name} 已登录")
     log.info("web sign-in: channel=%s conversation=%s", session.channel, session.conversation_id)
     resp = JSONResponse({**session_json(session, request), "greeting": await greeting(session)})
     set_cookie(resp, session)
@@ -248,7 +248,7 @@ def logout(request: Request) -> JSONResponse:
 
 def _end_conversation(session: GatewaySession) -> None:
     if session.conversation_id:
-        transcripts.close(session.conversation_id)
+        get_book().close(session.conversation_id)
     session.clear_customer()
 
 
@@ -281,17 +281,17 @@ async def chat(request: Request) -> Response:
     if kiosk:
         # A button's payload ("/affirm") means nothing to staff: the transcript shows what the customer saw.
         shown = str(body.get("shown") or "").strip()[:100]
-        transcripts.add(session.conversation_id, "customer", shown or text)
+        get_book().add(session.conversation_id, "customer", shown or text)
     replies = await turn(session.conversation_id, text, session.customer_token, session.channel)
     out = []
     for reply in replies:
         item = reply.to_json()
         item["transfer_id"] = _transfer_id(reply.custom)
         if kiosk:
-            transcripts.add(session.conversation_id, "assistant", reply.text)
+            get_book().add(session.conversation_id, "assistant", reply.text)
         out.append(item)
     if kiosk and any(r.custom.get("handoff") is True for r in replies):
-        transcripts.add(session.conversation_id, "system", "客户要求转人工，请到客户身边")
+        get_book().add(session.conversation_id, "system", "客户要求转人工，请到客户身边")
     return JSONResponse({"replies": out, **session_json(session)})
 
 

@@ -13,7 +13,7 @@ from gateway.conversation import Reply
 from gateway.main import create_app
 from gateway.routes import web
 from gateway.sessions import COOKIE, MemorySessionStore
-from gateway.transcripts import transcripts
+from gateway.transcripts import get_book
 
 CUSTOMER_TOKEN = "customer-token-secret"
 STAFF_TOKEN = "staff-token-secret"
@@ -234,7 +234,7 @@ def test_kiosk_needs_staff_then_runs_customer_after_customer(client: TestClient,
     assert client.get("/api/session").json()["idle_timeout_s"] == 120
     client.post("/api/chat", json={"text": "余额"})
     assert fakes[1].turns[-1][3] == "kiosk"
-    live = list(transcripts.live())
+    live = list(get_book().live())
     conv = fakes[1].turns[-1][0]
     mine = [t for t in live if t["conversation_id"] == conv]
     assert mine and [line["who"] for line in mine[0]["lines"]] == ["system", "customer", "assistant"]
@@ -242,7 +242,7 @@ def test_kiosk_needs_staff_then_runs_customer_after_customer(client: TestClient,
     client.post("/api/logout")
     state = client.get("/api/session").json()
     assert state["signed_in"] is False and state["staff"]["name"] == "王柜员"
-    assert not [t for t in transcripts.live() if t["conversation_id"] == conv]
+    assert not [t for t in get_book().live() if t["conversation_id"] == conv]
 
 
 def test_kiosk_customer_expiry_keeps_the_station(client: TestClient) -> None:
