@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from backend.models import AuditLog
+from backend.services import clock
 
 
 def record(
@@ -23,16 +24,15 @@ def record(
     target_id: int | None = None,
     **detail: Any,
 ) -> None:
-    session.add(
-        AuditLog(
-            actor_kind=actor_kind,
-            actor_id=actor_id,
-            action=action,
-            target_kind=target_kind,
-            target_id=target_id,
-            detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-        )
-    )
+    session.execute(insert(AuditLog.__table__).values(  # type: ignore[arg-type]
+        at=clock.now(),
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        action=action,
+        target_kind=target_kind,
+        target_id=target_id,
+        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+    ))
 
 
 def record_separately(engine: Engine, actor_kind: str, actor_id: int | None, action: str, **detail: Any) -> None:

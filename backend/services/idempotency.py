@@ -11,10 +11,12 @@ import hashlib
 import json
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from backend.errors import AppError
 from backend.models import IdempotencyRecord
+from backend.services import clock
 
 KEY_REUSED = AppError(
     409, "IDEMPOTENCY_KEY_REUSED", "这个请求编号已经用在另一笔不同的业务上了，请重新发起。"
@@ -43,12 +45,11 @@ def replay(session: Session, customer_id: int, key: str, request_hash: str) -> t
 def remember(
     session: Session, customer_id: int, key: str, request_hash: str, status_code: int, body: Any
 ) -> None:
-    session.add(
-        IdempotencyRecord(
-            customer_id=customer_id,
-            key=key,
-            request_hash=request_hash,
-            status_code=status_code,
-            response_json=json.dumps(body, ensure_ascii=False),
-        )
-    )
+    session.execute(insert(IdempotencyRecord.__table__).values(  # type: ignore[arg-type]
+        customer_id=customer_id,
+        key=key,
+        request_hash=request_hash,
+        status_code=status_code,
+        response_json=json.dumps(body, ensure_ascii=False),
+        created_at=clock.now(),
+    ))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import event, text, update
+from sqlalchemy import Table, event, insert, text, update
 from sqlmodel import Session, select
 
 from backend.errors import AppError
@@ -35,6 +35,9 @@ class Leg:
     internal: bool = False
 
 
+_ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
+_JOURNALS: Table = Journal.__table__  # type: ignore[assignment]
+_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _internal_ids: dict[tuple[str, str], int] = {}
 _DEFERRED = "anxin_deferred_internal_legs"
 LOCKED_CUSTOMERS = "anxin_locked_customers"
@@ -67,25 +70,30 @@ def new_account_number(prefix: str = "6222") -> str:
     return prefix + "".join(secrets.choice("0123456789") for _ in range(19 - len(prefix)))
 
 
-def post(session: Session, kind: str, reference: str, legs: list[Leg]) -> Journal:
-    """Writes one balanced journal. A customer leg that would overdraw raises INSUFFICIENT_FUNDS; the caller
-    rolls back, so nothing of the journal stays.
+def new_journal(session: Session, kind: str, reference: str) -> int:
+    return session.execute(
+        insert(_JOURNALS).values(kind=kind, reference=reference, created_at=clock.now()).returning(_JOURNALS.c.id)
+    ).scalar_one()
+
+
+def post(session: Session, kind: str, reference: str, legs: list[Leg], journal_id: int | None = None) -> int:
+    """Writes one balanced journal (into `journal_id` when the caller made it already) and returns its id.
+    A customer leg that would overdraw raises INSUFFICIENT_FUNDS; the caller rolls back, so nothing stays.
 
     Customer accounts are touched in id order, internal ones at commit (see the module docstring), so two
-    movements always take their row locks in the same order (no deadlock on PostgreSQL).
+    movements always take their row locks in the same order (no deadlock on PostgreSQL). Core statements, not
+    ORM objects: this is the hottest path of the service.
     """
     if not legs or sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError("a journal's legs must sum to zero")
-    journal = Journal(kind=kind, reference=reference)
-    session.add(journal)
-    session.flush()
+    if journal_id is None:
+        journal_id = new_journal(session, kind, reference)
     for leg in sorted(legs, key=lambda leg: leg.account_id):
         if leg.internal:
-            session.info.setdefault(_DEFERRED, []).append((journal.id, leg))
+            session.info.setdefault(_DEFERRED, []).append((journal_id, leg))
         else:
-            _apply(session, journal.id, leg)  # type: ignore[arg-type]
-    session.flush()
-    return journal
+            _apply(session, journal_id, leg)
+    return journal_id
 
 
 # PostgreSQL moves an internal account's balance and writes its entry in one statement, so the hot row is
@@ -112,28 +120,24 @@ def _apply_internal(session: Session, journal_id: int, leg: Leg) -> None:
 
 
 def _apply(session: Session, journal_id: int, leg: Leg) -> None:
+    balance = _ACCOUNTS.c.balance_fen
     stmt = (
-        update(Account)
-        .where(Account.id == leg.account_id)  # type: ignore[arg-type]
-        .values(balance_fen=Account.balance_fen + leg.amount_fen)
-        .returning(Account.balance_fen)
+        update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == leg.account_id)
+        .values(balance_fen=balance + leg.amount_fen)
+        .returning(balance)
     )
     if not leg.internal and leg.amount_fen < 0:
         # Conditional debit: re-evaluated on the locked row, so concurrent debits can never overdraw.
-        stmt = stmt.where(Account.balance_fen >= -leg.amount_fen)  # type: ignore[operator]
+        stmt = stmt.where(balance >= -leg.amount_fen)
     balance_after = session.execute(stmt).scalar_one_or_none()
     if balance_after is None:
         raise AppError(422, "INSUFFICIENT_FUNDS", INSUFFICIENT_FUNDS_MESSAGE)
-    session.add(
-        LedgerEntry(
-            journal_id=journal_id,
-            account_id=leg.account_id,
-            amount_fen=leg.amount_fen,
-            balance_after_fen=balance_after,
-            description=leg.description,
-            counterparty=leg.counterparty,
-        )
-    )
+    session.execute(insert(_ENTRIES).values(
+        journal_id=journal_id, account_id=leg.account_id, amount_fen=leg.amount_fen,
+        balance_after_fen=balance_after, description=leg.description, counterparty=leg.counterparty,
+        created_at=clock.now(),
+    ))
 
 
 @event.listens_for(Session, "before_commit")

@@ -95,6 +95,7 @@ def create(
     check_limits(session, settings, customer_id, amount_fen)
     if account.balance_fen < amount_fen:
         raise AppError(422, "INSUFFICIENT_FUNDS", ledger.INSUFFICIENT_FUNDS_MESSAGE)
+    reason = hold_reason(settings, payee, amount_fen)
     transfer = Transfer(
         customer_id=customer_id,
         from_account_id=account.id,  # type: ignore[arg-type]
@@ -102,15 +103,26 @@ def create(
         amount_fen=amount_fen,
         note=note,
         status="pending",
-        hold_reason=hold_reason(settings, payee, amount_fen),
+        hold_reason=reason,
     )
+    if require_confirmation or reason:
+        session.add(transfer)
+        session.flush()
+        if require_confirmation:
+            audit.record(session, "customer", customer_id, "transfer.pending", "transfer", transfer.id,
+                         amount=fen_to_yuan(amount_fen))
+        else:
+            _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
+        return transfer
+    # Executed at once: the row is written once, already completed and pointing at its journal.
+    transfer.journal_id = ledger.new_journal(session, "transfer", f"customer:{customer_id}")
+    transfer.status = "completed"
+    transfer.executed_at = transfer.ended_at = clock.now()
     session.add(transfer)
     session.flush()
-    if require_confirmation:
-        audit.record(session, "customer", customer_id, "transfer.pending", "transfer", transfer.id,
-                     amount=fen_to_yuan(amount_fen))
-        return transfer
-    _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
+    _move_money(session, transfer, payee, transfer.journal_id)
+    audit.record(session, "customer", customer_id, "transfer.completed", "transfer", transfer.id,
+                 amount=fen_to_yuan(amount_fen), from_account_id=transfer.from_account_id, payee_id=payee.id)
     return transfer
 
 
@@ -130,15 +142,9 @@ def _advance(session: Session, transfer: Transfer, payee: Payee, actor_kind: str
 
 
 def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
-    """Moves the money: the customer's account to the clearing account, in one balanced journal."""
-    clearing = ledger.clearing_account_id(session, transfer.from_account_id)
-    label = f"转账给{payee.relationship} {payee.name}"
-    journal = ledger.post(session, "transfer", f"transfer:{transfer.id}", [
-        ledger.Leg(transfer.from_account_id, -transfer.amount_fen, label, payee.name),
-        ledger.Leg(clearing, transfer.amount_fen, f"转出清算 #{transfer.id}", payee.name, internal=True),
-    ])
+    """Executes a pending or held transfer: moves the money and marks it completed."""
+    transfer.journal_id = _move_money(session, transfer, payee)
     transfer.status = "completed"
-    transfer.journal_id = journal.id
     transfer.executed_at = clock.now()
     transfer.ended_at = transfer.executed_at
     session.add(transfer)
@@ -146,6 +152,16 @@ def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str,
                  amount=fen_to_yuan(transfer.amount_fen), from_account_id=transfer.from_account_id,
                  payee_id=transfer.payee_id)
     session.flush()
+
+
+def _move_money(session: Session, transfer: Transfer, payee: Payee, journal_id: int | None = None) -> int:
+    """The customer's account to (a shard of) the clearing account, in one balanced journal."""
+    clearing = ledger.clearing_account_id(session, transfer.from_account_id)
+    label = f"转账给{payee.relationship} {payee.name}"
+    return ledger.post(session, "transfer", f"transfer:{transfer.id}", [
+        ledger.Leg(transfer.from_account_id, -transfer.amount_fen, label, payee.name),
+        ledger.Leg(clearing, transfer.amount_fen, f"转出清算 #{transfer.id}", payee.name, internal=True),
+    ], journal_id=journal_id)
 
 
 def own_transfer(session: Session, customer_id: int, transfer_id: int, lock: bool = False) -> Transfer:
