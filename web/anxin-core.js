@@ -172,9 +172,16 @@
       if (!/^1\d{10}$/.test(phone.value)) { A.say(err, "手机号应该是 11 位数字，请再输一次。"); mark(phone); return; }
       if (!/^\d{6}$/.test(pin.value)) { A.say(err, "密码应该是 6 位数字，请再输一次。"); mark(pin); return; }
       A.say(err, "正在登录，请稍等…", "notice");
-      var r = await A.api("POST", "/api/login", { phone: phone.value, pin: pin.value });
+      var body = { phone: phone.value, pin: pin.value };
+      if (opts.kiosk) body.kiosk = true;
+      var r = await A.api("POST", "/api/login", body);
       pin.value = "";
-      if (!r.ok) { A.say(err, r.data.message); mark(pin); return; }
+      if (!r.ok) {
+        A.say(err, r.data.message);
+        mark(pin);
+        if (opts.onRefused) opts.onRefused(r);
+        return;
+      }
       phone.value = "";
       A.say(err, "");
       opts.onSignedIn(r.data);

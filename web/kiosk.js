@@ -39,7 +39,14 @@
     onReceipt: function (id, li) { A.receipt(id, li, status); },
   });
   var login = A.login({
+    kiosk: true,
     onSignedIn: function (s) { showChat(s); },
+    // The station's staff sign-in ended: back to the staff sign-in, with nothing typed left behind.
+    onRefused: function (r) {
+      if (r.data.code !== "STAFF_REQUIRED") return;
+      A.$("phone").value = "";
+      setTimeout(function () { A.wipe("/kiosk"); }, 3000);  // time to read why
+    },
     // Half-typed digits also time out, with the same countdown.
     onInput: function () { timer.set(idle, warn, true); },
   });

@@ -177,7 +177,9 @@ async def login(request: Request) -> Response:
         return error(422, "BAD_PIN", "密码应该是 6 位数字，请再输一次。")
     settings = get_web_settings()
     session = current(request)
-    kiosk = bool(session and session.channel == "kiosk")
+    # The kiosk page says it is one: if its staff sign-in has ended meanwhile, the customer must not get an
+    # ordinary web session (longer idle time, no staff beside them) on a shared screen.
+    kiosk = bool(session and session.channel == "kiosk") or body.get("kiosk") is True
     if kiosk and not (session and session.staff_token and session.staff_role == "station"):
         return error(403, "STAFF_REQUIRED", "请工作人员先登录这台设备。")
     try:

@@ -143,3 +143,17 @@ def test_kiosk_at_the_largest_text_and_on_a_portrait_tablet(web_stack: WebStack,
     kiosk.locator("#login-view").wait_for(state="visible")
     # A new visit starts at the standard size again (the previous customer's setting does not stay).
     assert kiosk.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == 24
+
+
+def test_a_kiosk_whose_staff_left_asks_for_staff_again(web_stack: WebStack, new_page: NewPage) -> None:
+    kiosk = new_page()
+    open_kiosk(kiosk, web_stack)
+    # The station's sign-in ends behind the page's back (staff token expired, or signed out elsewhere).
+    kiosk.evaluate("async () => { await fetch('/api/staff/logout', {method: 'POST'}); }")
+    pad = kiosk.locator("#keypad")
+    for digit in ZHANG[0] + ZHANG[1]:
+        pad.get_by_role("button", name=digit, exact=True).click()
+    kiosk.get_by_role("button", name="登录", exact=True).click()
+    kiosk.wait_for_function("() => document.querySelector('#login-error').textContent.includes('工作人员')")
+    kiosk.locator("#staff-view").wait_for(state="visible", timeout=10_000)
+    assert kiosk.locator("#chat-view").is_hidden() and "张桂兰" not in kiosk.content()

@@ -326,3 +326,12 @@ def test_sign_in_passes_the_customer_address_for_the_rate_limit(client: TestClie
     assert fakes[0].headers[-1] == {"X-Forwarded-For": "testclient"}
     staff_in(client, "panel")
     assert fakes[0].headers[-1] == {"X-Forwarded-For": "testclient"}
+
+
+def test_a_kiosk_whose_staff_sign_in_ended_gives_no_customer_session(client: TestClient) -> None:
+    resp = client.post("/api/login", json={"phone": "13800000001", "pin": "135790", "kiosk": True})
+    assert resp.status_code == 403 and resp.json()["code"] == "STAFF_REQUIRED"
+    assert COOKIE not in client.cookies
+    staff_in(client, "panel")  # a staff panel is no kiosk station either
+    resp = client.post("/api/login", json={"phone": "13800000001", "pin": "135790", "kiosk": True})
+    assert resp.status_code == 403
