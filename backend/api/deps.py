@@ -98,7 +98,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=100,
-        pattern=r"^[A-Za-z0-9._:\-]+$",
+        pattern=r"^[!-~]+$",  # printable ASCII, no spaces: UUIDs, hashes, base64 all fit
         description="每笔业务一个唯一编号；重试时用同一个编号，钱只动一次。",
     ),
 ]

@@ -264,3 +264,12 @@ def test_unknown_account_and_payee_are_not_found(client: TestClient, alice: Cust
     body = {"from_account_id": alice.accounts["demand"], "payee_id": 2_000_000_000, "amount": "1.00"}
     assert client.post("/transfers", json=body, headers=alice.idem()).json()["code"] == "NOT_FOUND"
     assert client.get("/transfers/2000000000", headers=alice.headers).json()["code"] == "NOT_FOUND"
+
+
+def test_idempotency_key_format(client: TestClient, alice: CustomerFixture):
+    body = {"from_account_id": alice.accounts["demand"], "payee_id": alice.payees["王小明"], "amount": "1.00"}
+    ok = client.post("/transfers", json=body, headers=alice.headers | {"Idempotency-Key": "anxin-transfer-ab+/c=:1"})
+    assert ok.status_code == 201
+    for bad in ("has space", "x" * 101):
+        response = client.post("/transfers", json=body, headers=alice.headers | {"Idempotency-Key": bad})
+        assert (response.status_code, response.json()["code"]) == (422, "VALIDATION_ERROR")
