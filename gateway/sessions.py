@@ -35,6 +35,8 @@ class WebSettings(BaseSettings):
     session_warn_s: int = 30
     # A staff member's kiosk station stays signed in for a working day at most.
     staff_session_s: int = 8 * 3600
+    # Times on receipts and in the staff panel: the customers' clock, not the server's.
+    display_tz: str = "Asia/Shanghai"
     # Set "true" behind HTTPS so the cookie is never sent in clear.
     cookie_secure: bool = False
 

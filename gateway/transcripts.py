@@ -12,7 +12,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gateway.sessions import get_web_settings
 
 Who = Literal["customer", "assistant", "system"]
 MAX_LINES = 200
@@ -89,7 +93,12 @@ class Book(Protocol):
 
 
 def _clock(at: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(at))
+    """Seconds since the epoch -> "18:44:03" on the staff's clock (display_tz), not the server's."""
+    try:
+        zone = ZoneInfo(get_web_settings().display_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.fromtimestamp(at, zone).strftime("%H:%M:%S")
 
 
 class RedisTranscriptBook:

@@ -379,7 +379,7 @@
      ["收款银行", p.bank || ""], ["收款账号", p.account_masked || ""],
      ["金额", t.amount + " 元" + (r.data.amount_capitals ? "（" + r.data.amount_capitals + "）" : "")],
      ["状态", STATUS[t.status] || t.status], ["转账编号", String(t.id)],
-     ["时间", (t.executed_at || t.created_at || "").replace("T", " ").slice(0, 16) + "（UTC）"],
+     ["时间", r.data.time_local || ""],
      ["打印时间", r.data.printed_at]].forEach(function (row) {
       dl.append(A.el("dt", { text: row[0] }), A.el("dd", {}, row[0] === "金额" ? A.withAmounts(row[1]) : row[1]));
     });

@@ -10,8 +10,10 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -314,8 +316,24 @@ async def get_transfer(transfer_id: str, request: Request) -> Response:
         capitals = to_capitals(str(transfer.get("amount")))
     except Exception:  # a receipt without capitals is still a receipt
         capitals = ""
+    when = transfer.get("executed_at") or transfer.get("created_at") if isinstance(transfer, dict) else None
     return JSONResponse({"transfer": transfer, "amount_capitals": capitals, "customer_name": session.customer_name,
-                         "printed_at": time.strftime("%Y-%m-%d %H:%M", time.localtime())})
+                         "time_local": local_time(when), "printed_at": local_time(None)})
+
+
+def local_time(iso: str | None) -> str:
+    """"2026-11-27T10:44:00Z" -> "2026-11-27 18:44" in the customers' time zone (now when None)."""
+    try:
+        zone = ZoneInfo(get_web_settings().display_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")) if iso else datetime.now(UTC)
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:  # the backend speaks UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @router.get("/api/transfers")

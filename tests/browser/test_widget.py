@@ -95,6 +95,9 @@ def test_transfer_is_read_back_confirmed_and_gets_a_receipt(web_stack: WebStack,
     page.emulate_media(media="print")
     assert page.evaluate("() => getComputedStyle(document.querySelector('#log')).visibility") == "hidden"
     assert page.evaluate("() => getComputedStyle(document.querySelector('.print-me dl')).visibility") == "visible"
+    page.evaluate("() => window.scrollTo(0, 0)")  # printed, the receipt sits at the top of the first page
+    box = page.locator(".print-me").bounding_box()
+    assert box and box["y"] <= 1
     screenshot(page, "receipt-print.png")
     page.emulate_media(media="screen")
     assert "3300.00" in ask(page, "余额")  # the money really moved (3500.00 - 200.00 from the pension account)

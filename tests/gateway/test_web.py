@@ -51,7 +51,8 @@ class FakeBackend:
             return {"id": 7, "status": "approved" if path.endswith("approve") else "rejected", "decided_by": 1}
         if path == "/transfers/3":
             assert token == CUSTOMER_TOKEN
-            return {"id": 3, "status": "completed", "amount": "500.00", "payee": {"name": "王小明"}}
+            return {"id": 3, "status": "completed", "amount": "500.00", "payee": {"name": "王小明"},
+                    "created_at": "2026-11-27T10:44:00Z", "executed_at": "2026-11-27T16:30:00Z"}
         raise AssertionError(f"unexpected backend call {method} {path}")
 
 
@@ -289,6 +290,7 @@ def test_receipt_data_comes_from_the_backend_with_capitals(client: TestClient) -
     sign_in(client)
     body = client.get("/api/transfers/3").json()
     assert body["transfer"]["amount"] == "500.00" and body["amount_capitals"] == "伍佰元整"
+    assert body["time_local"] == "2026-11-28 00:30"  # Beijing time, the next day already
     assert client.get("/api/transfers/abc").status_code == 404
 
 
