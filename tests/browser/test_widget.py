@@ -234,6 +234,37 @@ def test_the_embedded_widget_fills_a_320_px_phone(web_stack: WebStack, new_page:
     screenshot(page, "widget-embedded-320.png")
 
 
+FAKE_RECOGNITION = """
+window.SpeechRecognition = class {
+  start() {
+    if (this.lang !== "zh-CN") throw new Error("wrong language");
+    setTimeout(() => { this.onresult({results: [[{transcript: "我的余额"}]]}); if (this.onend) this.onend(); }, 200);
+  }
+};
+"""
+
+
+def test_voice_input_sends_what_the_browser_heard(web_stack: WebStack, new_page: NewPage) -> None:
+    page = new_page()
+    page.add_init_script(FAKE_RECOGNITION)  # the browser's recogniser needs a network service: stand-in
+    page.goto(web_stack.url + "/")
+    keypad_sign_in(page, *ZHANG)
+    before = page.locator("#log li.msg.bot:not(.thinking)").count()
+    page.get_by_role("button", name="说话").click()
+    page.wait_for_function(f"() => document.querySelectorAll('#log li.msg.bot:not(.thinking)').length > {before}")
+    assert "我的余额" in page.locator("#log li.msg.me").last.inner_text()
+    assert "12000.00" in last_bot(page).inner_text()
+
+
+def test_voice_input_is_hidden_where_the_browser_has_none(web_stack: WebStack, new_page: NewPage) -> None:
+    page = new_page()
+    page.add_init_script("delete window.SpeechRecognition; delete window.webkitSpeechRecognition;")
+    page.goto(web_stack.url + "/")
+    keypad_sign_in(page, *ZHANG)
+    assert page.locator("#mic").is_hidden()
+    assert page.get_by_role("button", name="发送").is_visible()
+
+
 def test_gateway_answers_bad_input_in_chinese(web_stack: WebStack) -> None:
     with httpx.Client(base_url=web_stack.url) as client:
         resp = client.post("/api/login", content=b"{", headers={"content-type": "application/json"})
