@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
 from backend.errors import AppError, not_found
-from backend.models import Approval, Payee, Transfer
+from backend.models import Account, Approval, Payee, Transfer
 from backend.services import audit, clock, ledger
 from backend.services.amounts import fen_to_yuan
-from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account, own_payee
+from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account
 from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
 
 COUNTS_AGAINST_DAILY_LIMIT = ("pending", "held", "completed")
@@ -48,24 +48,20 @@ def hold_reason(settings: Settings, payee: Payee, amount_fen: int) -> str | None
     return None
 
 
-def spent_today_fen(session: Session, customer_id: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(Transfer.amount_fen), 0)).where(
-            Transfer.customer_id == customer_id,
-            Transfer.created_at >= clock.start_of_day_cn_utc(),  # type: ignore[operator]
-            Transfer.status.in_(COUNTS_AGAINST_DAILY_LIMIT),  # type: ignore[attr-defined]
-        )
-    ).one()
-    return int(total)
+def spent_today_query(customer_id: int) -> Select:  # type: ignore[type-arg]
+    return select(func.coalesce(func.sum(Transfer.amount_fen), 0)).where(
+        Transfer.customer_id == customer_id,
+        Transfer.created_at >= clock.start_of_day_cn_utc(),  # type: ignore[operator]
+        Transfer.status.in_(COUNTS_AGAINST_DAILY_LIMIT),  # type: ignore[attr-defined]
+    )
 
 
-def check_limits(session: Session, settings: Settings, customer_id: int, amount_fen: int) -> None:
+def check_limits(settings: Settings, amount_fen: int, spent: int) -> None:
     if amount_fen > settings.per_transfer_limit_fen:
         raise AppError(
             422, "PER_TRANSFER_LIMIT",
             f"单笔最多转 {fen_to_yuan(settings.per_transfer_limit_fen)} 元，这笔钱没有转出。",
         )
-    spent = spent_today_fen(session, customer_id)
     if spent + amount_fen > settings.daily_limit_fen:
         left = max(settings.daily_limit_fen - spent, 0)
         raise AppError(
@@ -85,14 +81,26 @@ def create(
     require_confirmation: bool = False,
 ) -> Transfer:
     lock_customer(session, customer_id)
-    account = own_account(session, customer_id, from_account_id, lock=True)
+    # Account, payee and today's total in one round trip, read after the customer's lock was taken (so no
+    # other transfer of this customer can change them meanwhile); the debit itself is conditional anyway.
+    row = session.execute(
+        select(Account, Payee, spent_today_query(customer_id).scalar_subquery())
+        .select_from(Account)
+        .outerjoin(Payee, (Payee.id == payee_id) & (Payee.customer_id == customer_id))  # type: ignore[arg-type]
+        .where(Account.id == from_account_id, Account.customer_id == customer_id,
+               Account.closed_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+    if row is None:
+        raise not_found("账户")
+    account, payee, spent = row
     if account.kind not in SPENDABLE_KINDS:
         raise AppError(422, "ACCOUNT_NOT_ALLOWED", "定期存单不能直接转账，请从活期或养老金账户转。")
-    payee = own_payee(session, customer_id, payee_id)
+    if payee is None:
+        raise not_found("收款人")
     pattern = find_scam_pattern(note, payee.name, payee.relationship)
     if pattern:
         raise ScamSuspected(pattern)
-    check_limits(session, settings, customer_id, amount_fen)
+    check_limits(settings, amount_fen, int(spent))
     if account.balance_fen < amount_fen:
         raise AppError(422, "INSUFFICIENT_FUNDS", ledger.INSUFFICIENT_FUNDS_MESSAGE)
     reason = hold_reason(settings, payee, amount_fen)
