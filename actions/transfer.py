@@ -46,6 +46,8 @@ FORM_SLOTS = ("payee_id", "payee_hint", "transfer_amount", "from_account_id", "t
               "transfer_stop")
 # Intents that end the form through a rule (cancel, hand over) instead of answering its question.
 LEAVING_INTENTS = ("cancel", "human_handoff")
+# Intents under which words that match no payee were meant as a name ("给老张").
+NAMING_INTENTS = ("inform", "transfer_money")
 # Backend error codes that mean "not enough money" (the rest are refusals in the backend's words).
 INSUFFICIENT = ("INSUFFICIENT_FUNDS",)
 STOP_OUTCOMES = {"scam": "scam", "backend_down": "backend_down", "not_signed_in": "not_signed_in",
@@ -129,9 +131,10 @@ class ValidateTransferForm(FormValidationAction):
         if len(matches) > 1:
             # Several fit (two sons): the question lists only those, as buttons.
             return {"payee_id": None, "payee_hint": relationship or text}
-        if relationship is not None or requested == "payee_id":
+        if relationship is not None or (requested == "payee_id" and latest_intent(tracker) in NAMING_INTENTS):
             say(dispatcher, tracker, "msg_payee_not_found", hint=relationship or text)
             return {"payee_id": None, "payee_hint": None}
+        # Not a name ("好的", noise): left to the rules, which count it as a misunderstanding.
         return {}
 
     async def extract_transfer_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,

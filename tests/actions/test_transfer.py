@@ -82,6 +82,13 @@ def test_an_unknown_payee_is_said_and_asked_again(backend, domain):
     assert "没有找到“老伴”" in texts(messages)
 
 
+def test_words_that_are_no_name_are_left_to_the_fallback(backend, domain):
+    events, messages = run(ValidateTransferForm(), make_tracker("好的", "affirm", slots={"requested_slot": "payee_id"}),
+                           domain)
+    # Nothing filled and nothing said: Rasa rejects the form turn and the fallback rule answers.
+    assert events == [] and messages == []
+
+
 @pytest.mark.parametrize(("issue", "words"), [("ambiguous", "准确的数"), ("foreign", "人民币")])
 def test_an_unusable_amount_is_explained_and_asked_again(backend, domain, issue, words):
     tracker = make_tracker("几百块", entities=[entity("amount_issue", issue)],
