@@ -22,7 +22,8 @@ INTENT_WORDS = {
     "check_balance": "查余额", "transfer_money": "转账", "open_time_deposit": "存定期",
     "recent_transactions": "查明细", "savings_products": "问利率", "nlu_fallback": "没听懂",
     "out_of_scope": "问了别的事", "human_handoff": "要转人工", "cancel": "取消", "repeat": "请再说一遍",
-    "slower": "请说慢点", "help": "问能办什么",
+    "slower": "请说慢点", "help": "问能办什么", "affirm": "说好", "deny": "说不", "inform": "回答问题",
+    "greet": "问好", "thank": "道谢", "goodbye": "道别", "bot_challenge": "问是不是机器人",
 }
 OUTCOME_WORDS = {
     "completed": "已办成", "held": "等柜员核对", "refused": "银行没有办", "insufficient_funds": "余额不够",
@@ -122,7 +123,7 @@ def handoff_summary(tracker: Tracker) -> str:
             parts.append(f"收款人：{normalise_relationship(tracker.get_slot('payee_hint'))}。")
     intents = [((e.get("parse_data") or {}).get("intent") or {}).get("name")
                for e in tracker.events if e.get("event") == "user"][-5:-1]
-    said = "、".join(INTENT_WORDS.get(i, i) for i in intents if i)
+    said = "、".join(INTENT_WORDS[i] for i in intents if i in INTENT_WORDS)
     if said:
         parts.append(f"前面说了：{said}。")
     outcome = OUTCOME_WORDS.get(tracker.get_slot("outcome") or "")
@@ -152,7 +153,11 @@ class ActionAnxinFallback(Action):
             return []
         again = any(((r.get("data") or {}).get("custom") or {}).get(MISUNDERSTOOD)
                     for r in previous_turn_replies(tracker))
-        if again:
+        if again and active_loop_name(tracker):
+            # The form asks its own question right after: no second question here, just the way out.
+            say(dispatcher, tracker, "msg_fallback_in_form_again", custom={MISUNDERSTOOD: True},
+                buttons=[button("转人工", "human_handoff")])
+        elif again:
             say(dispatcher, tracker, "msg_fallback_offer_human", custom={MISUNDERSTOOD: True},
                 buttons=[button("转人工", "human_handoff"), button("不用了", "deny")])
         elif active_loop_name(tracker):

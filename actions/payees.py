@@ -34,6 +34,11 @@ def normalise_relationship(word: str | None) -> str:
     return _relationship_ids().get(word, word)
 
 
+def spoken_name(text: str) -> str:
+    """"给老张吧" -> "老张": the words of a name without the words around it."""
+    return _FILLER.sub("", text or "") or (text or "")
+
+
 def payee_label(payee: dict[str, Any]) -> str:
     """"儿子王小明": how the read-back names a payee."""
     return f"{payee.get('relationship') or ''}{payee.get('name') or ''}"
@@ -48,7 +53,7 @@ def match_payees(payees: list[dict[str, Any]], relationship: str | None = None,
         if found:
             return found
     if text:
-        said = _FILLER.sub("", text)
+        said = spoken_name(text)
         by_name = [p for p in payees if p.get("name") and (
             p["name"] in text or (len(said) >= 2 and said in p["name"])
             or (len(p["name"]) >= 3 and p["name"][1:] in text))]

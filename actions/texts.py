@@ -33,6 +33,7 @@ TEXTS: dict[str, str] = {
     "handoff": '好的，马上为您转人工。\n请稍等。',
     "fallback": '对不起，这个我没听明白。\n我能帮您查余额、转账、存定期。',
     "fallback_in_form": '对不起，我没听明白。',
+    "fallback_in_form_again": '还是没听明白，对不起。\n要找真人，请说“转人工”。',
     "fallback_offer_human": '还是没听明白，对不起。\n要不要转人工？',
     "scam_notice": '请注意，这很像骗局！\n不要给陌生人转钱。\n拿不准，就打96110。',
 }

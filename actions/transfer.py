@@ -39,7 +39,7 @@ from actions.common import (
     speech_rate,
     yuan,
 )
-from actions.payees import match_payees, payee_label
+from actions.payees import match_payees, payee_label, spoken_name
 from actions.scam import find_scam_phrase
 
 FORM_SLOTS = ("payee_id", "payee_hint", "transfer_amount", "from_account_id", "transfer_confirmed",
@@ -132,7 +132,7 @@ class ValidateTransferForm(FormValidationAction):
             # Several fit (two sons): the question lists only those, as buttons.
             return {"payee_id": None, "payee_hint": relationship or text}
         if relationship is not None or (requested == "payee_id" and latest_intent(tracker) in NAMING_INTENTS):
-            say(dispatcher, tracker, "msg_payee_not_found", hint=relationship or text)
+            say(dispatcher, tracker, "msg_payee_not_found", hint=relationship or spoken_name(text))
             return {"payee_id": None, "payee_hint": None}
         # Not a name ("好的", noise): left to the rules, which count it as a misunderstanding.
         return {}

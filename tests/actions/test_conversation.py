@@ -1,6 +1,8 @@
 """Repeat, slower, cancel, hand-over and the fallback."""
 from __future__ import annotations
 
+import re
+
 from actions.conversation import (
     ActionAnxinFallback,
     ActionCancelFlow,
@@ -74,6 +76,14 @@ def test_two_misunderstandings_in_a_row_offer_a_person(domain):
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/human_handoff", "/deny"]
 
 
+def test_second_misunderstanding_in_a_form_asks_no_second_question(domain):
+    history = [user("呜啦啦", "nlu_fallback"), bot("对不起，我没听明白。", misunderstood=True), bot("转给谁？")]
+    _, messages = run(ActionAnxinFallback(), make_tracker("哈哈", "nlu_fallback", events=history,
+                                                         active_loop="transfer_form"), domain)
+    assert "转人工" in texts(messages) and "？" not in texts(messages)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/human_handoff"]
+
+
 def test_an_understood_turn_in_between_resets_the_count(domain):
     history = [user("呜啦啦", "nlu_fallback"), bot("没听明白", misunderstood=True), user("查余额", "check_balance"),
                bot("余额500.00元。")]
@@ -94,4 +104,5 @@ def test_handoff_carries_a_summary_without_secrets(domain):
     custom = messages[0]["custom"]
     assert custom["handoff"] is True
     assert "转账" in custom["summary"] and "500.00" in custom["summary"]
+    assert not re.search(r"[A-Za-z]", custom["summary"])
     assert TOKEN not in repr(messages) and TOKEN not in repr(events)
