@@ -1,7 +1,8 @@
 """The gateway as the cluster runs it: `uvicorn cluster.gateway_app:app`.
 
-The same app as gateway.main, with its sessions in Redis when ANXIN_REDIS_URL is set, so a browser signed in
-through one gateway instance is served by any other. A Redis outage becomes a plain 503 for the browser
+The same app as gateway.main, with its per-customer state in Redis when ANXIN_REDIS_URL is set: web and kiosk
+sessions, kiosk transcripts and phone calls. A browser signed in (or a phone call answered) through one gateway
+instance is then served by any other. A Redis outage becomes a plain 503 for the browser
 (never a stack trace), and the next request after Redis is back simply works again.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import redis
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from gateway import sessions
+from gateway import calls, sessions, transcripts
 from gateway.main import create_app
 
 log = logging.getLogger("anxin.cluster.gateway")
@@ -22,7 +23,10 @@ UNAVAILABLE = {"code": "SERVICE_UNAVAILABLE", "message": "系统暂时连不上�
 if os.environ.get("ANXIN_REDIS_URL"):
     from gateway.session_store_redis import RedisSessionStore
 
-    sessions.set_store(RedisSessionStore.from_url(os.environ["ANXIN_REDIS_URL"]))
+    _url = os.environ["ANXIN_REDIS_URL"]
+    sessions.set_store(RedisSessionStore.from_url(_url))
+    transcripts.set_book(transcripts.RedisTranscriptBook.from_url(_url))
+    calls.set_call_store(calls.RedisCallStore.from_url(_url, calls.get_phone_settings().call_ttl_s))
 
 app = create_app()
 
