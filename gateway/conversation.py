@@ -8,6 +8,8 @@ from gateway.rasa_client import RasaUnavailable, send_message
 from gateway.routes.audio import audio_url_async
 
 RASA_DOWN_TEXT = "对不起，安心助手暂时没有回应。请稍后再试，或者说“转人工”。"
+# Rasa answers an empty list when an action server it needs is down: the customer must not meet silence.
+NO_ANSWER_TEXT = "对不起，系统刚才没有办完这件事。请稍后再说一遍，或者说“转人工”。"
 
 
 @dataclass
@@ -56,6 +58,8 @@ async def turn(sender: str, text: str, token: str | None, channel: str, audio_fo
         replies = _shape(await send_message(sender, text, metadata))
     except RasaUnavailable:
         replies = [Reply(text=RASA_DOWN_TEXT, custom={"error": "RASA_UNAVAILABLE"})]
+    if not replies:
+        replies = [Reply(text=NO_ANSWER_TEXT, custom={"error": "NO_ANSWER"})]
     for reply in replies:
         if reply.text:
             titles = [b["title"] for b in reply.buttons]

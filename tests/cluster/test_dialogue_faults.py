@@ -35,8 +35,6 @@ def test_rasa_server_killed_mid_conversation_continues_on_another(rasa_cluster: 
         cluster.restart("rasa1", wait=False)  # back in the pool by the time the concurrency test needs it
 
 
-@pytest.mark.xfail(strict=True, reason="Rasa answers [] when no action server answers, and gateway.conversation.turn "
-                   "passes the silence on; it should apologise as it does when Rasa is down (docs/scale-out.md)")
 def test_action_server_down_user_told_and_nothing_reported_done(rasa_cluster: Cluster) -> None:
     cluster = rasa_cluster
     chat = WebChat(cluster.entry_url, new_customers(cluster, 1)[0])
