@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every benchmark under bench/ and prints its figures. They are slow and load the whole machine:
+# run them on a quiet machine for figures worth quoting. Not part of `make test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1 TF_CPP_MIN_LOG_LEVEL=2
+status=0
+run() { echo; echo "=== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
+run .venv/bin/python bench/bench_transfers.py
+run .venv/bin/python bench/bench_tts.py
+run .venv/bin/python bench/bench_assistant.py
+run scripts/nlu-eval.sh
+run .venv/bin/python -m bench.load.run
+exit $status
