@@ -102,3 +102,22 @@ def test_the_stored_conversation_holds_no_token(assistant_stack):
     stored = httpx.get(f"{assistant_stack.rasa_url}/conversations/{customer.sender}/tracker", timeout=10).text
     assert '"channel": "web"' in stored.replace('":"', '": "')  # the rest of the metadata is kept
     assert customer.token and customer.token not in stored
+
+
+def test_repeat_says_the_last_reply_again(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    first = customer.say("查余额")
+    again = customer.say("再说一遍")
+    assert [r["text"] for r in again] == [r["text"] for r in first]
+
+
+def test_two_misunderstandings_offer_a_person_who_gets_a_summary(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    first = customer.say("asdkjh qwe")
+    assert "转人工" in [b["title"] for b in first[-1]["buttons"]]
+    second = customer.say("粗粗粗粗啊")
+    assert "要不要转人工" in text_of(second)
+    handoff = customer.say("转人工")
+    custom = handoff[0]["custom"]
+    assert custom["handoff"] is True and "没听懂" in custom["summary"]
+    assert customer.token not in custom["summary"]
