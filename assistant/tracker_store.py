@@ -22,6 +22,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 # Keys taken out of any metadata dict before an event is stored.
 SECRET_METADATA_KEYS = ("token",)
+# Slots whose value is a copy of message metadata: Rasa's action_session_start puts the first message's
+# metadata, token included, into `session_started_metadata`.
+METADATA_SLOTS = ("session_started_metadata",)
 
 
 def redact_event_dict(event: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +40,9 @@ def _strip(node: Any) -> None:
         if isinstance(metadata, dict):
             for key in SECRET_METADATA_KEYS:
                 metadata.pop(key, None)
+        if node.get("event") == "slot" and node.get("name") in METADATA_SLOTS and isinstance(node.get("value"), dict):
+            for key in SECRET_METADATA_KEYS:
+                node["value"].pop(key, None)
         for value in node.values():
             _strip(value)
     elif isinstance(node, list):

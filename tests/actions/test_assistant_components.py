@@ -112,6 +112,8 @@ def conversation() -> DialogueStateTracker:
                     metadata=metadata),
         BotUttered("您好", {"custom": {"speech_rate": 1.0}}),
         SlotSet("speech_rate", 0.85),
+        # What Rasa's action_session_start does with the first message's metadata.
+        SlotSet("session_started_metadata", dict(metadata)),
     ], slots=DOMAIN.slots)
 
 
@@ -124,6 +126,7 @@ def test_tracker_store_never_keeps_the_token():
     assert live.latest_message.metadata["token"] == SECRET
     restored = asyncio.run(store.retrieve("c1"))
     assert restored.latest_message.metadata == {"channel": "web"}
+    assert restored.get_slot("session_started_metadata") == {"channel": "web"}
     assert restored.get_slot("speech_rate") == 0.85
     assert [e.as_dict()["event"] for e in restored.events] == [e.as_dict()["event"] for e in live.events]
 

@@ -96,9 +96,6 @@ def test_no_secret_in_any_log_after_load(cluster: Cluster, after_load: tuple[Run
 
 
 @pytest.mark.rasa
-@pytest.mark.xfail(strict=True, reason="Rasa's action_session_start copies the first message's metadata, token "
-                   "included, into the slot session_started_metadata; assistant/tracker_store.py redacts only "
-                   "`metadata` keys, not that slot's value (docs/scale-out.md)")
 def test_no_secret_in_the_tracker_store_after_load(rasa_cluster: Cluster,
                                                    after_load: tuple[RunFigures, set[str], set[str]]) -> None:
     _, pins, numbers = after_load
