@@ -18,6 +18,7 @@ help:
 	@echo "make test   - set up what is missing and run every test"
 	@echo "make shell  - chat in the terminal as a demo customer (needs make run in another terminal)"
 	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make run-cluster - the production profile: 2+ instances of each service behind nginx, PostgreSQL, Redis"
 
 sysdeps:
 	@scripts/apt-deps.sh $(APT_DEPS)
@@ -59,6 +60,10 @@ test: setup
 
 bench: setup
 	@scripts/bench.sh
+
+# The production profile on one machine: PostgreSQL, Redis, nginx and two instances of every service.
+run-cluster: setup
+	@scripts/run-cluster.sh
 
 clean:
 	rm -rf var/*.db var/audio var/pg* assistant/models/*.tar.gz
