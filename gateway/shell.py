@@ -23,7 +23,8 @@ async def chat(phone: str, pin: str) -> None:
         return
     token = login["access_token"]
     sender = f"shell-{uuid.uuid4().hex[:12]}"
-    print(f"您好，{login['customer']['name']}。请打字说话，输入“再见”或按 Ctrl-D 结束。")
+    print(f"您好，{login['customer']['name']}。请打字说话，输入“再见”或按 Ctrl-D 结束。按钮可以输入它的序号。")
+    buttons: list[dict[str, str]] = []
     while True:
         try:
             text = input("您：").strip()
@@ -32,7 +33,11 @@ async def chat(phone: str, pin: str) -> None:
             return
         if not text:
             continue
-        for reply in await turn(sender, text, token, channel="shell"):
+        # A typed number picks the button with that number, as a key does on the phone.
+        message = buttons[int(text) - 1]["payload"] if text.isdigit() and 0 < int(text) <= len(buttons) else text
+        buttons = []
+        for reply in await turn(sender, message, token, channel="shell"):
+            buttons = reply.buttons or buttons
             print(f"安心：{reply.text}")
             for i, button in enumerate(reply.buttons, start=1):
                 print(f"      [{i}] {button['title']}")
