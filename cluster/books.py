@@ -36,13 +36,22 @@ def check_books(pg: PostgresServer, confirmed: dict[str, int] | None = None) -> 
     total = _scalar(pg, "SELECT COALESCE(sum(balance_fen), 0) FROM accounts")
     if total != 0:
         report.problems.append(f"money not conserved: all accounts (internal included) sum to {total} fen")
-    doubled = _scalar(pg, "SELECT count(*) FROM (SELECT reference FROM journals GROUP BY kind, reference "
-                          "HAVING count(*) > 1) d")
-    if doubled:
-        report.problems.append(f"{doubled} money movement(s) posted more than once")
-    unposted = _scalar(pg, "SELECT count(*) FROM transfers WHERE status = 'completed' AND journal_id IS NULL")
-    if unposted:
-        report.problems.append(f"{unposted} completed transfer(s) without a ledger posting")
+    # Each transfer once: one journal per completed transfer, debiting exactly its amount from its account;
+    # no transfer journal without a transfer (a second posting); nothing posted for transfers not completed.
+    shared = _scalar(pg, "SELECT count(*) FROM (SELECT journal_id FROM transfers WHERE journal_id IS NOT NULL "
+                         "GROUP BY journal_id HAVING count(*) > 1) s")
+    if shared:
+        report.problems.append(f"{shared} journal(s) claimed by more than one transfer")
+    wrong = _scalar(pg, "SELECT count(*) FROM transfers t WHERE t.status = 'completed' AND COALESCE("
+                        "(SELECT -sum(e.amount_fen) FROM ledger_entries e WHERE e.journal_id = t.journal_id "
+                        "AND e.account_id = t.from_account_id), 0) <> t.amount_fen")
+    if wrong:
+        report.problems.append(f"{wrong} completed transfer(s) whose posting is not exactly their amount")
+    orphans = _scalar(pg, "SELECT count(*) FROM journals j WHERE j.kind = 'transfer' AND EXISTS "
+                          "(SELECT 1 FROM ledger_entries e WHERE e.journal_id = j.id) AND NOT EXISTS "
+                          "(SELECT 1 FROM transfers t WHERE t.journal_id = j.id AND t.status = 'completed')")
+    if orphans:
+        report.problems.append(f"{orphans} transfer posting(s) without a completed transfer (moved twice?)")
     rows = pg.psql("anxin", "SELECT c.phone, count(t.id) FROM customers c LEFT JOIN transfers t "
                             "ON t.customer_id = c.id AND t.status = 'completed' GROUP BY c.phone")
     for line in rows.splitlines():

@@ -1,17 +1,32 @@
-"""The cluster's Rasa tracker store: the assistant's token-redacting mixin on Rasa's SQL store, plus pre-ping.
+"""The cluster's Rasa stores (loaded by Rasa from cluster/endpoints.yml; .venv-rasa, SQLAlchemy 1.4).
 
-Runs inside Rasa (.venv-rasa, SQLAlchemy 1.4). Rasa's SQLTrackerStore builds its engine without pre-ping, so
-after a PostgreSQL restart the first turn on each pooled connection would fail; pre-ping tests a connection
-when it is checked out and replaces it silently instead.
+ClusterTrackerStore: the assistant's token-redacting mixin on Rasa's SQL store, plus pool_pre_ping. Rasa's
+SQLTrackerStore builds its engine without pre-ping, so after a PostgreSQL restart the first turn on each pooled
+connection would fail; pre-ping tests a connection when it is checked out and replaces it silently instead.
+
+AtomicRedisLockStore: Rasa's RedisLockStore with its ticket updates made atomic. Rasa reads a conversation's
+ticket lock, changes it in Python and writes it back; two Rasa servers receiving the first two messages of a
+conversation at the same moment both read "no lock", both write ticket 0 and process at once, and one message
+is lost from the tracker (seen in tests/cluster). Here every read-change-write runs under WATCH/MULTI, retried
+when another server changed the lock in between.
 """
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import redis
 import sqlalchemy as sa
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.utils.endpoints import EndpointConfig
 
 from assistant.tracker_store import RedactingTrackerStoreMixin
+
+T = TypeVar("T")
+_DELETE = object()
 
 
 class ClusterTrackerStore(RedactingTrackerStoreMixin, SQLTrackerStore):
@@ -21,3 +36,59 @@ class ClusterTrackerStore(RedactingTrackerStoreMixin, SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    def __init__(self, endpoint_config: EndpointConfig) -> None:
+        # Rasa builds custom lock stores from the endpoint config alone.
+        super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+
+    def _atomically(self, conversation_id: str,
+                    change: Callable[[TicketLock | None], tuple[object, T]]) -> T:
+        """Runs `change` on the current lock and stores what it returns (a lock, _DELETE, or None: no write),
+        all or nothing; retried if the lock changed meanwhile."""
+        key = self.key_prefix + conversation_id
+        while True:
+            with self.red.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+                    new, result = change(lock)
+                    pipe.multi()
+                    if new is _DELETE:
+                        pipe.delete(key)
+                    elif isinstance(new, TicketLock):
+                        pipe.set(key, new.dumps())
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: TicketLock | None) -> tuple[object, int]:
+            lock = lock or TicketLock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self._atomically(conversation_id, change)
+        except Exception as exc:
+            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+
+    def update_lock(self, conversation_id: str) -> None:
+        def change(lock: TicketLock | None) -> tuple[object, None]:
+            if lock is None:
+                return None, None
+            lock.remove_expired_tickets()
+            return lock, None
+
+        self._atomically(conversation_id, change)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        def change(lock: TicketLock | None) -> tuple[object, None]:
+            if lock is None:
+                return None, None
+            lock.remove_ticket_for(ticket_number)
+            return (lock if lock.is_someone_waiting() else _DELETE), None
+
+        self._atomically(conversation_id, change)
