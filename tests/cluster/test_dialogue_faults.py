@@ -2,9 +2,13 @@
 two messages of one conversation at two Rasa servers at once, PostgreSQL (the tracker store) restarted."""
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 import uuid
 
+import psycopg
 import pytest
 
 from cluster.launch import Cluster, wait_until
@@ -33,6 +37,44 @@ def test_rasa_server_killed_mid_conversation_continues_on_another(rasa_cluster: 
         assert completed_transfers(cluster, chat.customer.phone) == [500_00]
     finally:
         cluster.restart("rasa1", wait=False)  # back in the pool by the time the concurrency test needs it
+
+
+def test_rasa_server_killed_mid_turn_after_the_money_moved_transfer_happens_once(rasa_cluster: Cluster) -> None:
+    """The worst moment: the transfer is done at the bank, the Rasa server dies before it saves the turn.
+    The customer is told to try again, says 确认 again on another server, and the money moves once."""
+    cluster = rasa_cluster
+    cluster.wait_ready("rasa1")
+    rasa1, rasa2 = (m.port for m in cluster.tier_members("rasa"))
+    chat = WebChat(cluster.entry_url, new_customers(cluster, 1)[0])
+    assert chat.sign_in().status_code == 200
+    cluster.lb.set_backends("rasa", [rasa1])
+    assert ASKS_TO_CONFIRM in chat.say("给儿子转500元")
+    answers: list[str] = []
+    confirm = threading.Thread(target=lambda: answers.append(chat.say("确认")))
+    with psycopg.connect(cluster.pg.url().replace("postgresql+psycopg", "postgresql"), autocommit=True) as db:
+        confirm.start()
+        deadline = time.monotonic() + 30
+        # Poll tightly: the moment the bank has booked it, freeze rasa1 (still waiting for the action's answer,
+        # with nothing of this turn saved), then kill it.
+        while not db.execute("SELECT 1 FROM transfers t JOIN customers c ON c.id = t.customer_id "
+                             "WHERE c.phone = %s AND t.status = 'completed'", (chat.customer.phone,)).fetchone():
+            assert time.monotonic() < deadline, "the transfer was never booked"
+    os.killpg(cluster.service("rasa1").proc.pid, signal.SIGSTOP)
+    try:
+        cluster.kill("rasa1")
+        cluster.lb.set_backends("rasa", [rasa1, rasa2])
+        confirm.join(timeout=60)
+        told = answers[0] if answers else ""
+        assert told.strip()  # done, or an apology asking to try again: never silence
+        if TRANSFER_DONE not in told:
+            # The customer tries again, as told. rasa1's ticket lock expires (TICKET_LOCK_LIFETIME), then rasa2
+            # finds the conversation still waiting for the confirmation and repeats the action with the same
+            # Idempotency-Key: the bank answers with the transfer already made.
+            assert wait_until(lambda: TRANSFER_DONE in chat.say("确认"), timeout_s=60, interval_s=2.0)
+        assert completed_transfers(cluster, chat.customer.phone) == [500_00]
+    finally:
+        cluster.lb.set_backends("rasa", [rasa1, rasa2])
+        cluster.restart("rasa1", wait=False)
 
 
 def test_action_server_down_user_told_and_nothing_reported_done(rasa_cluster: Cluster) -> None:
@@ -78,7 +120,7 @@ def test_redis_unavailable_clear_error_then_recovery(rasa_cluster: Cluster) -> N
 
 def test_two_messages_of_one_conversation_at_two_servers_processed_in_order_once(rasa_cluster: Cluster) -> None:
     cluster = rasa_cluster
-    cluster.wait_ready("rasa1")
+    cluster.wait_ready("rasa1")  # restarted in the background by the tests above
     urls = [m.url for m in cluster.tier_members("rasa")]
     token = sign_in(cluster.url("backend"), new_customers(cluster, 1)[0]).token
     for round_ in range(5):
