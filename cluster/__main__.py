@@ -19,8 +19,10 @@ def main() -> int:
     parser.add_argument("--no-assistant", action="store_true", help="backend and gateway only (no Rasa)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases) after stopping")
     args = parser.parse_args()
-    # SIGTERM (honcho, systemd, docker stop) shuts down as cleanly as Ctrl-C.
+    # SIGTERM (honcho, systemd, docker stop) shuts down as cleanly as Ctrl-C; SIGINT too when started from a
+    # non-interactive shell in the background, which would otherwise hand it down ignored.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(f"Starting PostgreSQL, Redis, nginx and {args.instances} instance(s) of every service ...", flush=True)
     try:
         with running_cluster(args.instances, assistant=not args.no_assistant, public_port=args.port,
