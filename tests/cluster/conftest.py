@@ -16,7 +16,8 @@ PER_PHONE = 8
 PER_ADDRESS = 20
 
 
-@pytest.fixture(scope="session")
+# Package scope: the cluster (two Rasa servers among others) stops when this suite ends, not with the session.
+@pytest.fixture(scope="package")
 def cluster() -> Iterator[Cluster]:
     # Without a model the banking-tier tests still run; the dialogue ones fail through `rasa_cluster`.
     with running_cluster(
