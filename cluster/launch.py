@@ -223,6 +223,28 @@ class Cluster:
         for tier in self._tiers():
             self.lb.set_backends(tier, [m.port for m in self.tier_members(tier)][:n])
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each part (all processes of its session: PostgreSQL's backends, nginx's
+        workers included), read from /proc. Two readings around a load run give each part's share."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        leaders = {svc.proc.pid: name for name, svc in self.stack.services.items()}
+        for name in ("pg", "redis", "lb"):
+            proc = getattr(getattr(self, name, None), "proc", None)
+            if proc is not None:
+                leaders[proc.pid] = {"pg": "postgres", "redis": "redis", "lb": "nginx"}[name]
+        out: dict[str, float] = dict.fromkeys(leaders.values(), 0.0)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After the command: state ppid pgrp session ... utime stime (indexes 11, 12 from "state").
+            # By session (the services' own children), or by parent: PostgreSQL's backends call setsid().
+            name = leaders.get(int(fields[3])) or leaders.get(int(fields[1]))
+            if name is not None:
+                out[name] += (int(fields[11]) + int(fields[12])) / ticks
+        return out
+
     def logs(self) -> dict[str, str]:
         """Every log this cluster wrote: services (with earlier incarnations), nginx, PostgreSQL, Redis."""
         out: dict[str, str] = {}

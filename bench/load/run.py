@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,7 @@ class RunFigures:
     error_samples: list[str] = field(default_factory=list)
     books: list[str] = field(default_factory=list)
     customers: list[LoadCustomer] = field(default_factory=list)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the run, per part
 
     @staticmethod
     def pct(values: list[float], p: float) -> float:
@@ -76,6 +78,8 @@ def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, f
         "ANXIN_LOAD_RESULTS": str(results),
         "ANXIN_LOAD_THINK_S": think,
     }
+    cpu_before = cluster.cpu_seconds()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     subprocess.run(
         [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", str(users), "-r", str(spawn_rate),
@@ -86,8 +90,16 @@ def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, f
         check=False,
     )
     elapsed = time.monotonic() - started
+    cpu_after = cluster.cpu_seconds()
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu: dict[str, float] = {}
+    for name, seconds in cpu_after.items():
+        part = name.rstrip("0123456789")  # backend1, backend2 -> backend
+        cpu[part] = cpu.get(part, 0.0) + seconds - cpu_before.get(name, 0.0)
+    cpu["locust"] = (children_after.ru_utime + children_after.ru_stime
+                     - children_before.ru_utime - children_before.ru_stime)
     data = json.loads(results.read_text()) if results.exists() else {}
-    figures = RunFigures(n, elapsed, customers=customers)
+    figures = RunFigures(n, elapsed, customers=customers, cpu_s=cpu)
     figures.conversations = sum(data.get("finished", {}).values())
     figures.turns = data.get("latency_ms", {}).get("turn", [])
     figures.sign_ins = data.get("latency_ms", {}).get("sign-in", [])
@@ -118,6 +130,9 @@ def report(mode: str, users: int, duration_s: int, runs: list[RunFigures], think
         row(f"turn latency p{p} (ms)", [f"{r.pct(r.turns, p):.0f}" for r in runs])
     row("sign-in latency p50 / p95 (ms)", [f"{r.pct(r.sign_ins, 50):.0f} / {r.pct(r.sign_ins, 95):.0f}" for r in runs])
     row("errors", [str(sum(r.errors.values())) for r in runs])
+    parts = sorted({p for r in runs for p in r.cpu_s}, key=lambda p: -sum(r.cpu_s.get(p, 0) for r in runs))
+    for part in parts:
+        row(f"CPU ms per turn: {part}", [f"{1000 * r.cpu_s.get(part, 0) / max(1, len(r.turns)):.0f}" for r in runs])
     row("books (conserved, each once)", ["OK" if not r.books else "WRONG" for r in runs])
     for r in runs:
         for name, count in sorted(r.errors.items()):
