@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -168,6 +169,8 @@ def main() -> int:
             print(f"Running {args.users} customers for {args.duration} s against {n} instance(s) ...", flush=True)
             runs.append(run_once(cluster, mode, n, args.users, args.duration, i * args.users, workdir,
                                  args.think, args.spawn_rate))
+    if os.environ.get("ANXIN_KEEP_STACK_LOGS") != "1":
+        shutil.rmtree(workdir, ignore_errors=True)  # Locust's logs and raw figures
     print()
     print(report(mode, args.users, args.duration, runs, args.think, args.spawn_rate))
     return 0 if all(not r.errors and not r.books for r in runs) else 1
