@@ -52,8 +52,10 @@ def payee(row: Payee, settings: Settings) -> PayeeOut:
     )
 
 
-def transfer(session: Session, row: Transfer, settings: Settings) -> TransferOut:
-    payee_row = session.get(Payee, row.payee_id)
+def transfer(session: Session, row: Transfer, settings: Settings, payee_row: Payee | None = None) -> TransferOut:
+    """`payee_row`, when the caller has it already (it must be the transfer's payee), saves loading it again."""
+    if payee_row is None or payee_row.id != row.payee_id:
+        payee_row = session.get(Payee, row.payee_id)
     assert payee_row is not None
     return TransferOut(
         id=row.id, status=row.status, amount=fen_to_yuan(row.amount_fen),  # type: ignore[arg-type]

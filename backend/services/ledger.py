@@ -96,30 +96,37 @@ def post(session: Session, kind: str, reference: str, legs: list[Leg], journal_i
     return journal_id
 
 
-# PostgreSQL moves an internal account's balance and writes its entry in one statement, so the hot row is
-# locked for that statement and the commit only.
-_INTERNAL_LEG_PG = text("""
+# On PostgreSQL a leg moves the account's balance and writes its entry in one statement (one round trip; an
+# internal account's hot row is then locked for that statement and the commit only). A customer's debit is
+# conditional: the WHERE is re-evaluated on the locked row, so concurrent debits can never overdraw, and no
+# row means no entry was written either.
+_LEG_PG = """
 WITH moved AS (
-    UPDATE accounts SET balance_fen = balance_fen + :amount WHERE id = :account_id RETURNING balance_fen
+    UPDATE accounts SET balance_fen = balance_fen + :amount WHERE id = :account_id{condition} RETURNING balance_fen
 )
 INSERT INTO ledger_entries (journal_id, account_id, amount_fen, balance_after_fen, description, counterparty,
                             created_at)
 SELECT :journal_id, :account_id, :amount, balance_fen, :description, :counterparty, :created_at FROM moved
-""")
+RETURNING balance_after_fen
+"""
+_LEG_PG_PLAIN = text(_LEG_PG.format(condition=""))
+_LEG_PG_DEBIT = text(_LEG_PG.format(condition=" AND balance_fen >= -:amount"))
 
 
-def _apply_internal(session: Session, journal_id: int, leg: Leg) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        _apply(session, journal_id, leg)
-        return
-    session.execute(_INTERNAL_LEG_PG, {
-        "amount": leg.amount_fen, "account_id": leg.account_id, "journal_id": journal_id,
-        "description": leg.description, "counterparty": leg.counterparty,
-        "created_at": clock.now().replace(tzinfo=None),  # the columns hold naive UTC (models.UTCDateTime)
-    })
+def _is_debit_checked(leg: Leg) -> bool:
+    return not leg.internal and leg.amount_fen < 0
 
 
 def _apply(session: Session, journal_id: int, leg: Leg) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        balance_after = session.execute(_LEG_PG_DEBIT if _is_debit_checked(leg) else _LEG_PG_PLAIN, {
+            "amount": leg.amount_fen, "account_id": leg.account_id, "journal_id": journal_id,
+            "description": leg.description, "counterparty": leg.counterparty,
+            "created_at": clock.now().replace(tzinfo=None),  # the columns hold naive UTC (models.UTCDateTime)
+        }).scalar_one_or_none()
+        if balance_after is None:
+            raise AppError(422, "INSUFFICIENT_FUNDS", INSUFFICIENT_FUNDS_MESSAGE)
+        return
     balance = _ACCOUNTS.c.balance_fen
     stmt = (
         update(_ACCOUNTS)
@@ -127,7 +134,7 @@ def _apply(session: Session, journal_id: int, leg: Leg) -> None:
         .values(balance_fen=balance + leg.amount_fen)
         .returning(balance)
     )
-    if not leg.internal and leg.amount_fen < 0:
+    if _is_debit_checked(leg):
         # Conditional debit: re-evaluated on the locked row, so concurrent debits can never overdraw.
         stmt = stmt.where(balance >= -leg.amount_fen)
     balance_after = session.execute(stmt).scalar_one_or_none()
@@ -148,7 +155,7 @@ def _apply_deferred_internal_legs(session: Session) -> None:
     session.flush()  # everything else first, so only the hot rows' statements remain before the commit
     # Id order keeps lock order the same in every transaction (no deadlock between two commits).
     for journal_id, leg in sorted(deferred, key=lambda item: (item[1].account_id, item[0])):
-        _apply_internal(session, journal_id, leg)
+        _apply(session, journal_id, leg)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -79,7 +79,9 @@ def create(
     amount_fen: int,
     note: str,
     require_confirmation: bool = False,
-) -> Transfer:
+) -> tuple[Transfer, Payee]:
+    """The new transfer and its payee (the session's identity map holds rows weakly, so the caller keeps the
+    payee to present the transfer without loading it again)."""
     lock_customer(session, customer_id)
     # Account, payee and today's total in one round trip, read after the customer's lock was taken (so no
     # other transfer of this customer can change them meanwhile); the debit itself is conditional anyway.
@@ -121,7 +123,7 @@ def create(
                          amount=fen_to_yuan(amount_fen))
         else:
             _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
-        return transfer
+        return transfer, payee
     # Executed at once: the row is written once, already completed and pointing at its journal.
     transfer.journal_id = ledger.new_journal(session, "transfer", f"customer:{customer_id}")
     transfer.status = "completed"
@@ -131,7 +133,7 @@ def create(
     _move_money(session, transfer, payee, transfer.journal_id)
     audit.record(session, "customer", customer_id, "transfer.completed", "transfer", transfer.id,
                  amount=fen_to_yuan(amount_fen), from_account_id=transfer.from_account_id, payee_id=payee.id)
-    return transfer
+    return transfer, payee
 
 
 def _advance(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:

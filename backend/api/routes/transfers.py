@@ -31,11 +31,11 @@ def create_transfer(
     amount_fen = parse_yuan(body.amount)
 
     def action() -> TransferOut:
-        transfer = transfers.create(
+        transfer, payee = transfers.create(
             session, settings, customer_id, body.from_account_id, body.payee_id, amount_fen, body.note,
             body.require_confirmation,
         )
-        return presenters.transfer(session, transfer, settings)
+        return presenters.transfer(session, transfer, settings, payee)
 
     payload = body.model_dump(exclude={"amount"}) | {"amount_fen": amount_fen}
     try:
