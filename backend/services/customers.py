@@ -1,6 +1,8 @@
 """Customer lookups and the per-customer lock that serializes a customer's money movements."""
 from __future__ import annotations
 
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from backend.errors import not_found
@@ -8,6 +10,9 @@ from backend.models import Account, Customer, Payee
 from backend.services.ledger import LOCKED_CUSTOMERS
 
 SPENDABLE_KINDS = ("demand", "pension")
+_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+# A Core statement (no ORM compilation per call): it runs on every money movement.
+_LOCK_CUSTOMER = core_select(_CUSTOMERS.c.id).where(_CUSTOMERS.c.id == bindparam("customer_id")).with_for_update()
 
 
 def lock_customer(session: Session, customer_id: int) -> None:
@@ -17,7 +22,7 @@ def lock_customer(session: Session, customer_id: int) -> None:
     locked: set[int] = session.info.setdefault(LOCKED_CUSTOMERS, set())
     if customer_id in locked:
         return
-    if session.exec(select(Customer.id).where(Customer.id == customer_id).with_for_update()).first() is None:
+    if session.execute(_LOCK_CUSTOMER, {"customer_id": customer_id}).first() is None:
         raise not_found("客户")
     locked.add(customer_id)
 

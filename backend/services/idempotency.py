@@ -11,12 +11,18 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import Table, bindparam, insert, select
+from sqlmodel import Session
 
 from backend.errors import AppError
 from backend.models import IdempotencyRecord
 from backend.services import clock
+
+_RECORDS: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
+# Core, not ORM: looked up on every money movement, and only three columns are needed.
+_LOOKUP = select(_RECORDS.c.request_hash, _RECORDS.c.status_code, _RECORDS.c.response_json).where(
+    _RECORDS.c.customer_id == bindparam("customer_id"), _RECORDS.c.key == bindparam("key")
+)
 
 KEY_REUSED = AppError(
     409, "IDEMPOTENCY_KEY_REUSED", "这个请求编号已经用在另一笔不同的业务上了，请重新发起。"
@@ -30,11 +36,7 @@ def fingerprint(scope: str, payload: dict[str, Any]) -> str:
 
 def replay(session: Session, customer_id: int, key: str, request_hash: str) -> tuple[int, Any] | None:
     """(status, body) of the first request with this key, None if the key is new."""
-    record = session.exec(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.customer_id == customer_id, IdempotencyRecord.key == key
-        )
-    ).first()
+    record = session.execute(_LOOKUP, {"customer_id": customer_id, "key": key}).first()
     if record is None:
         return None
     if record.request_hash != request_hash:
@@ -45,7 +47,7 @@ def replay(session: Session, customer_id: int, key: str, request_hash: str) -> t
 def remember(
     session: Session, customer_id: int, key: str, request_hash: str, status_code: int, body: Any
 ) -> None:
-    session.execute(insert(IdempotencyRecord.__table__).values(  # type: ignore[arg-type]
+    session.execute(insert(_RECORDS).values(
         customer_id=customer_id,
         key=key,
         request_hash=request_hash,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, Table, func, insert
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
@@ -28,6 +28,7 @@ from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_accou
 from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
 
 COUNTS_AGAINST_DAILY_LIMIT = ("pending", "held", "completed")
+_TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
 
 
 class ScamSuspected(AppError):
@@ -128,8 +129,10 @@ def create(
     transfer.journal_id = ledger.new_journal(session, "transfer", f"customer:{customer_id}")
     transfer.status = "completed"
     transfer.executed_at = transfer.ended_at = clock.now()
-    session.add(transfer)
-    session.flush()
+    # A Core insert of the finished row (no unit-of-work flush); the object is only presented afterwards.
+    transfer.id = session.execute(
+        insert(_TRANSFERS).values(**transfer.model_dump(exclude={"id"})).returning(_TRANSFERS.c.id)
+    ).scalar_one()
     _move_money(session, transfer, payee, transfer.journal_id)
     audit.record(session, "customer", customer_id, "transfer.completed", "transfer", transfer.id,
                  amount=fen_to_yuan(amount_fen), from_account_id=transfer.from_account_id, payee_id=payee.id)
