@@ -41,7 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        await _close(session)
 
 
 async def get_write_session(request: Request) -> AsyncIterator[Session]:
@@ -50,7 +50,17 @@ async def get_write_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
+        await _close(session)
+
+
+async def _close(session: Session) -> None:
+    """A session whose transaction ended (committed or rolled back by the route) holds no connection any more:
+    closing it does no I/O, so it is closed here rather than with a second hop to the thread pool. One still in
+    a transaction (the route raised) is rolled back in the thread pool."""
+    if session.in_transaction():
         await run_in_threadpool(session.close)
+    else:
+        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
