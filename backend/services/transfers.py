@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, Table, func, insert
+from sqlalchemy import Select, Table, bindparam, func, insert
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
@@ -29,6 +30,8 @@ from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
 
 COUNTS_AGAINST_DAILY_LIMIT = ("pending", "held", "completed")
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
+_ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
+_PAYEES: Table = Payee.__table__  # type: ignore[assignment]
 
 
 class ScamSuspected(AppError):
@@ -55,6 +58,35 @@ def spent_today_query(customer_id: int) -> Select:  # type: ignore[type-arg]
         Transfer.created_at >= clock.start_of_day_cn_utc(),  # type: ignore[operator]
         Transfer.status.in_(COUNTS_AGAINST_DAILY_LIMIT),  # type: ignore[attr-defined]
     )
+
+
+# The paying account, the payee and today's total in one round trip: a Core statement built once (no ORM
+# compilation or object loading per request), the same query as
+# select(Account, Payee, spent_today_query(customer_id).scalar_subquery()) with an outer join on the payee.
+_SPENT_TODAY = (
+    core_select(func.coalesce(func.sum(_TRANSFERS.c.amount_fen), 0))
+    .where(
+        _TRANSFERS.c.customer_id == bindparam("customer_id"),
+        _TRANSFERS.c.created_at >= bindparam("day_start"),
+        _TRANSFERS.c.status.in_(COUNTS_AGAINST_DAILY_LIMIT),
+    )
+    .scalar_subquery()
+)
+_ACCOUNT_PAYEE_SPENT = (
+    core_select(
+        _ACCOUNTS.c.id, _ACCOUNTS.c.kind, _ACCOUNTS.c.balance_fen,
+        *[column.label(f"payee_{column.name}") for column in _PAYEES.c],
+        _SPENT_TODAY.label("spent"),
+    )
+    .select_from(_ACCOUNTS.outerjoin(
+        _PAYEES, (_PAYEES.c.id == bindparam("payee_id")) & (_PAYEES.c.customer_id == bindparam("customer_id"))
+    ))
+    .where(
+        _ACCOUNTS.c.id == bindparam("account_id"),
+        _ACCOUNTS.c.customer_id == bindparam("customer_id"),
+        _ACCOUNTS.c.closed_at.is_(None),
+    )
+)
 
 
 def check_limits(settings: Settings, amount_fen: int, spent: int) -> None:
@@ -86,16 +118,14 @@ def create(
     lock_customer(session, customer_id)
     # Account, payee and today's total in one round trip, read after the customer's lock was taken (so no
     # other transfer of this customer can change them meanwhile); the debit itself is conditional anyway.
-    row = session.execute(
-        select(Account, Payee, spent_today_query(customer_id).scalar_subquery())
-        .select_from(Account)
-        .outerjoin(Payee, (Payee.id == payee_id) & (Payee.customer_id == customer_id))  # type: ignore[arg-type]
-        .where(Account.id == from_account_id, Account.customer_id == customer_id,
-               Account.closed_at.is_(None))  # type: ignore[union-attr]
-    ).first()
+    row = session.execute(_ACCOUNT_PAYEE_SPENT, {
+        "customer_id": customer_id, "account_id": from_account_id, "payee_id": payee_id,
+        "day_start": clock.start_of_day_cn_utc(),
+    }).first()
     if row is None:
         raise not_found("账户")
-    account, payee, spent = row
+    account, spent = row, row.spent
+    payee = None if row.payee_id is None else Payee(**{c.name: row._mapping[f"payee_{c.name}"] for c in _PAYEES.c})
     if account.kind not in SPENDABLE_KINDS:
         raise AppError(422, "ACCOUNT_NOT_ALLOWED", "定期存单不能直接转账，请从活期或养老金账户转。")
     if payee is None:
