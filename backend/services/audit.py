@@ -14,6 +14,8 @@ from sqlmodel import Session
 from backend.models import AuditLog
 from backend.services import clock
 
+_INSERT = insert(AuditLog.__table__)  # type: ignore[arg-type]  # built once; the values come as parameters
+
 
 def record(
     session: Session,
@@ -24,15 +26,15 @@ def record(
     target_id: int | None = None,
     **detail: Any,
 ) -> None:
-    session.execute(insert(AuditLog.__table__).values(  # type: ignore[arg-type]
-        at=clock.now(),
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        action=action,
-        target_kind=target_kind,
-        target_id=target_id,
-        detail=json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-    ))
+    session.execute(_INSERT, {
+        "at": clock.now(),
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "action": action,
+        "target_kind": target_kind,
+        "target_id": target_id,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+    })
 
 
 def record_separately(engine: Engine, actor_kind: str, actor_id: int | None, action: str, **detail: Any) -> None:

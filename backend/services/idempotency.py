@@ -24,6 +24,8 @@ _LOOKUP = select(_RECORDS.c.request_hash, _RECORDS.c.status_code, _RECORDS.c.res
     _RECORDS.c.customer_id == bindparam("customer_id"), _RECORDS.c.key == bindparam("key")
 )
 
+_INSERT = insert(_RECORDS)  # built once; the values come as parameters
+
 KEY_REUSED = AppError(
     409, "IDEMPOTENCY_KEY_REUSED", "这个请求编号已经用在另一笔不同的业务上了，请重新发起。"
 )
@@ -47,11 +49,11 @@ def replay(session: Session, customer_id: int, key: str, request_hash: str) -> t
 def remember(
     session: Session, customer_id: int, key: str, request_hash: str, status_code: int, body: Any
 ) -> None:
-    session.execute(insert(_RECORDS).values(
-        customer_id=customer_id,
-        key=key,
-        request_hash=request_hash,
-        status_code=status_code,
-        response_json=json.dumps(body, ensure_ascii=False),
-        created_at=clock.now(),
-    ))
+    session.execute(_INSERT, {
+        "customer_id": customer_id,
+        "key": key,
+        "request_hash": request_hash,
+        "status_code": status_code,
+        "response_json": json.dumps(body, ensure_ascii=False),
+        "created_at": clock.now(),
+    })

@@ -38,6 +38,7 @@ class Leg:
 _ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
 _JOURNALS: Table = Journal.__table__  # type: ignore[assignment]
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
+_NEW_JOURNAL = insert(_JOURNALS).returning(_JOURNALS.c.id)  # built once; the values come as parameters
 _internal_ids: dict[tuple[str, str], int] = {}
 _DEFERRED = "anxin_deferred_internal_legs"
 LOCKED_CUSTOMERS = "anxin_locked_customers"
@@ -72,7 +73,7 @@ def new_account_number(prefix: str = "6222") -> str:
 
 def new_journal(session: Session, kind: str, reference: str) -> int:
     return session.execute(
-        insert(_JOURNALS).values(kind=kind, reference=reference, created_at=clock.now()).returning(_JOURNALS.c.id)
+        _NEW_JOURNAL, {"kind": kind, "reference": reference, "created_at": clock.now()}
     ).scalar_one()
 
 

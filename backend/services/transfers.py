@@ -31,6 +31,7 @@ from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
 COUNTS_AGAINST_DAILY_LIMIT = ("pending", "held", "completed")
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
 _ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
+_INSERT_TRANSFER = insert(_TRANSFERS).returning(_TRANSFERS.c.id)  # built once; the values come as parameters
 _PAYEES: Table = Payee.__table__  # type: ignore[assignment]
 
 
@@ -160,9 +161,7 @@ def create(
     transfer.status = "completed"
     transfer.executed_at = transfer.ended_at = clock.now()
     # A Core insert of the finished row (no unit-of-work flush); the object is only presented afterwards.
-    transfer.id = session.execute(
-        insert(_TRANSFERS).values(**transfer.model_dump(exclude={"id"})).returning(_TRANSFERS.c.id)
-    ).scalar_one()
+    transfer.id = session.execute(_INSERT_TRANSFER, transfer.model_dump(exclude={"id"})).scalar_one()
     _move_money(session, transfer, payee, transfer.journal_id)
     audit.record(session, "customer", customer_id, "transfer.completed", "transfer", transfer.id,
                  amount=fen_to_yuan(amount_fen), from_account_id=transfer.from_account_id, payee_id=payee.id)
