@@ -33,8 +33,13 @@ def record(
         "action": action,
         "target_kind": target_kind,
         "target_id": target_id,
-        "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+        "detail": detail_json(**detail),
     })
+
+
+def detail_json(**detail: Any) -> str:
+    """How an entry's details are stored (also for callers that write the entry in their own statement)."""
+    return json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)
 
 
 def record_separately(engine: Engine, actor_kind: str, actor_id: int | None, action: str, **detail: Any) -> None:
