@@ -47,7 +47,32 @@ def issue_token(settings: Settings, role: Role, subject_id: int) -> tuple[str, i
     return jwt.encode(payload, settings.token_secret, algorithm=_ALGORITHM), ttl
 
 
+# Tokens already verified, by (secret, token): each request of a session would otherwise verify the same token's
+# signature again. Only valid tokens are kept, with their expiry, which is checked on every use exactly as
+# PyJWT checks it (expired once `exp <= now`); the cache is bounded and simply emptied when full.
+_verified: dict[tuple[str, str], tuple[TokenClaims, float]] = {}
+_VERIFIED_MAX = 10_000
+
+
 def decode_token(settings: Settings, token: str) -> TokenClaims | None:
+    cache_key = (settings.token_secret, token)
+    hit = _verified.get(cache_key)
+    if hit is not None:
+        claims, exp = hit
+        if exp > time.time():
+            return claims
+        _verified.pop(cache_key, None)
+    claims_exp = _decode(settings, token)
+    if claims_exp is None:
+        return None
+    claims, exp = claims_exp
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[cache_key] = (claims, exp)
+    return claims
+
+
+def _decode(settings: Settings, token: str) -> tuple[TokenClaims, float] | None:
     try:
         payload = jwt.decode(
             token, settings.token_secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "role"]}
@@ -55,6 +80,6 @@ def decode_token(settings: Settings, token: str) -> TokenClaims | None:
         role = payload["role"]
         if role not in ("customer", "staff"):
             return None
-        return TokenClaims(role=role, subject_id=int(payload["sub"]))
+        return TokenClaims(role=role, subject_id=int(payload["sub"])), float(payload["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
