@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -27,7 +28,9 @@ def _turn_with(monkeypatch: pytest.MonkeyPatch, answer) -> list[conversation.Rep
         return answer
 
     monkeypatch.setattr(conversation, "send_message", send)
-    replies = asyncio.run(conversation.turn("c1", "查余额", "tok", channel="web"))
+    # A thread of its own: Playwright's sync API (browser tests) may leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        replies = pool.submit(asyncio.run, conversation.turn("c1", "查余额", "tok", channel="web")).result()
     assert seen == {"channel": "web", "token": "tok"}
     return replies
 
