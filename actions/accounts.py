@@ -42,15 +42,21 @@ async def extract_from_account(tracker: Tracker, client: BackendClient) -> dict[
     return {"from_account_id": str(of_kind[0]["id"])} if len(of_kind) == 1 else {}
 
 
-def extract_amount(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> dict[str, Any]:
+def extract_amount(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
+                   confirm_slot: str | None = None) -> dict[str, Any]:
     """The exact amount of this message for `slot`, or an explanation why it is not usable.
 
     Returning {slot: None} (not {}) when the amount is unusable tells Rasa the message was understood,
-    so the form keeps our explanation and asks for the amount again.
+    so the form keeps our explanation and asks for the amount again. A different amount said while the
+    form waits on `confirm_slot` clears that slot: the new amount is read back instead of taking a yes or no.
     """
     amount = first_entity(tracker, "amount")
     if amount is not None and (value := yuan(amount)) is not None and value > 0:
-        return {slot: f"{value}"}
+        found: dict[str, Any] = {slot: f"{value}"}
+        if (confirm_slot and tracker.get_slot("requested_slot") == confirm_slot
+                and found[slot] != tracker.get_slot(slot)):
+            found[confirm_slot] = None
+        return found
     issue = first_entity(tracker, "amount_issue")
     requested = tracker.get_slot("requested_slot")
     if issue in ("ambiguous", "foreign", "invalid") or (amount is not None and requested == slot):

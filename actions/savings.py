@@ -133,12 +133,7 @@ class ValidateDepositForm(FormValidationAction):
 
     async def extract_deposit_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> dict[str, Any]:
-        found = extract_amount(dispatcher, tracker, "deposit_amount")
-        new = found.get("deposit_amount")
-        if (new and tracker.get_slot("requested_slot") == "deposit_confirmed"
-                and new != tracker.get_slot("deposit_amount")):
-            found["deposit_confirmed"] = None
-        return found
+        return extract_amount(dispatcher, tracker, "deposit_amount", confirm_slot="deposit_confirmed")
 
     async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:

@@ -139,13 +139,7 @@ class ValidateTransferForm(FormValidationAction):
 
     async def extract_transfer_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
-        found = extract_amount(dispatcher, tracker, "transfer_amount")
-        new = found.get("transfer_amount")
-        if (new and tracker.get_slot("requested_slot") == "transfer_confirmed"
-                and new != tracker.get_slot("transfer_amount")):
-            # A different amount while confirming: read back again instead of taking a yes or no.
-            found["transfer_confirmed"] = None
-        return found
+        return extract_amount(dispatcher, tracker, "transfer_amount", confirm_slot="transfer_confirmed")
 
     async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
