@@ -55,6 +55,8 @@ class Customer(SQLModel, table=True):
     pin_hash: str = Field(max_length=255)
     failed_attempts: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # Set by a fraud stop or a scam hit: until then every outgoing transfer is held for staff (SCAM_RISK).
+    cooling_off_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
@@ -112,19 +114,28 @@ class LedgerEntry(SQLModel, table=True):
 
 class Transfer(SQLModel, table=True):
     __tablename__ = "transfers"
-    __table_args__ = (Index("ix_transfers_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_transfers_customer_created", "customer_id", "created_at"),
+        # The daily limit sums what executed on the business day.
+        Index("ix_transfers_customer_executed", "customer_id", "executed_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customers.id")
     from_account_id: int = Field(foreign_key="accounts.id")
     payee_id: int = Field(foreign_key="payees.id")
     amount_fen: int = Field(sa_column=_money())
     note: str = Field(default="", max_length=100)
-    status: str = Field(max_length=16)  # pending | held | completed | cancelled | rejected
-    hold_reason: str | None = Field(default=None, max_length=16)  # NEW_PAYEE | LARGE_AMOUNT
+    status: str = Field(max_length=16)  # pending | held | completed | cancelled | rejected | expired
+    # SCAM_RISK | NEW_PAYEE | LARGE_AMOUNT | CUMULATIVE_AMOUNT
+    hold_reason: str | None = Field(default=None, max_length=32)
     journal_id: int | None = Field(default=None, foreign_key="journals.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     executed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # A pending transfer lapses after minutes, a held one after hours (nothing was reserved meanwhile).
+    expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # Why a rejected transfer did not execute when staff approved it (an error code, e.g. INSUFFICIENT_FUNDS).
+    failure_reason: str | None = Field(default=None, max_length=32)
 
 
 class SavingsProduct(SQLModel, table=True):
@@ -141,17 +152,24 @@ class TimeDeposit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customers.id", index=True)
     product_id: int = Field(foreign_key="savings_products.id")
-    account_id: int = Field(foreign_key="accounts.id")  # the time account holding the principal
+    # The time account holding the principal; None while the deposit is pending (nothing has moved yet).
+    account_id: int | None = Field(default=None, foreign_key="accounts.id")
     source_account_id: int = Field(foreign_key="accounts.id")  # where the money came from and goes back
     principal_fen: int = Field(sa_column=_money())
     rate_bp: int
     opened_on: date
     maturity_date: date
     expected_interest_fen: int = Field(sa_column=_money())
-    status: str = Field(max_length=20)  # active | withdrawn_early
+    status: str = Field(max_length=20)  # pending | active | withdrawn_early | cancelled | expired (+ maturity's)
     closed_on: date | None = None
     interest_paid_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
+    # What happens at maturity, chosen when opening: renew (自动转存) or demand (back to the source account).
+    maturity_choice: str = Field(
+        default="renew", sa_column=Column(String(8), nullable=False, default="renew", server_default="renew")
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))  # while pending
+    ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))  # cancelled or expired
 
 
 class StaffUser(SQLModel, table=True):
@@ -168,8 +186,9 @@ class Approval(SQLModel, table=True):
     kind: str = Field(default="transfer", max_length=16)
     transfer_id: int = Field(foreign_key="transfers.id", unique=True)
     customer_id: int = Field(foreign_key="customers.id")
-    status: str = Field(default="pending", max_length=16, index=True)  # pending|approved|rejected|cancelled
-    reason: str = Field(max_length=16)
+    # pending | approved | rejected | cancelled | expired | failed (approved, but the execution was refused)
+    status: str = Field(default="pending", max_length=16, index=True)
+    reason: str = Field(max_length=32)
     note: str = Field(default="", max_length=200)
     decided_by: int | None = Field(default=None, foreign_key="staff_users.id")
     decided_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
