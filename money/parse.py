@@ -42,7 +42,7 @@ _VAGUE = "几多余来"  # 几千, 五百多, 五百余元, 一百来块
 # A run of numeral characters and money units. Commas only as thousands separators and "." only
 # between digits, so "500，1000" is two runs (and so two amounts: ambiguous), not one bad number.
 _RUN = re.compile(
-    rf"[0-9{_CN_DIGIT}{_MAG}几个]"
+    rf"(?:[0-9{_CN_DIGIT}{_MAG}几个]|(?<![0-9])\.(?=[0-9]))"
     rf"(?:[0-9{_CN_DIGIT}{_MAG}{_UNITS}{_VAGUE}半点]"
     r"|(?<=\d),(?=\d{3}(?!\d))"
     r"|(?<=\d)\.(?=\d)"
@@ -95,6 +95,11 @@ _ROUGH = re.compile(
 )
 
 
+# 千一 = 1100, 萬九 = 19000, 百五 = 150: a magnitude and one digit, said without the leading 一. "万一" (in case) is
+# a word, so it stays out.
+_LEADING_MAGNITUDE = re.compile(r"[百佰千仟][一二两三四五六七八九]|万[二两三四五六七八九]")
+
+
 class _Vague(Exception):
     """The amount is a range or an estimate."""
 
@@ -110,6 +115,8 @@ def _is_neighbour_range(run: str) -> bool:
 def _value(run: str) -> Decimal:
     """The value of one run such as "十块零五分", "两毛五", "1.2万元", "五個半"; ValueError if it is not one."""
     run = re.sub(r"\s+", "", run)
+    if run.startswith("."):
+        run = "0" + run  # ".77块" = 0.77
     run = re.sub(r"个(?=[万亿])", "", run)  # 两个亿 = 两亿
     if run.startswith("个"):
         run = "一" + run  # 個半 = 一个半 = 1.50
@@ -188,7 +195,7 @@ def _candidates(s: str) -> list[tuple[int, int, str]]:
                     c in _MAG for c in run
                 ):
                     continue
-                if run[0] in "百佰千仟万亿":
+                if run[0] in "百佰千仟万亿" and not _LEADING_MAGNITUDE.fullmatch(run):
                     continue
         if run in ("十分", "一分", "一块") and after[:1] not in ("钱", ""):
             if run != "一块" or _TOGETHER_AFTER.match(after) or after[:1] == "儿":
