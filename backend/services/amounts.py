@@ -1,8 +1,15 @@
-"""Exact yuan <-> fen conversion for the API: strings in, strings out, never a float."""
+"""The API's amount format: strings in, strings out, never a float.
+
+The conversion itself is `money.fen` (the one home of yuan <-> fen, shared with the dialogue); what lives here is
+the API's stricter input rule (plain ASCII digits, no sign or exponent) and the one place the backend rounds:
+computed interest, half-up to the fen.
+"""
 from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+
+from money.fen import fen_to_yuan_str, to_fen
 
 # Plain ASCII digits only (\d would accept full-width and other scripts' digits), no sign, no exponent,
 # at most two decimals, no leading zeros; 12 integer digits keep every sum far inside a 64-bit column.
@@ -18,7 +25,7 @@ def parse_yuan(text: object) -> int:
     """'1200.5' -> 120050 fen. Raises InvalidAmount for anything but a positive decimal string."""
     if not isinstance(text, str) or not _AMOUNT.fullmatch(text):
         raise InvalidAmount("amount must be a positive decimal string with at most two decimals")
-    fen = int(Decimal(text) * 100)
+    fen = to_fen(text)
     if fen <= 0:
         raise InvalidAmount("amount must be greater than zero")
     return fen
@@ -26,9 +33,8 @@ def parse_yuan(text: object) -> int:
 
 def fen_to_yuan(fen: int) -> str:
     """120050 -> '1200.50'; negative amounts keep their sign."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
+    # int(): PostgreSQL's SUM over a bigint column comes back as an (integral) Decimal.
+    return fen_to_yuan_str(int(fen))
 
 
 def round_to_fen(yuan: Decimal) -> int:
