@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from backend import scheduler
 from backend.api.routes import accounts, auth, deposits, payees, savings, staff, transfers
 from backend.core import log_redaction
 from backend.core.config import Settings, get_settings
@@ -25,7 +26,11 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
         log_redaction.install(settings.log_level)
         if migrate:
             run_migrations(settings.database_url)
+        # The deposit maturity job (ANXIN_MATURITY_INTERVAL_S; 0 in tests): one instance at a time via a lease.
+        jobs = scheduler.start(app.state.engine, settings)
         yield
+        if jobs is not None:
+            jobs.stop()
         app.state.engine.dispose()
 
     app = FastAPI(

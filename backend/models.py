@@ -57,6 +57,10 @@ class Customer(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # Set by a fraud stop or a scam hit: until then every outgoing transfer is held for staff (SCAM_RISK).
     cooling_off_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # Wrong PINs since the last successful sign-in (told to the customer then), and the end of the cool-down
+    # that follows repeated wrong PINs (migration 0005, services/auth.py).
+    failed_since_login: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0, server_default="0"))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
 
 
@@ -170,6 +174,7 @@ class TimeDeposit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))  # while pending
     ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))  # cancelled or expired
+    renewed_from_id: int | None = None  # the matured deposit this renewal (自动转存) continues (migration 0005)
 
 
 class StaffUser(SQLModel, table=True):
@@ -178,6 +183,10 @@ class StaffUser(SQLModel, table=True):
     username: str = Field(max_length=50, unique=True)
     name: str = Field(max_length=50)
     password_hash: str = Field(max_length=255)
+    # The customers' lock-out rules apply to staff too (migration 0005, services/auth.py).
+    failed_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0, server_default="0"))
+    locked_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class Approval(SQLModel, table=True):
@@ -218,3 +227,27 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int = Field(sa_column=Column(Integer, nullable=False))
     response_json: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class DepositMaturity(SQLModel, table=True):
+    """One handled maturity; unique per (deposit, maturity date), written with its journal (migration 0005)."""
+
+    __tablename__ = "deposit_maturities"
+    __table_args__ = (UniqueConstraint("deposit_id", "maturity_date", name="uq_deposit_maturities_deposit_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    deposit_id: int = Field(foreign_key="time_deposits.id")
+    maturity_date: date
+    outcome: str = Field(max_length=8)  # renew | demand
+    interest_fen: int = Field(sa_column=_money())
+    journal_id: int = Field(foreign_key="journals.id")
+    new_deposit_id: int | None = Field(default=None, foreign_key="time_deposits.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class JobLease(SQLModel, table=True):
+    """Which backend instance runs a periodic job until when (migration 0005, backend/scheduler.py)."""
+
+    __tablename__ = "job_leases"
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_column=_time())

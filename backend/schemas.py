@@ -158,7 +158,7 @@ class DepositOut(BaseModel):
     opened_on: date
     maturity_date: date
     expected_interest: str
-    status: Literal["active", "withdrawn_early"]
+    status: Literal["active", "withdrawn_early", "matured"]
     account_id: int
     source_account_id: int
     closed_on: date | None

@@ -28,6 +28,22 @@ class Settings(BaseSettings):
 
     max_pin_attempts: int = 5
     lock_minutes: int = 15
+    # From the Nth consecutive wrong PIN/password on, the next try must wait (services/auth.py): the first
+    # cool-down lasts pin_cooldown_seconds and each further wrong try doubles it, so a stranger needs many
+    # minutes to reach the lock-out instead of seconds.
+    pin_cooldown_after: int = Field(default=3, ge=1)
+    pin_cooldown_seconds: int = Field(default=60, ge=0)
+
+    # Client addresses (api/deps.py): X-Forwarded-For and X-Anxin-Caller count only from these proxy
+    # addresses (IPs or CIDRs, comma-separated; the gateway), and, when proxy_secret is set, only with header
+    # X-Anxin-Proxy-Secret equal to it. Anyone else is keyed by the address it connects from.
+    trusted_proxies: str = "127.0.0.1,::1"
+    proxy_secret: str = ""
+
+    # Deposit maturity job (backend/scheduler.py): seconds between runs in each backend process (0: off;
+    # `python -m backend.jobs mature` runs it by hand), and how long one run may hold the job's lease.
+    maturity_interval_s: float = Field(default=3600.0, ge=0)
+    maturity_lease_s: int = Field(default=900, ge=10)
 
     # argon2 cost; tests lower it to keep the suite fast, production keeps the library's defaults.
     argon2_time_cost: int = 3

@@ -22,7 +22,9 @@ TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {"database_url": database_url, "token_secret": TEST_SECRET, **FAST_HASHING}
+    # maturity_interval_s=0: no background maturity job in tests (test_maturity.py runs it explicitly).
+    values: dict[str, object] = {"database_url": database_url, "token_secret": TEST_SECRET,
+                                 "maturity_interval_s": 0, **FAST_HASHING}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -1,0 +1,59 @@
+"""`python -m backend.jobs mature [--now DATE] [--no-lease]`: run the deposit maturity job once, now.
+
+--now takes a China calendar date (2027-03-01) or an ISO instant (2027-03-01T09:00:00+08:00): maturities due
+on or before that day are handled (a clock to catch up with, or to rehearse a day ahead on a copy of the data).
+Without --no-lease it waits for nobody: if another instance holds the lease it says so and exits 3.
+Prints the result as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+
+from backend.core.config import get_settings
+from backend.core.db import make_engine, run_migrations
+from backend.scheduler import run_maturity_job
+from backend.services import clock, maturity
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=clock.CHINA_TZ)
+        return moment.astimezone(clock.CHINA_TZ).date()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend.jobs")
+    jobs = parser.add_subparsers(dest="job", required=True)
+    mature = jobs.add_parser("mature", help="pay and renew (or pay out) every deposit due by --now")
+    mature.add_argument("--now", type=_day, default=None, help="China date or ISO instant; default today")
+    mature.add_argument("--no-lease", action="store_true",
+                        help="skip the job lease (still exactly once per deposit and maturity date)")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    run_migrations(settings.database_url)
+    engine = make_engine(settings)
+    try:
+        if args.no_lease:
+            report = maturity.mature_due(engine, args.now)
+        else:
+            report = run_maturity_job(engine, settings, today=args.now)
+            if report is None:
+                print(json.dumps({"status": "busy", "message": "another instance is running the job"}))
+                return 3
+        print(json.dumps({"status": "ok", "today": (args.now or clock.today_cn()).isoformat(),
+                          "renewed": report.renewed, "paid_out": report.paid_out, "failed": report.failed}))
+        return 1 if report.failed else 0
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
