@@ -92,6 +92,8 @@ class CallState:
     pin_salt: str = field(default="", repr=False)
     updated: float = field(default_factory=time.time)  # wall clock: several processes read it
     ended: bool = False  # hung up: nothing to save any more
+    # The scam family of a fraud stop in this call ("" if none): a handoff after it is marked as fraud.
+    risk_family: str = ""
 
 
 def remember_pin(state: CallState, pin: str) -> None:
@@ -130,6 +132,13 @@ def caller_phone(raw: str | None) -> str | None:
             digits = digits[len(prefix):]
             break
     return digits if _CN_MOBILE.match(digits) else None
+
+
+def caller_key(phone: str) -> str:
+    """X-Anxin-Caller for the backend's sign-in limits: sha256 hex of the calling number (11 digits, as
+    `caller_phone` gives it). Each caller has a bucket of their own, instead of every call sharing the
+    gateway's address; the number itself is not sent twice."""
+    return hashlib.sha256(phone.encode()).hexdigest()
 
 
 def mask_phone(phone: str | None) -> str:

@@ -12,6 +12,16 @@ class GatewaySettings(BaseSettings):
     gateway_url: str = "http://127.0.0.1:8080"
     # Seconds the gateway waits for Rasa before apologising to the user.
     rasa_timeout_s: float = 10.0
+    # H7 (web/kiosk): the call-a-person route a fraud stop shows on the web. A demo placeholder: set the
+    # bank's real service number.
+    bank_phone: str = "400-000-0000"
+    # Origins (space or comma separated, e.g. "https://www.example.cn") that may frame the chat page (the
+    # embed). Empty: no site may frame any page ('none').
+    frame_ancestors: str = ""
+    # Origins besides the gateway's own that may POST to /api (a proxy's public origin). Empty: same origin only.
+    web_origins: str = ""
+    # ANXIN_DEMO=1 (`make run`): cookies may go without Secure over plain http on the demo's loopback.
+    demo: bool = False
 
 
 @lru_cache

@@ -1,12 +1,26 @@
 """The gateway app: web widget and kiosk (routes.web, routes.staff), phone webhooks (routes.phone), audio (routes.audio)."""
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from gateway.routes import audio, phone, staff, web
 
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
 
 def create_app() -> FastAPI:
     app = FastAPI(title="Anxin gateway")
+
+    @app.middleware("http")
+    async def same_site_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # CSRF: every state-changing call of the pages' JSON API (the phone's /voice is signed by Twilio).
+        if request.method not in _SAFE and request.url.path.startswith("/api/"):
+            refusal = web.cross_site_refusal(request)
+            if refusal is not None:
+                return refusal
+        return await call_next(request)
+
     app.include_router(web.router)
     app.include_router(staff.router)
     app.include_router(phone.router)
@@ -16,4 +30,14 @@ def create_app() -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """`uvicorn gateway.main:app`: the served app is made on first access, after the secrets are checked
+    (gateway.config.require_service_secrets); tests build their apps with create_app()."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from gateway.config import require_service_secrets
+
+    require_service_secrets()
+    app = create_app()
+    globals()["app"] = app
+    return app

@@ -17,6 +17,8 @@ from typing import Literal, Protocol
 from fastapi import Request, Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.config import get_settings
+
 COOKIE = "anxin_sid"
 HEADER = "x-anxin-session"
 Channel = Literal["web", "kiosk"]
@@ -37,8 +39,9 @@ class WebSettings(BaseSettings):
     staff_session_s: int = 8 * 3600
     # Times on receipts and in the staff panel: the customers' clock, not the server's.
     display_tz: str = "Asia/Shanghai"
-    # Set "true" behind HTTPS so the cookie is never sent in clear.
-    cookie_secure: bool = False
+    # The session cookie carries Secure (never sent in clear) unless this says false; unset: Secure everywhere
+    # except demo mode (ANXIN_DEMO=1, plain http on loopback).
+    cookie_secure: bool | None = None
 
 
 @lru_cache
@@ -69,6 +72,9 @@ class GatewaySession:
     token_expires_at: float = float("inf")
     # Unused since the receipt asks the backend; kept so sessions already stored (Redis) still load.
     last_transfer_ids: list[int] = field(default_factory=list)
+    # The buttons ({"payload", "title"}) of the assistant's last replies in this conversation: a button press
+    # is honoured only for a payload offered here, so a browser cannot send Rasa a raw "/intent{...}" of its own.
+    offered: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def has_customer(self) -> bool:
@@ -89,6 +95,7 @@ class GatewaySession:
         self.conversation_id = ""
         self.extensions = 0
         self.last_transfer_ids = []
+        self.offered = []
         self.token_expires_at = float("inf")
 
 
@@ -198,13 +205,29 @@ def current(request: Request) -> GatewaySession | None:
     return get_store().get(sid) if sid else None
 
 
+def cookie_secure() -> bool:
+    configured = get_web_settings().cookie_secure
+    return configured if configured is not None else not get_settings().demo
+
+
 def set_cookie(response: Response, session: GatewaySession) -> None:
-    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="strict", path="/",
-                        secure=get_web_settings().cookie_secure)
+    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="strict", path="/", secure=cookie_secure())
+
+
+def rotate(session: GatewaySession) -> GatewaySession:
+    """A fresh id for the same device (a kiosk's next customer): whoever learnt the old id (the previous
+    customer, a shoulder-surfer) holds nothing. The staff sign-in moves over; the old id is deleted."""
+    store = get_store()
+    fresh = store.create(session.channel, session.idle_timeout_s)
+    for name in ("staff_token", "staff_name", "staff_expires_at", "staff_role", "expires_at"):
+        setattr(fresh, name, getattr(session, name))
+    store.delete(session.sid)
+    store.save(fresh)
+    return fresh
 
 
 def clear_cookie(response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=cookie_secure())
 
 
 def new_conversation_id(channel: Channel) -> str:

@@ -21,6 +21,20 @@ from gateway.sessions import get_web_settings
 Who = Literal["customer", "assistant", "system"]
 MAX_LINES = 200
 MAX_TRANSCRIPTS = 500
+# What the staff panel says on a conversation the fraud guard stopped: plain words, what to do.
+FRAUD_ALERT = "疑似诈骗，请马上过去"
+
+
+def _sorted(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Alerted conversations first (the earliest alert on top), then the others by start."""
+    return sorted(items, key=lambda t: (t["alert"] is None, (t["alert"] or {}).get("_at", 0.0), t["_started"]))
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in item.items() if not k.startswith("_")}
+    if out.get("alert"):
+        out["alert"] = {k: v for k, v in out["alert"].items() if not k.startswith("_")}
+    return out
 
 
 @dataclass
@@ -42,6 +56,8 @@ class Transcript:
     started: float
     lines: deque[Line] = field(default_factory=lambda: deque(maxlen=MAX_LINES))
     next_seq: int = 1
+    # Set by a fraud stop: {"kind", "family", "text", "at", "_at"}; stays until the visit ends.
+    alert: dict[str, Any] | None = None
 
     def to_json(self, after: int = 0) -> dict[str, Any]:
         return {
@@ -49,8 +65,14 @@ class Transcript:
             "customer_name": self.customer_name,
             "staff_name": self.staff_name,
             "started": _clock(self.started),
+            "_started": self.started,
+            "alert": dict(self.alert) if self.alert else None,
             "lines": [line.to_json() for line in self.lines if line.seq > after],
         }
+
+
+def _alert(kind: str, family: str, now: float) -> dict[str, Any]:
+    return {"kind": kind, "family": family, "text": FRAUD_ALERT, "at": _clock(now), "_at": now}
 
 
 class TranscriptBook:
@@ -73,19 +95,29 @@ class TranscriptBook:
             transcript.lines.append(Line(transcript.next_seq, who, text, time.time()))
             transcript.next_seq += 1
 
+    def alert(self, conversation_id: str, kind: str, family: str) -> None:
+        """Marks the conversation for staff at once (the first alert of a visit keeps its time)."""
+        with self._lock:
+            transcript = self._items.get(conversation_id)
+            if transcript is not None and transcript.alert is None:
+                transcript.alert = _alert(kind, family, time.time())
+
     def close(self, conversation_id: str) -> None:
         with self._lock:
             self._items.pop(conversation_id, None)
 
     def live(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [t.to_json() for t in sorted(self._items.values(), key=lambda t: t.started)]
+            items = [t.to_json() for t in self._items.values()]
+        return [_public(t) for t in _sorted(items)]
 
 
 class Book(Protocol):
     def open(self, conversation_id: str, customer_name: str, staff_name: str) -> None: ...
 
     def add(self, conversation_id: str, who: Who, text: str) -> None: ...
+
+    def alert(self, conversation_id: str, kind: str, family: str) -> None: ...
 
     def close(self, conversation_id: str) -> None: ...
 
@@ -146,6 +178,11 @@ class RedisTranscriptBook:
         pipe.expire(meta, self._ttl)
         pipe.execute()
 
+    def alert(self, conversation_id: str, kind: str, family: str) -> None:
+        meta, _ = self._keys(conversation_id)
+        if self._r.exists(meta):  # HSETNX: the first alert of a visit keeps its time
+            self._r.hsetnx(meta, "alert", json.dumps(_alert(kind, family, time.time()), ensure_ascii=False))
+
     def close(self, conversation_id: str) -> None:
         pipe = self._r.pipeline()
         pipe.delete(*self._keys(conversation_id))
@@ -163,14 +200,17 @@ class RedisTranscriptBook:
                 self._r.zrem(self.LIVE, cid)
                 continue
             lines = [json.loads(x) for x in self._r.lrange(lines_key, 0, -1)]
+            started = float(meta.get("started") or 0)
             out.append({
                 "conversation_id": cid,
                 "customer_name": meta.get("customer_name", ""),
                 "staff_name": meta.get("staff_name", ""),
-                "started": _clock(float(meta.get("started") or 0)),
+                "started": _clock(started),
+                "_started": started,
+                "alert": json.loads(meta["alert"]) if meta.get("alert") else None,
                 "lines": [{**line, "at": _clock(float(line["at"]))} for line in lines],
             })
-        return out
+        return [_public(t) for t in _sorted(out)]
 
 
 _book: Book = TranscriptBook()

@@ -13,6 +13,8 @@
 
   A.api = async function (method, path, body) {
     var headers = { Accept: "application/json" };
+    // The gateway takes only JSON for anything that changes state (a cross-site form cannot send it).
+    if (body === undefined && method !== "GET") body = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (A.headerMode) {
       headers["X-Anxin-Session-Mode"] = "header";
@@ -257,13 +259,23 @@
     }
     function scroll() { var last = log.lastElementChild; if (last && last.scrollIntoView) last.scrollIntoView({ block: "end" }); }
 
+    // Beside a fraud warning on the web: a person to call, with one tap (tel: links work on every phone).
+    function callPerson(route) {
+      return A.el("div", { class: "call-person", role: "group", "aria-label": "找真人帮忙" },
+        A.el("p", { text: "先挂断那个人的电话。想找真人问一问，请打：" }),
+        A.el("a", { class: "tel", href: route.bank_tel, text: "☎ 银行客服 " + route.bank_phone }),
+        A.el("a", { class: "tel", href: route.hotline_tel, text: "☎ 反诈专线 " + route.hotline }));
+    }
+
     function addBot(reply) {
       var li = A.el("li", { class: "msg bot" }, A.el("span", { class: "from", text: "安心助手：" }));
       if (reply.text) li.append(A.el("p", {}, A.withAmounts(reply.text)));
       if (reply.buttons && reply.buttons.length) {
         var choices = A.el("div", { class: "choices", role: "group", "aria-label": "可以选择" });
         reply.buttons.forEach(function (b) {
-          choices.append(A.el("button", { type: "button", text: b.title, onclick: function () { send(b.payload || b.title, b.title); } }));
+          // A press goes as the offered payload in its own field; the gateway checks it was offered.
+          choices.append(A.el("button", { type: "button", text: b.title,
+            onclick: function () { send({ payload: b.payload || b.title, title: b.title }); } }));
         });
         li.append(choices);
       }
@@ -272,11 +284,14 @@
         acts.append(A.el("button", { type: "button", class: "read", "data-audio": reply.audio_url, text: "▶ 朗读这句",
           onclick: function () { A.play(reply.audio_url, onSoundError); } }));
       }
-      var receiptable = reply.transfer_id || /转账.{0,12}(成功|完成)|转好了|已经?转(给|出)/.test(reply.text || "");
-      if (receiptable && opts.onReceipt) {
-        acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(reply.transfer_id, li); } }));
+      // The reply says what it is (docs/contracts.md, reply contract): never guessed from its words.
+      if (reply.receipt && reply.receipt.transfer_id && opts.onReceipt) {
+        acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(reply.receipt.transfer_id, li); } }));
       }
       if (acts.childNodes.length) li.append(acts);
+      if (reply.call_person) li.append(callPerson(reply.call_person));
+      if (reply.staff_alerted) li.append(A.el("p", { class: "notice", role: "status", text: "已经请工作人员马上过来帮您。" }));
+      if (reply.risk) li.classList.add("risk");
       log.append(li);
       scroll();
     }
@@ -297,7 +312,7 @@
         held.splice(held.indexOf(t.id), 1);
         var who = (t.payee && t.payee.name) || "";
         addBot(t.status === "completed"
-          ? { text: "工作人员已经核对好了。\n给" + who + "转了" + t.amount + "元。", transfer_id: t.id }
+          ? { text: "工作人员已经核对好了。\n给" + who + "转了" + t.amount + "元。", transfer_id: t.id, receipt: { transfer_id: t.id } }
           : { text: "工作人员没有通过这笔转账，钱没有转出。\n有疑问请问工作人员。" });
       });
       if (!held.length) stopWatching();
@@ -312,17 +327,19 @@
       }, 3000);
     }
 
-    async function send(text, shown) {
-      text = (text || "").trim();
+    // `what` is the words typed or said, or a button press {payload, title}.
+    async function send(what) {
+      var press = typeof what === "object" && what !== null;
+      var text = press ? what.title : (what || "").trim();
       if (!text || busy) return;
       busy = true;
       A.stopSound();
       A.say(status, "");
-      addMe(shown || text);
+      addMe(text);
       var wait = A.el("li", { class: "msg bot thinking", "aria-busy": "true" }, A.el("p", { text: "安心助手正在想，请稍等…" }));
       log.append(wait);
       scroll();
-      var r = await A.api("POST", "/api/chat", shown ? { text: text, shown: shown } : { text: text });
+      var r = await A.api("POST", "/api/chat", press ? { payload: what.payload } : { text: text });
       wait.remove();
       busy = false;
       if (!r.ok) {
@@ -331,7 +348,8 @@
         return;
       }
       r.data.replies.forEach(addBot);
-      if (r.data.replies.some(function (x) { return /核对/.test(x.text || ""); })) watchHeld();
+      // A reply about a transfer that neither asks to confirm it nor reports it done: held for staff.
+      if (r.data.replies.some(function (x) { return x.transfer_id && !x.pending_id && !x.receipt; })) watchHeld();
       if (autoRead) A.playAll(r.data.replies.map(function (x) { return x.audio_url; }), onSoundError);
       if (opts.onReplies) opts.onReplies(r.data);
     }

@@ -24,6 +24,8 @@
     poller = null;
     A.$("approvals").replaceChildren();
     A.$("transcripts").replaceChildren();
+    A.$("queue").replaceChildren();
+    A.say(A.$("alarm"), "");
     A.$("panel").hidden = true;
     A.$("staff-out").hidden = true;
     A.$("station").hidden = true;
@@ -53,14 +55,39 @@
     return card;
   }
 
+  // A conversation the fraud guard stopped comes first (the gateway sorts it to the top), framed and in words.
   function transcriptCard(t) {
     var lines = A.el("ol", { class: "lines" });
     var WHO = { customer: "客户", assistant: "助手", system: "提示" };
     t.lines.forEach(function (l) { lines.append(A.el("li", { text: l.at + " " + (WHO[l.who] || "") + "：" + l.text })); });
     var wantsPerson = t.lines.some(function (l) { return l.who === "system" && l.text.indexOf("转人工") >= 0; });
-    return A.el("article", { class: "card", "data-conversation": t.conversation_id },
-      A.el("h3", { text: t.customer_name + "（" + t.started + " 开始）" }),
-      wantsPerson ? A.el("p", { class: "error", text: "客户要求转人工，请过去帮忙。" }) : null, lines);
+    var alert = t.alert ? A.el("p", { class: "alert-text", text: t.alert.text + "（" + t.alert.at + "）" }) : null;
+    return A.el("article", { class: t.alert ? "card alert" : "card", "data-conversation": t.conversation_id },
+      A.el("h3", { text: t.customer_name + "（" + t.started + " 开始）" }), alert,
+      !alert && wantsPerson ? A.el("p", { class: "error", text: "客户要求转人工，请过去帮忙。" }) : null, lines);
+  }
+
+  var CHANNEL = { web: "网上", phone: "电话" };
+  function queueCard(q) {
+    var card = A.el("article", { class: q.reason === "fraud" ? "card alert" : "card", "data-queue": q.id });
+    card.append(
+      A.el("h3", { text: (CHANNEL[q.channel] || q.channel) + "：" + q.customer_name + "（" + q.at + "）" }),
+      A.el("p", { class: q.reason === "fraud" ? "alert-text" : "", text: q.reason_text }),
+      q.contact ? A.el("p", { text: "来电号码：" + q.contact }) : null,
+      q.summary ? A.el("p", { text: "情况：" + q.summary }) : null,
+      A.el("div", { class: "acts" }, A.el("button", { type: "button", text: "✔ 已联系", onclick: async function () {
+        card.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        var r = await A.api("POST", "/api/staff/queue/" + encodeURIComponent(q.id) + "/done", {});
+        if (!r.ok) A.say(status, r.data.message);
+        refresh();
+      } })));
+    return card;
+  }
+
+  function alarm(transcripts, queue) {
+    var names = transcripts.filter(function (t) { return t.alert; }).map(function (t) { return "自助机 " + t.customer_name; })
+      .concat(queue.filter(function (q) { return q.reason === "fraud"; }).map(function (q) { return (CHANNEL[q.channel] || "") + " " + q.customer_name; }));
+    A.say(A.$("alarm"), names.length ? "疑似诈骗，请马上过去：" + names.join("、") : "", "alarm");
   }
 
   var lastA = "", lastT = "";  // re-render only on change: a card must not vanish under the staff's finger
@@ -75,12 +102,17 @@
     A.$("approvals").replaceChildren.apply(A.$("approvals"), list.length ? list : [A.el("p", { text: "现在没有待审批的转账。" })]);
     }
     var t = await A.api("GET", "/api/staff/transcripts");
-    if (!t.ok) return;
-    var keyT = JSON.stringify(t.data.items);
+    var q = await A.api("GET", "/api/staff/queue");
+    if (!t.ok || !q.ok) return;
+    var keyT = JSON.stringify([t.data.items, q.data.items]);
     if (keyT === lastT) return;
     lastT = keyT;
+    alarm(t.data.items, q.data.items);
     var cards = t.data.items.map(transcriptCard);
     A.$("transcripts").replaceChildren.apply(A.$("transcripts"), cards.length ? cards : [A.el("p", { text: "现在没有客户在自助机上办理。" })]);
+    A.$("queue-count").textContent = "（" + q.data.items.length + " 位）";
+    var waiting = q.data.items.map(queueCard);
+    A.$("queue").replaceChildren.apply(A.$("queue"), waiting.length ? waiting : [A.el("p", { text: "现在没有等人工联系的客户。" })]);
   }
 
   A.$("staff-form").addEventListener("submit", async function (e) {

@@ -25,6 +25,7 @@ from gateway.calls import (
     Spoken,
     Stage,
     call_store,
+    caller_key,
     caller_phone,
     get_phone_settings,
     handoffs,
@@ -32,8 +33,9 @@ from gateway.calls import (
     mask_phone,
     remember_pin,
 )
-from gateway.conversation import Reply, turn
+from gateway.conversation import Reply, plain_text, turn
 from gateway.routes.audio import audio_url_async
+from gateway.staff_queue import get_queue, make_entry
 from voice import phone_prompts as P
 from voice.prosody import build_plan, find_key_figure
 
@@ -43,8 +45,8 @@ log = logging.getLogger("anxin.gateway.phone")
 LANG = "zh-CN"
 _PIN = re.compile(r"^\d{6}$")
 _FINAL_CALL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
-# Reply custom flags that end the call after the reply is played (the assistant's goodbye).
-_END_FLAGS = ("end_call", "hangup", "goodbye")
+# After a fraud stop's warning: a person, at once, by key or by word (the line's own sentence).
+FRAUD_OFFER = "如果您想和工作人员说一说，请按0，或者说“转人工”。\n要继续，请按1。"
 # Phrases Twilio's zh-CN recogniser should expect (its `hints`): the assistant's words, not free Chinese.
 SPEECH_HINTS = ("查余额", "转账", "存定期", "转人工", "是", "否", "对", "不对", "再说一遍", "说慢点", "算了", "再见")
 GREET_INTENT = "/greet"  # Rasa's REST channel reads "/intent" as that intent, no NLU guess
@@ -158,6 +160,8 @@ async def _handoff(state: CallState, base: str, reason: str, summary: str = "",
                    before: list[Spoken] | None = None) -> Response:
     settings = get_phone_settings()
     handoffs.add(state, reason, summary)
+    get_queue().add(make_entry("phone", state.sender, state.customer_name, "fraud" if state.risk_family else "asked",
+                               family=state.risk_family, summary=summary or reason, contact=mask_phone(state.phone)))
     state.stage = Stage.DONE
     state.token = None  # staff take over; the assistant does not act for this call any more
     if not settings.staff_phone:
@@ -201,7 +205,9 @@ async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Resp
     if not _PIN.match(digits):
         return await _prompt(state, base, [_own(state, P.PIN_FORMAT + P.PIN_RETRY)])
     try:
-        session = await backend_client.call("POST", "/auth/login", json={"phone": state.phone, "pin": digits})
+        # The caller's own bucket for the sign-in limits (the backend trusts the header from the gateway only).
+        session = await backend_client.call("POST", "/auth/login", json={"phone": state.phone, "pin": digits},
+                                            headers={"X-Anxin-Caller": caller_key(state.phone or "")})
     except backend_client.BackendError as err:
         log.info("phone sign-in refused: call=%s code=%s", state.sender, err.code)
         if err.status == 401:
@@ -238,24 +244,13 @@ def _text_for_keys(state: CallState, digits: str) -> str:
     return re.sub(r"\D", "", digits)
 
 
-def _ends_call(reply: Reply) -> bool:
-    if any(reply.custom.get(flag) is True for flag in _END_FLAGS):
-        return True
-    # The assistant's goodbye without a flag ("好的，再见。祝您身体健康。"): a farewell with nothing to choose.
-    return not reply.buttons and "再见" in reply.text
-
-
-def _hands_off(reply: Reply) -> bool:
-    # The flag is the contract; the wording is a safety net while an assistant version lacks the flag.
-    return reply.custom.get("handoff") is True or "为您转人工" in reply.text
-
-
 async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Response:
     if holds_pin(state, digits) or holds_pin(state, speech):
         # Typed or said again out of habit: the assistant (and its tracker) must never receive it.
         return await _prompt(state, base, state.last_prompt or [_own(state, P.CONTINUE)],
                              lead=[_own(state, P.PIN_NOT_AGAIN)])
-    text = _text_for_keys(state, digits) if digits else speech
+    # Speech is words only: never an "/intent{...}" of the caller's (the keys map to offered choices).
+    text = _text_for_keys(state, digits) if digits else plain_text(speech)
     if not text:
         return await _prompt(state, base, state.last_prompt or [_own(state, P.CONTINUE)])
     if text == HANDOFF_INTENT:  # the "转人工" choice on the keypad: no need to ask the assistant
@@ -279,24 +274,32 @@ async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] |
     last_buttons = with_buttons[-1].buttons if with_buttons else []
     state.choices = [b["payload"] or b["title"] for b in last_buttons]
     state.choice_titles = [b["title"] for b in last_buttons if b["title"]]
-    handoff = next((r for r in replies if _hands_off(r)), None)
+    # The reply's fields decide (docs/contracts.md, reply contract), never its wording.
+    risk = next((r.risk for r in replies if r.risk is not None), None)
+    handoff = next((r.handoff for r in replies if r.handoff is not None), None)
+    if risk is not None:
+        # A fraud stop: the warning, then a person offered at once (0 or "转人工" -> <Dial>), and staff told.
+        state.risk_family = risk.family
+        get_queue().add(make_entry("phone", state.sender, state.customer_name, "fraud", family=risk.family,
+                                   summary=handoff.summary if handoff else "", contact=mask_phone(state.phone)))
+        log.info("fraud stop on the phone: call=%s family=%s", state.sender, risk.family)
+        state.resume_stage, state.stage = Stage.TALK, Stage.OFFER
+        return await _prompt(state, base, [*items, _own(state, FRAUD_OFFER)], lead=lead)
     if handoff is not None:
-        summary = str(handoff.custom.get("summary") or "")
-        return await _handoff(state, base, "助手转人工", summary, before=(lead or []) + items)
-    if any(_ends_call(r) for r in replies):
+        return await _handoff(state, base, "助手转人工", handoff.summary, before=(lead or []) + items)
+    if any(r.end_call for r in replies):
         log.info("call ended by the assistant's goodbye: call=%s", state.sender)
         return await _hang_up(state, base, (lead or []) + items)
     return await _prompt(state, base, items or [_own(state, P.CONTINUE)], lead=lead)
 
 
 def _key_figure(reply: Reply) -> str | None:
-    value = reply.custom.get("key_figure")
-    return value if isinstance(value, str) and value else None
+    return reply.key_figure
 
 
 async def _on_offer(state: CallState, base: str, digits: str, speech: str) -> Response:
     if "人工" in speech:
-        return await _handoff(state, base, "来电客户要求转人工")
+        return await _handoff(state, base, _asked(state))
     if digits == "1" and state.resume_stage is not None:
         state.stage, state.resume_stage = state.resume_stage, None
         if state.stage == Stage.PIN:
@@ -376,12 +379,16 @@ async def _turn(state: CallState, base: str, params: dict[str, str]) -> Response
     if "*" in digits:
         return await _prompt(state, base, state.last_prompt or [_own(state, P.CONTINUE)])
     if digits == "0" or (state.stage == Stage.OFFER and "人工" in speech):
-        return await _handoff(state, base, "来电客户要求转人工")
+        return await _handoff(state, base, _asked(state))
     if state.stage == Stage.PIN:
         return await _on_pin(state, base, digits, spoke=bool(speech))
     if state.stage == Stage.OFFER:
         return await _on_offer(state, base, digits, speech)
     return await _on_talk(state, base, digits, speech)
+
+
+def _asked(state: CallState) -> str:
+    return "疑似诈骗，来电客户要转人工" if state.risk_family else "来电客户要求转人工"
 
 
 def _forget(sid: str) -> None:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from gateway import backend_client
 from gateway.routes.web import client_headers, error, read_body, session_json
 from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
+from gateway.staff_queue import get_queue
 from gateway.transcripts import get_book
 from money import to_capitals
 
@@ -142,3 +143,22 @@ def live_transcripts(request: Request) -> Response:
         else:
             get_book().close(transcript["conversation_id"])
     return JSONResponse({"items": items})
+
+
+@router.get("/queue")
+def waiting_customers(request: Request) -> Response:
+    """Web and phone customers waiting for a person (fraud stops first), beside the kiosk transcripts."""
+    if _staff_session(request) is None:
+        return _staff_required()
+    return JSONResponse({"items": get_queue().waiting()})
+
+
+@router.post("/queue/{entry_id}/done")
+def queue_done(entry_id: str, request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    if not entry_id.isalnum() or len(entry_id) > 32 or not get_queue().done(entry_id):
+        return error(404, "NOT_FOUND", "没有找到这位客户，可能别的同事已经联系了。")
+    log.info("staff contacted a waiting customer: entry=%s", entry_id)
+    return JSONResponse({"done": True})

@@ -19,17 +19,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from gateway import backend_client
-from gateway.conversation import turn
+from gateway.config import get_settings
+from gateway.conversation import Reply, plain_text, turn
 from gateway.routes.audio import audio_url_async
 from gateway.sessions import (
+    COOKIE,
     GatewaySession,
     clear_cookie,
     current,
     get_store,
     get_web_settings,
     new_conversation_id,
+    rotate,
     set_cookie,
 )
+from gateway.staff_queue import get_queue, make_entry
 from gateway.transcripts import get_book
 from money import to_capitals
 
@@ -42,9 +46,52 @@ _PIN = re.compile(r"^\d{6}$")
 MAX_TEXT = 500
 MAX_BODY = 4096
 
-# The pages load only their own files; the chat page may sit in any page's iframe (the embed), the kiosk may not.
+# The pages load only their own files. Only the chat page may sit in an iframe (the embed), and only on the
+# sites of ANXIN_FRAME_ANCESTORS; the kiosk and the staff panel never (a framed PIN keypad is a trap).
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
+# One origin of the allowlist: scheme, host, optional port (or ":*"). Anything else (a ";", a space, a path,
+# "*") could widen the policy and is dropped.
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:(\d{1,5}|\*))?$")
+# Bodies the browser may send cross-site without asking first (forms): a JSON API refuses them all.
+_JSON = "application/json"
+
+
+def _origins(raw: str) -> list[str]:
+    out = []
+    for item in re.split(r"[\s,]+", raw.strip()):
+        if item and _ORIGIN.match(item.rstrip("/")):
+            out.append(item.rstrip("/"))
+        elif item:
+            log.warning("ignored a malformed origin in the settings: %r", item[:80])
+    return out
+
+
+def frame_ancestors() -> str:
+    allowed = _origins(get_settings().frame_ancestors)
+    return " ".join(allowed) if allowed else "'none'"
+
+
+def cross_site_refusal(request: Request) -> JSONResponse | None:
+    """CSRF: a state-changing call must be JSON and, when a browser sends it, come from our own page.
+
+    Browsers send Origin with every POST; a form or an image on another site cannot set Content-Type
+    application/json without a CORS preflight, which the gateway never answers. Clients that are no browser
+    (the cluster tests, the load benchmark) send no Origin and hold no victim's cookie.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != _JSON:
+        return error(415, "JSON_REQUIRED", "请求的格式不对，请刷新页面再试。")
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site", "")
+    if origin is None and site != "cross-site":
+        return None
+    if origin is not None and origin != "null":
+        host = request.headers.get("host", "")
+        if origin.split("://", 1)[-1] == host or origin.rstrip("/") in _origins(get_settings().web_origins):
+            return None
+    log.warning("refused a cross-site request: path=%s", request.url.path)
+    return error(403, "CROSS_SITE", "这个请求不是从安心的页面发出的，已经拒绝。请直接打开安心的页面。")
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -71,11 +118,19 @@ async def read_body(request: Request) -> dict[str, Any] | JSONResponse:
 
 def client_headers(request: Request) -> dict[str, str]:
     """The customer's address for the backend's sign-in rate limit (per address). Without it every web
-    customer would share the gateway's own address and one busy village could lock out everyone."""
+    customer would share the gateway's own address and one busy village could lock out everyone.
+    `request.client` is the peer itself: uvicorn must trust X-Forwarded-For only from the configured proxy
+    (`--forwarded-allow-ips`), or a client could pick its own bucket."""
     return {"X-Forwarded-For": request.client.host} if request.client else {}
 
 
-def session_json(session: GatewaySession | None, request: Request | None = None) -> dict[str, Any]:
+def wants_header_session(request: Request) -> bool:
+    """The embedded widget asks for its id in the body (its cookie would be blocked cross-site). A request
+    that carries the cookie is a cookie client: its id stays HttpOnly, whatever header a script adds."""
+    return request.headers.get("x-anxin-session-mode") == "header" and COOKIE not in request.cookies
+
+
+def session_json(session: GatewaySession | None) -> dict[str, Any]:
     settings = get_web_settings()
     out: dict[str, Any] = {
         "signed_in": bool(session and session.has_customer),
@@ -87,9 +142,6 @@ def session_json(session: GatewaySession | None, request: Request | None = None)
         "warn_s": settings.session_warn_s,
         "kiosk_idle_timeout_s": settings.kiosk_idle_timeout_s,
     }
-    # The embedded widget cannot rely on the cookie (a cross-site host page blocks it): it asked for the id.
-    if session and request is not None and request.headers.get("x-anxin-session-mode") == "header":
-        out["session"] = session.sid
     return out
 
 
@@ -106,12 +158,12 @@ def _page(name: str, frame_ancestors: str) -> Response:
 
 @router.get("/", include_in_schema=False)
 def index() -> Response:
-    return _page("chat.html", "*")
+    return _page("chat.html", frame_ancestors())
 
 
 @router.get("/chat", include_in_schema=False)
 def chat_page() -> Response:
-    return _page("chat.html", "*")
+    return _page("chat.html", frame_ancestors())
 
 
 @router.get("/kiosk", include_in_schema=False)
@@ -149,20 +201,29 @@ STARTERS = ["查余额", "转账", "存定期"]
 GREETING = "您好，{name}！\n想办什么？\n请点下面的按钮，也可以说话。"
 
 
+def _offer(session: GatewaySession, buttons: list[dict[str, str]]) -> None:
+    """Remembers the buttons just shown: the next button press must be one of them."""
+    session.offered = [{"payload": b["payload"] or b["title"], "title": b["title"]} for b in buttons
+                       if b.get("payload") or b.get("title")][:20]
+
+
 async def greeting(session: GatewaySession) -> dict[str, Any]:
     """The first reply after sign-in, with its audio like every other reply (read aloud on request)."""
     text = GREETING.format(name=session.customer_name or "")
-    return {"text": text, "buttons": [{"title": t, "payload": t} for t in STARTERS],
-            "audio_url": await audio_url_async(text, STARTERS), "speech_rate": 1.0, "custom": {},
-            "transfer_id": None}
+    reply = Reply(text=text, buttons=[{"title": t, "payload": t} for t in STARTERS],
+                  audio_url=await audio_url_async(text, STARTERS))
+    return reply.to_json()
 
 
 @router.get("/api/session")
 async def get_session(request: Request) -> JSONResponse:
     session = current(request)
-    out = session_json(session, request)
+    out = session_json(session)
     if session is not None and session.has_customer:
         out["greeting"] = await greeting(session)
+        if not session.offered:
+            _offer(session, out["greeting"]["buttons"])
+            get_store().save(session)
     return JSONResponse(out)
 
 
@@ -200,7 +261,10 @@ async def login(request: Request) -> Response:
             store.delete(session.sid)
         session = store.create("web", settings.web_idle_timeout_s)
     else:
+        # The kiosk's next customer gets a fresh id too: the previous customer (or anyone who saw the id)
+        # must not be able to act in this one's session.
         _end_conversation(session)
+        session = rotate(session)
         session.idle_timeout_s = settings.kiosk_idle_timeout_s
     session.customer_token = token
     session.customer_name = str((answer.get("customer") or {}).get("name") or "")
@@ -209,12 +273,18 @@ async def login(request: Request) -> Response:
         session.token_expires_at = time.time() + float(ttl) - 5  # a few seconds' margin for the last turn
     session.conversation_id = new_conversation_id(session.channel)
     session.touch()
+    hello = await greeting(session)
+    _offer(session, hello["buttons"])
     store.save(session)
     if session.channel == "kiosk":
         get_book().open(session.conversation_id, session.customer_name, session.staff_name)
         get_book().add(session.conversation_id, "system", f"{session.customer_name} 已登录")
     log.info("web sign-in: channel=%s conversation=%s", session.channel, session.conversation_id)
-    resp = JSONResponse({**session_json(session, request), "greeting": await greeting(session)})
+    out = {**session_json(session), "greeting": hello}
+    if session.channel == "web" and wants_header_session(request):
+        out["session"] = session.sid  # the embed keeps it in memory; no cookie for it
+        return JSONResponse(out)
+    resp = JSONResponse(out)
     set_cookie(resp, session)
     return resp
 
@@ -258,44 +328,92 @@ def _end_conversation(session: GatewaySession) -> None:
 
 # ---------------------------------------------------------------- chat
 
-def _transfer_id(custom: dict[str, Any]) -> int | None:
-    """The transfer a reply reports, if the assistant named it (custom.transfer_id or custom.transfer.id)."""
-    value = custom.get("transfer_id")
-    if value is None and isinstance(custom.get("transfer"), dict):
-        value = custom["transfer"].get("id")
-    return value if isinstance(value, int) and value > 0 else None
+def _button(session: GatewaySession, payload: str) -> dict[str, str] | None:
+    return next((b for b in session.offered if b["payload"] == payload), None)
+
+
+def call_person_route() -> dict[str, str]:
+    """The web's call-a-person route beside a fraud warning: the bank's number and 96110, both tap-to-call."""
+    phone = get_settings().bank_phone.strip()
+    digits = re.sub(r"[^\d+]", "", phone)
+    return {"bank_phone": phone, "bank_tel": f"tel:{digits}", "hotline": "96110", "hotline_tel": "tel:96110"}
+
+
+def _act_on(session: GatewaySession, replies: list[Reply], out: list[dict[str, Any]]) -> None:
+    """What the channel does with the reply fields: alert staff, offer a person, queue a handoff."""
+    risk = next((r.risk for r in replies if r.risk is not None), None)
+    handoff = next((r.handoff for r in replies if r.handoff is not None), None)
+    kiosk = session.channel == "kiosk"
+    if risk is not None:
+        for item in out:
+            if item["risk"] is not None:
+                if kiosk:
+                    item["staff_alerted"] = True
+                else:
+                    item["call_person"] = call_person_route()
+    if kiosk:
+        if risk is not None:
+            get_book().alert(session.conversation_id, risk.kind, risk.family)
+            get_book().add(session.conversation_id, "system", "疑似诈骗：已经拦下，请工作人员马上到客户身边")
+        elif handoff is not None:
+            get_book().add(session.conversation_id, "system", "客户要求转人工，请到客户身边")
+        return
+    if risk is not None or handoff is not None:
+        get_queue().add(make_entry(
+            "web", session.conversation_id, session.customer_name,
+            "fraud" if risk is not None else (handoff.reason if handoff else "asked"),
+            family=risk.family if risk else "", summary=handoff.summary if handoff else ""))
 
 
 @router.post("/api/chat")
 async def chat(request: Request) -> Response:
+    """One turn: `{"text": "..."}` for what the customer typed or said, `{"payload": "..."}` for a button
+    press, honoured only when the assistant offered that button in this conversation's last reply."""
     body = await read_body(request)
     if isinstance(body, JSONResponse):
         return body
     session = current(request)
     if session is None or not session.has_customer:
         return not_signed_in()
-    text = str(body.get("text") or "").strip()
-    if not text:
+    payload = body.get("payload")
+    shown: str
+    if isinstance(payload, str) and payload:
+        button = _button(session, payload)
+        if button is None and plain_text(payload) == payload:
+            # Words like "查余额" (a starter shown again after a reload): no more than typing them.
+            button = {"payload": payload, "title": payload}
+        if button is None:
+            log.info("refused a button that was not offered: conversation=%s", session.conversation_id)
+            return error(409, "CHOICE_EXPIRED", "这个按钮已经过期了。请看最新的问题，或者直接说您要办什么。")
+        text, shown = button["payload"], f"（按了“{button['title']}”）"
+    else:
+        text = plain_text(str(body.get("text") or "").strip())
+        shown = text
+    if not text.strip():
         return error(422, "EMPTY", "请说一句话，或者点一个按钮。")
     if len(text) > MAX_TEXT:
         return error(422, "TOO_LONG", "这句话太长了，请说短一点。")
     session.touch()
+    conversation_id = session.conversation_id
     get_store().save(session)
     kiosk = session.channel == "kiosk"
     if kiosk:
-        # A button's payload ("/affirm") means nothing to staff: the transcript shows what the customer saw.
-        shown = str(body.get("shown") or "").strip()[:100]
-        get_book().add(session.conversation_id, "customer", shown or text)
-    replies = await turn(session.conversation_id, text, session.customer_token, session.channel)
-    out = []
-    for reply in replies:
-        item = reply.to_json()
-        item["transfer_id"] = _transfer_id(reply.custom)
-        if kiosk:
-            get_book().add(session.conversation_id, "assistant", reply.text)
-        out.append(item)
-    if kiosk and any(r.custom.get("handoff") is True for r in replies):
-        get_book().add(session.conversation_id, "system", "客户要求转人工，请到客户身边")
+        # What went to the assistant, as the gateway knows it: the typed text, or the title of the offered
+        # button whose payload it sent. Nothing the browser claims it showed.
+        get_book().add(conversation_id, "customer", shown)
+    replies = await turn(conversation_id, text, session.customer_token, session.channel)
+    out = [reply.to_json() for reply in replies]
+    if kiosk:
+        for reply in replies:
+            get_book().add(conversation_id, "assistant", reply.text)
+    _act_on(session, replies, out)
+    # The buttons now on screen; re-read the session (the turn was slow: it may have been signed out).
+    latest = get_store().get(session.sid)
+    if latest is not None and latest.conversation_id == conversation_id:
+        with_buttons = [r for r in replies if r.buttons]
+        _offer(latest, with_buttons[-1].buttons if with_buttons else [])
+        get_store().save(latest)
+        session = latest
     return JSONResponse({"replies": out, **session_json(session)})
 
 

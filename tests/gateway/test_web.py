@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway import backend_client, sessions
-from gateway.conversation import Reply
+from gateway import backend_client, config, sessions, staff_queue
+from gateway.conversation import Handoff, Reply, Risk
 from gateway.main import create_app
 from gateway.routes import web
 from gateway.sessions import COOKIE, MemorySessionStore
@@ -64,9 +64,15 @@ class FakeRasa:
                    audio_format: str = "mp3") -> list[Reply]:
         self.turns.append((sender, text, token, channel))
         if text == "转人工":
-            return [Reply(text="好的，正在为您转人工。", custom={"handoff": True})]
+            return [Reply(text="好的，正在为您转人工。", handoff=Handoff("asked", ""))]
+        if "安全账户" in text:  # the dialogue's fraud stop, as the reply contract carries it
+            return [Reply(text="这很像冒充公检法的骗局。\n公检法不会让您把钱转到“安全账户”。\n请挂断电话，打96110。",
+                          risk=Risk("fraud", "authority", "stop"),
+                          handoff=Handoff("fraud", "客户说民警让他把钱转到安全账户 6222021234567890123"))]
+        if text == "/affirm":
+            return [Reply(text="转好了。", transfer_id=3, receipt_transfer_id=3)]
         return [Reply(text="您的余额是 12000.00 元（壹万贰仟元整）。", buttons=[{"title": "好的", "payload": "/affirm"}],
-                      audio_url="/audio/abc.mp3", custom={"transfer_id": 3})]
+                      audio_url="/audio/abc.mp3", transfer_id=3)]
 
 
 @pytest.fixture
@@ -80,11 +86,18 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeBackend, FakeRa
 
     monkeypatch.setattr(web, "audio_url_async", no_audio)
     sessions.set_store(MemorySessionStore())
-    sessions.get_web_settings.cache_clear()
+    staff_queue.set_queue(staff_queue.MemoryQueue())
     monkeypatch.setenv("ANXIN_KIOSK_IDLE_TIMEOUT_S", "120")
     monkeypatch.setenv("ANXIN_WEB_IDLE_TIMEOUT_S", "600")
+    # The test client speaks plain http: a Secure cookie would never come back (the default is tested below).
+    monkeypatch.setenv("ANXIN_COOKIE_SECURE", "false")
+    for name in ("ANXIN_FRAME_ANCESTORS", "ANXIN_WEB_ORIGINS", "ANXIN_BANK_PHONE", "ANXIN_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    sessions.get_web_settings.cache_clear()
+    config.get_settings.cache_clear()
     yield backend, rasa
     sessions.get_web_settings.cache_clear()
+    config.get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -109,8 +122,8 @@ def test_pages_are_served_with_a_strict_content_policy(client: TestClient) -> No
         assert resp.status_code == 200
         assert "text/html" in resp.headers["content-type"]
         assert "default-src 'self'" in resp.headers["content-security-policy"]
-    assert "frame-ancestors *" in client.get("/chat").headers["content-security-policy"]
-    assert "frame-ancestors 'none'" in client.get("/kiosk").headers["content-security-policy"]
+    for path in ("/", "/chat", "/kiosk", "/kiosk/staff"):  # no site may frame a page unless allowed
+        assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'none'")
     assert client.get("/anxin-widget.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/static/anxin.css").status_code == 200
 
@@ -132,7 +145,7 @@ def test_embedded_widget_gets_its_session_id_for_the_header(fakes: tuple[FakeBac
     resp = client.post("/api/login", json={"phone": "13800000001", "pin": "135790"},
                        headers={"X-Anxin-Session-Mode": "header"})
     sid = resp.json()["session"]
-    client.cookies.clear()
+    assert "set-cookie" not in resp.headers  # the embed holds the id in memory only
     resp = client.post("/api/chat", json={"text": "余额"}, headers={"X-Anxin-Session": sid})
     assert resp.status_code == 200
 
@@ -207,18 +220,18 @@ def test_idle_session_expires_and_extend_gives_the_full_time_again(client: TestC
     assert session is not None
     session.expires_at = time.time() + 5
     assert client.get("/api/session").json()["seconds_left"] <= 5
-    resp = client.post("/api/extend")
+    resp = client.post("/api/extend", json={})
     assert resp.status_code == 200 and resp.json()["seconds_left"] >= 590
     session.expires_at = time.time() - 1
     assert client.get("/api/session").json()["signed_in"] is False
     assert client.post("/api/chat", json={"text": "余额"}).status_code == 401
-    assert client.post("/api/extend").status_code == 401
+    assert client.post("/api/extend", json={}).status_code == 401
 
 
 def test_sign_out_forgets_the_customer(client: TestClient) -> None:
     sign_in(client)
     sid = client.cookies.get(COOKIE) or ""
-    resp = client.post("/api/logout")
+    resp = client.post("/api/logout", json={})
     assert resp.status_code == 200 and resp.json()["signed_in"] is False
     assert sessions.get_store().get(sid) is None
     assert client.post("/api/chat", json={"text": "余额"}).status_code == 401
@@ -240,7 +253,7 @@ def test_kiosk_needs_staff_then_runs_customer_after_customer(client: TestClient,
     mine = [t for t in live if t["conversation_id"] == conv]
     assert mine and [line["who"] for line in mine[0]["lines"]] == ["system", "customer", "assistant"]
     # The customer leaves: the station keeps its staff, the transcript is gone.
-    client.post("/api/logout")
+    client.post("/api/logout", json={})
     state = client.get("/api/session").json()
     assert state["signed_in"] is False and state["staff"]["name"] == "王柜员"
     assert not [t for t in get_book().live() if t["conversation_id"] == conv]
@@ -305,12 +318,12 @@ def test_kiosk_transcript_shows_the_button_title_not_its_payload(fakes: tuple[Fa
     kiosk, panel = TestClient(create_app()), TestClient(create_app())
     staff_in(kiosk, "station")
     sign_in(kiosk)
-    kiosk.post("/api/chat", json={"text": "/affirm", "shown": "对，转吧"})
-    assert fakes[1].turns[-1][1] == "/affirm"  # Rasa gets the payload
+    kiosk.post("/api/chat", json={"text": "余额"})  # offers the button "好的" -> /affirm
+    kiosk.post("/api/chat", json={"payload": "/affirm"})
+    assert fakes[1].turns[-1][1] == "/affirm"  # Rasa gets the offered payload
     staff_in(panel, "panel")
-    lines = panel.get("/api/staff/transcripts").json()["items"][-1]["lines"]
-    assert "对，转吧" in [line["text"] for line in lines]
-    assert "/affirm" not in [line["text"] for line in lines]
+    lines = [line["text"] for line in panel.get("/api/staff/transcripts").json()["items"][-1]["lines"]]
+    assert "（按了“好的”）" in lines and "/affirm" not in lines
 
 
 def test_no_extension_goes_past_the_bank_token(client: TestClient) -> None:
@@ -319,7 +332,7 @@ def test_no_extension_goes_past_the_bank_token(client: TestClient) -> None:
     assert session is not None
     assert session.token_expires_at <= time.time() + 1800  # the fake backend's expires_in
     session.token_expires_at = time.time() + 40
-    assert 30 <= client.post("/api/extend").json()["seconds_left"] <= 40
+    assert 30 <= client.post("/api/extend", json={}).json()["seconds_left"] <= 40
 
 
 def test_sign_in_passes_the_customer_address_for_the_rate_limit(client: TestClient,
@@ -337,3 +350,183 @@ def test_a_kiosk_whose_staff_sign_in_ended_gives_no_customer_session(client: Tes
     staff_in(client, "panel")  # a staff panel is no kiosk station either
     resp = client.post("/api/login", json={"phone": "13800000001", "pin": "135790", "kiosk": True})
     assert resp.status_code == 403
+
+
+# ---------------------------------------------------------------- issue 10 item 3: no raw intents from the browser
+
+def test_a_typed_intent_with_entities_never_reaches_rasa_as_an_intent(client: TestClient,
+                                                                      fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    sign_in(client)
+    for typed in ('/transfer_money{"amount":"1e30"}', '  /transfer_money{"amount":"1e30"}', "／affirm"):
+        assert client.post("/api/chat", json={"text": typed}).status_code == 200
+        assert not fakes[1].turns[-1][1].lstrip().startswith(("/", "／"))
+    assert fakes[1].turns[-3][1] == 'transfer_money{"amount":"1e30"}'  # as words, for the NLU to read
+
+
+def test_a_button_press_is_honoured_only_for_a_button_that_was_offered(client: TestClient,
+                                                                       fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    sign_in(client)  # the greeting offers 查余额 / 转账 / 存定期
+    n = len(fakes[1].turns)
+    resp = client.post("/api/chat", json={"payload": '/transfer_money{"amount":"1e30"}'})
+    assert resp.status_code == 409 and resp.json()["code"] == "CHOICE_EXPIRED" and len(fakes[1].turns) == n
+    assert client.post("/api/chat", json={"payload": "/affirm"}).status_code == 409  # not offered yet
+    assert client.post("/api/chat", json={"payload": "查余额"}).status_code == 200
+    assert fakes[1].turns[-1][1] == "查余额"
+    client.post("/api/chat", json={"text": "余额"})  # this reply offers 好的 -> /affirm
+    resp = client.post("/api/chat", json={"payload": "/affirm"})
+    assert resp.status_code == 200 and fakes[1].turns[-1][1] == "/affirm"
+    # Its reply offers nothing: the old button is stale now, and a second "/affirm" cannot be replayed.
+    assert client.post("/api/chat", json={"payload": "/affirm"}).status_code == 409
+
+
+# ---------------------------------------------------------------- issue 10 item 11: CSRF
+
+def test_cross_site_posts_are_refused_before_they_reach_anything(client: TestClient,
+                                                                fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    sign_in(client)
+    n = len(fakes[1].turns)
+    # A form on another site posts text/plain or urlencoded (no preflight needed): refused.
+    resp = client.post("/api/chat", content=b'{"text": "give"}', headers={"content-type": "text/plain"})
+    assert resp.status_code == 415 and resp.json()["code"] == "JSON_REQUIRED"
+    resp = client.post("/api/chat", data={"text": "give"})
+    assert resp.status_code == 415
+    resp = client.post("/api/login", data={"phone": "13800000001", "pin": "135790"})
+    assert resp.status_code == 415
+    for origin in ("https://evil.example", "null", "http://testserver.evil.example"):
+        resp = client.post("/api/chat", json={"text": "余额"}, headers={"Origin": origin})
+        assert resp.status_code == 403 and resp.json()["code"] == "CROSS_SITE"
+    resp = client.post("/api/chat", json={"text": "余额"}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert resp.status_code == 403
+    assert len(fakes[1].turns) == n
+    # Our own page, and an origin on the allowlist, pass.
+    assert client.post("/api/chat", json={"text": "余额"}, headers={"Origin": "http://testserver"}).status_code == 200
+    assert client.post("/api/chat", json={"text": "余额"},
+                       headers={"Origin": "https://anxin.example.cn"}).status_code == 403
+    os_env = pytest.MonkeyPatch()
+    os_env.setenv("ANXIN_WEB_ORIGINS", "https://anxin.example.cn")
+    config.get_settings.cache_clear()
+    try:
+        assert client.post("/api/chat", json={"text": "余额"},
+                           headers={"Origin": "https://anxin.example.cn"}).status_code == 200
+    finally:
+        os_env.undo()
+        config.get_settings.cache_clear()
+
+
+def test_cookies_are_secure_by_default_outside_demo_mode(fakes: tuple[FakeBackend, FakeRasa],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANXIN_COOKIE_SECURE", raising=False)
+    sessions.get_web_settings.cache_clear()
+    resp = TestClient(create_app()).post("/api/login", json={"phone": "13800000001", "pin": "135790"})
+    assert "; secure" in resp.headers["set-cookie"].lower()
+    monkeypatch.setenv("ANXIN_DEMO", "1")
+    config.get_settings.cache_clear()
+    resp = TestClient(create_app()).post("/api/login", json={"phone": "13800000001", "pin": "135790"})
+    assert "secure" not in resp.headers["set-cookie"].lower()
+
+
+# ---------------------------------------------------------------- issue 10 item 12: kiosk sessions
+
+def test_each_kiosk_customer_gets_a_fresh_session_id(client: TestClient) -> None:
+    staff_in(client, "station")
+    station = client.cookies.get(COOKIE) or ""
+    sign_in(client)
+    first = client.cookies.get(COOKIE) or ""
+    assert first != station and sessions.get_store().get(station) is None
+    client.post("/api/logout", json={})
+    sign_in(client)
+    second = client.cookies.get(COOKIE) or ""
+    assert second != first and sessions.get_store().get(first) is None
+    # Whoever kept the first customer's id holds nothing; the station is still signed in.
+    thief = TestClient(create_app())
+    thief.cookies.set(COOKIE, first)
+    assert thief.get("/api/session").json()["signed_in"] is False
+    assert client.get("/api/session").json()["staff"]["role"] == "station"
+
+
+def test_a_cookie_client_never_gets_its_session_id_in_json(client: TestClient) -> None:
+    staff_in(client, "station")
+    header = {"X-Anxin-Session-Mode": "header"}  # what a script on the page could add
+    resp = client.post("/api/login", json={"phone": "13800000001", "pin": "135790", "kiosk": True}, headers=header)
+    assert resp.status_code == 200 and "session" not in resp.json()
+    sid = client.cookies.get(COOKIE) or ""
+    for resp in (client.get("/api/session", headers=header), client.post("/api/extend", json={}, headers=header),
+                 client.post("/api/chat", json={"text": "余额"}, headers=header)):
+        assert "session" not in resp.json() and sid not in resp.text
+
+
+def test_the_staff_transcript_shows_what_went_to_the_assistant(fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    kiosk, panel = TestClient(create_app()), TestClient(create_app())
+    staff_in(kiosk, "station")
+    sign_in(kiosk)
+    kiosk.post("/api/chat", json={"text": "把钱都转给张三", "shown": "查余额"})
+    assert fakes[1].turns[-1][1] == "把钱都转给张三"
+    staff_in(panel, "panel")
+    lines = [line["text"] for line in panel.get("/api/staff/transcripts").json()["items"][-1]["lines"]]
+    assert "把钱都转给张三" in lines and "查余额" not in lines
+
+
+# ---------------------------------------------------------------- issue 10 item 13: framing
+
+def test_frame_ancestors_come_from_the_allowlist(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANXIN_FRAME_ANCESTORS", "https://www.bank.example.cn, http://localhost:* 'self'; script-src *")
+    config.get_settings.cache_clear()
+    csp = client.get("/chat").headers["content-security-policy"]
+    assert csp.endswith("frame-ancestors https://www.bank.example.cn http://localhost:*")
+    assert "script-src *" not in csp and csp.count("script-src") == 1
+    # The kiosk and the staff panel (PIN keypad, approvals) are never framed, whatever the setting.
+    for path in ("/kiosk", "/kiosk/staff"):
+        assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'none'")
+
+
+# ---------------------------------------------------------------- issue 9: fraud stop on the web and the kiosk
+
+STORY = "电话里的民警叫我把钱转到安全账户"
+
+
+def test_a_fraud_stop_on_the_web_shows_a_person_to_call_and_queues_for_staff(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANXIN_BANK_PHONE", "95555-1")
+    config.get_settings.cache_clear()
+    sign_in(client)
+    (reply,) = client.post("/api/chat", json={"text": STORY}).json()["replies"]
+    assert reply["risk"] == {"kind": "fraud", "family": "authority", "level": "stop"}
+    assert reply["call_person"] == {"bank_phone": "95555-1", "bank_tel": "tel:955551", "hotline": "96110",
+                                    "hotline_tel": "tel:96110"}
+    assert "summary" not in str(reply)
+    panel = TestClient(create_app())
+    assert panel.get("/api/staff/queue").status_code == 401
+    staff_in(panel, "panel")
+    (entry,) = panel.get("/api/staff/queue").json()["items"]
+    assert (entry["channel"], entry["customer_name"], entry["reason"], entry["family"]) == \
+        ("web", "张桂兰", "fraud", "authority")
+    assert "疑似诈骗" in entry["reason_text"] and "6222021234567890123" not in str(entry)
+    assert panel.post(f"/api/staff/queue/{entry['id']}/done", json={}).status_code == 200
+    assert panel.get("/api/staff/queue").json()["items"] == []
+    assert panel.post(f"/api/staff/queue/{entry['id']}/done", json={}).status_code == 404
+
+
+def test_a_handoff_on_the_web_is_queued_for_staff(client: TestClient) -> None:
+    sign_in(client)
+    (reply,) = client.post("/api/chat", json={"text": "转人工"}).json()["replies"]
+    assert reply["handoff"] == {"reason": "asked"} and "call_person" not in reply
+    panel = TestClient(create_app())
+    staff_in(panel, "panel")
+    assert [e["reason"] for e in panel.get("/api/staff/queue").json()["items"]] == ["asked"]
+
+
+def test_a_fraud_stop_at_the_kiosk_alerts_the_staff_panel_at_once(fakes: tuple[FakeBackend, FakeRasa]) -> None:
+    first, kiosk, panel = TestClient(create_app()), TestClient(create_app()), TestClient(create_app())
+    staff_in(first, "station")
+    sign_in(first)  # an earlier customer at another kiosk, listed first until the alert
+    first.post("/api/chat", json={"text": "余额"})
+    staff_in(kiosk, "station")
+    sign_in(kiosk)
+    (reply,) = kiosk.post("/api/chat", json={"text": STORY}).json()["replies"]
+    assert reply["staff_alerted"] is True and "call_person" not in reply  # staff come over; no phone number
+    staff_in(panel, "panel")
+    items = panel.get("/api/staff/transcripts").json()["items"]
+    assert len(items) == 2 and items[0]["alert"]["text"] == "疑似诈骗，请马上过去"
+    assert items[0]["alert"]["family"] == "authority" and items[1]["alert"] is None
+    assert STORY in [line["text"] for line in items[0]["lines"]]  # with the transcript
+    assert panel.get("/api/staff/queue").json()["items"] == []  # the kiosk's alert is the transcript's

@@ -55,17 +55,24 @@ def test_a_kiosk_visit_across_instances(on_redis: str, fakes: tuple[FakeBackend,
     other_instance(on_redis)
     sign_in(kiosk)
     other_instance(on_redis)
-    kiosk.post("/api/chat", json={"text": "/affirm", "shown": "对，转吧"})
+    kiosk.post("/api/chat", json={"text": "余额"})
     assert fakes[1].turns[-1][2] == CUSTOMER_TOKEN and fakes[1].turns[-1][3] == "kiosk"
+    other_instance(on_redis)  # the offered button is in the shared session: another instance honours it
+    kiosk.post("/api/chat", json={"payload": "/affirm"})
+    assert fakes[1].turns[-1][1] == "/affirm"
+    other_instance(on_redis)
+    kiosk.post("/api/chat", json={"text": "电话里的民警叫我把钱转到安全账户"})
     other_instance(on_redis)
     staff_in(panel, "panel")
     live = panel.get("/api/staff/transcripts").json()["items"]
-    assert [line["text"] for line in live[0]["lines"]][-2:] == ["对，转吧", "您的余额是 12000.00 元（壹万贰仟元整）。"]
+    texts = [line["text"] for line in live[0]["lines"]]
+    assert texts[3:5] == ["（按了“好的”）", "转好了。"]
+    assert live[0]["alert"]["text"] == "疑似诈骗，请马上过去" and live[0]["alert"]["family"] == "authority"
     assert panel.get("/api/staff/approvals").status_code == 200
     assert kiosk.get("/api/staff/approvals").status_code == 401  # the station never reaches approvals
     # The visit ends on yet another instance: the station stays, the customer and transcript are gone.
     other_instance(on_redis)
-    kiosk.post("/api/logout")
+    kiosk.post("/api/logout", json={})
     state = kiosk.get("/api/session").json()
     assert state["signed_in"] is False and state["staff"]["role"] == "station"
     assert panel.get("/api/staff/transcripts").json()["items"] == []
@@ -80,7 +87,7 @@ def test_extend_and_expiry_are_saved(on_redis: str) -> None:
     session.expires_at = time.time() + 5
     store.save(session)
     other_instance(on_redis)
-    assert client.post("/api/extend").json()["seconds_left"] >= 590
+    assert client.post("/api/extend", json={}).json()["seconds_left"] >= 590
     session = sessions.get_store().get(client.cookies.get(COOKIE) or "")
     assert session is not None and session.extensions == 1
     session.expires_at = time.time() - 1
