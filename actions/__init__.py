@@ -12,6 +12,7 @@ from actions.conversation import (
     ActionRepeat,
     ActionSlower,
 )
+from actions.fraud import ActionFraudStop
 from actions.savings import (
     ActionAskDepositConfirmed,
     ActionAskDepositTerm,
@@ -32,7 +33,7 @@ from actions.transfer import (
 __all__ = [
     "ActionAnxinFallback", "ActionAskDepositAmount", "ActionAskTransferAmount", "ActionAskDepositConfirmed", "ActionAskDepositTerm", "ActionAskFromAccountId",
     "ActionAskPayeeId", "ActionAskTransferConfirmed", "ActionCancelFlow", "ActionCheckBalance",
-    "ActionDepositStart", "ActionDepositSubmit", "ActionHandoff", "ActionRecentTransactions", "ActionRepeat",
+    "ActionDepositStart", "ActionDepositSubmit", "ActionFraudStop", "ActionHandoff", "ActionRecentTransactions", "ActionRepeat",
     "ActionSavingsProducts", "ActionSlower", "ActionTransferStart", "ActionTransferSubmit",
     "ValidateDepositForm", "ValidateTransferForm",
 ]

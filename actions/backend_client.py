@@ -98,18 +98,46 @@ class BackendClient:
     async def savings_products(self) -> list[dict[str, Any]]:
         return await self._request("GET", "/savings/products")
 
-    async def create_transfer(self, idempotency_key: str, from_account_id: Any, payee_id: Any,
-                              amount: str) -> dict[str, Any]:
-        body = {"from_account_id": _id(from_account_id), "payee_id": _id(payee_id), "amount": amount, "note": ""}
+    async def create_transfer(self, idempotency_key: str, from_account_id: Any, payee_id: Any, amount: str,
+                              context: str = "", require_confirmation: bool = True) -> dict[str, Any]:
+        """With require_confirmation the answer is a `pending` record: the read-back is rendered from it and
+        only POST /transfers/{id}/confirm moves the money (docs/contracts.md, Round 8)."""
+        body = {"from_account_id": _id(from_account_id), "payee_id": _id(payee_id), "amount": amount, "note": "",
+                "context": context, "require_confirmation": require_confirmation}
         return await self._request("POST", "/transfers", json=body, idempotency_key=idempotency_key)
 
     async def confirm_transfer(self, transfer_id: Any) -> dict[str, Any]:
-        return await self._request("POST", f"/transfers/{transfer_id}/confirm")
+        return await self._request("POST", f"/transfers/{_path_id(transfer_id)}/confirm")
 
-    async def create_deposit(self, idempotency_key: str, product_id: Any, from_account_id: Any,
-                             amount: str) -> dict[str, Any]:
-        body = {"product_id": _id(product_id), "from_account_id": _id(from_account_id), "amount": amount}
+    async def cancel_transfer(self, transfer_id: Any) -> dict[str, Any]:
+        return await self._request("POST", f"/transfers/{_path_id(transfer_id)}/cancel")
+
+    async def create_deposit(self, idempotency_key: str, product_id: Any, from_account_id: Any, amount: str,
+                             require_confirmation: bool = True) -> dict[str, Any]:
+        body = {"product_id": _id(product_id), "from_account_id": _id(from_account_id), "amount": amount,
+                "require_confirmation": require_confirmation}
         return await self._request("POST", "/deposits", json=body, idempotency_key=idempotency_key)
+
+    async def confirm_deposit(self, deposit_id: Any) -> dict[str, Any]:
+        return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/confirm")
+
+    async def cancel_deposit(self, deposit_id: Any) -> dict[str, Any]:
+        return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/cancel")
+
+    async def fraud_stop(self, family: str, channel: str, text: str,
+                         transfer_id: Any = None) -> dict[str, Any]:
+        """Audits the stop, starts the cooling-off and cancels every pending transfer and deposit."""
+        body = {"family": family, "channel": channel, "text": text,
+                "transfer_id": _id(transfer_id) if transfer_id is not None else None}
+        return await self._request("POST", "/fraud/stops", json=body)
+
+
+def _path_id(value: Any) -> int:
+    """An id that goes into a URL path: digits only, so a tampered slot cannot reach another path."""
+    text = str(value)
+    if not text.isdigit():
+        raise BackendRefused(404, "NOT_FOUND", "没有找到这笔业务。")
+    return int(text)
 
 
 def _id(value: Any) -> Any:

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import money
 from actions.backend_client import BackendClient
 from actions.texts import TEXTS
+from rules.redact import redact_digits
 
 DEFAULT_SPEECH_RATE = 1.0
 MSG_PREFIX = "msg_"
@@ -60,13 +61,20 @@ def button(title: str, intent: str, **entities: Any) -> dict[str, str]:
     return {"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"}
 
 
+# The largest amount any reply says (money.to_capitals reads up to 亿 groups; no account holds more). Anything
+# bigger is not a usable amount: a typed "/transfer_money{\"amount\":\"1e30\"}" must not make an action raise.
+MAX_YUAN = Decimal("999999999999.99")
+
+
 def yuan(value: Any) -> Decimal | None:
-    """A decimal amount from a slot or an API field; never via float."""
+    """A decimal amount from a slot or an API field, to the fen; never via float. None when it is not one."""
     try:
         amount = Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
+        if not amount.is_finite() or abs(amount) > MAX_YUAN:
+            return None
+        return amount.quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError, ArithmeticError):
         return None
-    return amount.quantize(Decimal("0.01")) if amount.is_finite() else None
 
 
 def digits(amount: Decimal | str) -> str:
@@ -79,10 +87,41 @@ def capitals(amount: Decimal | str) -> str:
     return money.to_capitals(abs(Decimal(str(amount))))
 
 
-def idempotency_key(kind: str, sender_id: str, form_id: str) -> str:
-    """The same conversation and form always give the same key, so a repeated confirmation pays once."""
+def idempotency_key(kind: str, sender_id: str, form_id: str, *values: Any) -> str:
+    """The same conversation, form and values always give the same key, so a repeated read-back makes one
+    pending record; a changed value (another amount) gives another key and so a new record."""
     conversation = hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:24]
-    return f"anxin-{kind}-{conversation}-{form_id}"
+    if not values:
+        return f"anxin-{kind}-{conversation}-{form_id}"
+    what = hashlib.sha256("|".join(str(v) for v in values).encode("utf-8")).hexdigest()[:16]
+    return f"anxin-{kind}-{conversation}-{form_id}-{what}"
+
+
+# What the backend accepts as a transfer's context (docs/contracts.md, Round 8).
+MAX_CONTEXT_CHARS = 2000
+
+
+def flow_texts(tracker: Tracker, start_action: str) -> list[str]:
+    """What the customer said in this money flow: the message that started it and every one since.
+
+    Button payloads ("/inform{...}") are not words the customer said and are left out.
+    """
+    events = list(tracker.events)
+    start = next((i for i in range(len(events) - 1, -1, -1)
+                  if events[i].get("event") == "action" and events[i].get("name") == start_action), None)
+    if start is None:
+        users = [e for e in events if e.get("event") == "user"][-1:]
+    else:
+        before = [e for e in events[:start] if e.get("event") == "user"][-1:]
+        users = before + [e for e in events[start:] if e.get("event") == "user"]
+    return [str(e.get("text") or "") for e in users
+            if e.get("text") and not str(e.get("text")).startswith("/")]
+
+
+def flow_context(tracker: Tracker, start_action: str) -> str:
+    """The flow's texts with every run of 4+ digits redacted, joined, the latest MAX_CONTEXT_CHARS kept."""
+    text = "\n".join(redact_digits(t) for t in flow_texts(tracker, start_action))
+    return text[-MAX_CONTEXT_CHARS:]
 
 
 def entity_values(tracker: Tracker, name: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Conversation control: repeat, slower, cancel, hand over to a person, and the fallback."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import savings, transfer
-from actions.common import active_loop_name, button, latest_text, say, speech_rate, yuan
+from actions.backend_client import BackendError, NotSignedIn
+from actions.common import active_loop_name, button, client_for, say, speech_rate, yuan
 from actions.payees import normalise_relationship
-from actions.scam import find_scam_phrase
+
+logger = logging.getLogger(__name__)
 
 RATE_STEP = 0.15
 MIN_RATE = 0.5
@@ -24,6 +27,7 @@ INTENT_WORDS = {
     "out_of_scope": "问了别的事", "human_handoff": "要转人工", "cancel": "取消", "repeat": "请再说一遍",
     "slower": "请说慢点", "help": "问能办什么", "affirm": "说好", "deny": "说不", "inform": "回答问题",
     "greet": "问好", "thank": "道谢", "goodbye": "道别", "bot_challenge": "问是不是机器人",
+    "report_scam_instruction": "说了像骗局的事",
 }
 OUTCOME_WORDS = {
     "completed": "已办成", "held": "等柜员核对", "refused": "银行没有办", "insufficient_funds": "余额不够",
@@ -90,11 +94,29 @@ def slower_rate(rate: float) -> float:
     return max(MIN_RATE, round(rate - RATE_STEP, 2))
 
 
-def _end_form(tracker: Tracker) -> list[EventType]:
-    """Ends whatever form runs, clearing its slots: nothing half-filled survives a cancel.
+async def _cancel_pending(tracker: Tracker) -> None:
+    """Cancels the pending records a read-back was rendered from; a failure is only logged (they expire)."""
+    transfer_id = tracker.get_slot("pending_transfer_id")
+    deposit_id = tracker.get_slot("pending_deposit_id")
+    if not transfer_id and not deposit_id:
+        return
+    try:
+        client = client_for(tracker)
+        if transfer_id:
+            await client.cancel_transfer(transfer_id)
+        if deposit_id:
+            await client.cancel_deposit(deposit_id)
+    except (NotSignedIn, BackendError) as exc:
+        logger.warning("pending record not cancelled: %s", type(exc).__name__)
+
+
+async def _end_form(tracker: Tracker) -> list[EventType]:
+    """Ends whatever form runs, clearing its slots and cancelling its pending record: nothing half-filled
+    survives a cancel.
 
     The loop is ended even when none runs (a no-op), so one rule covers both cases.
     """
+    await _cancel_pending(tracker)
     if not active_loop_name(tracker):
         return [ActiveLoop(None)]
     slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS)
@@ -107,7 +129,7 @@ class ActionCancelFlow(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         say(dispatcher, tracker, "msg_cancelled" if active_loop_name(tracker) else "utter_ok")
-        return _end_form(tracker)
+        return await _end_form(tracker)
 
 
 def handoff_summary(tracker: Tracker) -> str:
@@ -137,8 +159,9 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, tracker, "msg_handoff", custom={"handoff": True, "summary": handoff_summary(tracker)})
-        return _end_form(tracker)
+        say(dispatcher, tracker, "msg_handoff",
+            custom={"handoff": {"reason": "asked", "summary": handoff_summary(tracker)}})
+        return await _end_form(tracker)
 
 
 class ActionAnxinFallback(Action):
@@ -148,9 +171,6 @@ class ActionAnxinFallback(Action):
         return "action_anxin_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if find_scam_phrase(latest_text(tracker)):
-            say(dispatcher, tracker, "msg_scam_notice", custom={MISUNDERSTOOD: True})
-            return []
         again = any(((r.get("data") or {}).get("custom") or {}).get(MISUNDERSTOOD)
                     for r in previous_turn_replies(tracker))
         if again and active_loop_name(tracker):

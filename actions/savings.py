@@ -1,8 +1,12 @@
-"""Savings: the product list, and the time-deposit form (term, amount, source account, confirm-last)."""
+"""Savings: the product list, and the time-deposit form (term, amount, source account, confirm-last).
+
+As for transfers, the read-back is rendered from the bank's `pending` deposit record (principal, rate,
+expected interest, maturity date: the dialogue never computes money), and "是" confirms exactly that record.
+"""
 from __future__ import annotations
 
+import logging
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,7 +21,7 @@ from actions.accounts import (
     find_account,
     source_accounts,
 )
-from actions.backend_client import BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
 from actions.common import (
     button,
     capitals,
@@ -30,10 +34,14 @@ from actions.common import (
     speech_rate,
     yuan,
 )
+from actions.fraud import is_scam_turn
 
-FORM_SLOTS = ("deposit_term", "deposit_amount", "from_account_id", "deposit_confirmed", "deposit_stop")
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = ("deposit_term", "deposit_amount", "from_account_id", "deposit_confirmed", "deposit_stop",
+              "pending_deposit_id", "pending_deposit_key")
 LEAVING_INTENTS = ("cancel", "human_handoff")
-FEN = Decimal("0.01")
+STOP_OUTCOMES = ("backend_down", "not_signed_in", "refused", "insufficient_funds", "completed")
 
 
 def term_products(products: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,10 +58,13 @@ def rate_text(product: dict[str, Any]) -> str:
     return str(product.get("annual_rate_percent") or "")
 
 
-def expected_interest(principal: Decimal, annual_rate_percent: Decimal | str, term_months: int) -> Decimal:
-    """Simple interest to maturity, half-up to the fen, as the backend computes it."""
-    interest = principal * Decimal(str(annual_rate_percent)) / Decimal(100) * Decimal(term_months) / Decimal(12)
-    return interest.quantize(FEN, rounding=ROUND_HALF_UP)
+def product_name(record: dict[str, Any], products: list[dict[str, Any]]) -> str:
+    """The product's name: from the record (a product object), else by its code or id in the product list."""
+    product = record.get("product")
+    if isinstance(product, dict) and product.get("name"):
+        return str(product["name"])
+    found = next((p for p in products if product in (p.get("code"), p.get("id"))), None)
+    return str((found or {}).get("name") or "定期")
 
 
 class ActionSavingsProducts(Action):
@@ -85,6 +96,9 @@ class ActionDepositStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events.append(SlotSet("deposit_form_id", uuid.uuid4().hex))
+        if tracker.get_slot("fraud_stopped"):
+            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
+            return events + [SlotSet("outcome", "refused")]
         try:
             client = client_for(tracker)
             accounts = source_accounts(await client.accounts())
@@ -106,6 +120,9 @@ class ValidateDepositForm(FormValidationAction):
         return "validate_deposit_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # A scam story changes nothing in the form; the stop rule runs (actions/fraud.py).
+        if is_scam_turn(tracker):
+            return []
         intent = latest_intent(tracker)
         requested = tracker.get_slot("requested_slot")
         if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "deposit_confirmed")):
@@ -157,33 +174,83 @@ class ActionAskDepositTerm(Action):
 
 
 class ActionAskDepositConfirmed(Action):
+    """The read-back of the bank's pending deposit: product, principal, rate, interest, maturity, account."""
+
     def name(self) -> str:
         return "action_ask_deposit_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("fraud_stopped"):
+            return _stop("refused")
         amount = yuan(tracker.get_slot("deposit_amount"))
+        term = tracker.get_slot("deposit_term")
+        account_id = tracker.get_slot("from_account_id")
+        form_id = tracker.get_slot("deposit_form_id")
+        if amount is None or amount <= 0 or not term or not account_id or not form_id:
+            return _stop("refused")
+        key = idempotency_key("deposit", tracker.sender_id, form_id, term, digits(amount), account_id)
+        events: list[EventType] = []
         try:
             client = client_for(tracker)
-            product = product_for_term(await client.savings_products(), tracker.get_slot("deposit_term"))
-            account = find_account(await client.accounts(), tracker.get_slot("from_account_id"))
+            products = await client.savings_products()
+            product = product_for_term(products, term)
+            if product is None:
+                say(dispatcher, tracker, "msg_term_unknown")
+                return _stop("refused")
+            previous = tracker.get_slot("pending_deposit_id")
+            if previous and tracker.get_slot("pending_deposit_key") != key:
+                await _cancel_quietly(client, previous)
+                events.append(SlotSet("pending_deposit_id", None))
+            record = await client.create_deposit(key, product["id"], account_id, digits(amount),
+                                                 require_confirmation=True)
+            accounts = await client.accounts()
         except NotSignedIn:
-            return [SlotSet("deposit_stop", "not_signed_in"), SlotSet("requested_slot", None)]
+            return events + _stop("not_signed_in")
+        except BackendRefused as refused:
+            say(dispatcher, tracker, "msg_deposit_refused", message=refused.message)
+            return events + _stop("insufficient_funds" if refused.code == "INSUFFICIENT_FUNDS" else "refused")
         except BackendError:
-            return [SlotSet("deposit_stop", "backend_down"), SlotSet("requested_slot", None)]
-        if amount is None or product is None or account is None:
-            return [SlotSet("deposit_stop", "backend_down"), SlotSet("requested_slot", None)]
-        interest = expected_interest(amount, rate_text(product), int(product["term_months"]))
-        text = (f"存{product.get('name')}，{digits(amount)}元，\n{capitals(amount)}。\n"
-                f"年利率{rate_text(product)}%。\n到期利息约{digits(interest)}元。\n"
-                f"从{account_label(account)}出钱。\n对吗？")
+            return events + _stop("backend_down")
+        if record.get("status") != "pending":
+            # A bank that did not keep the record pending has opened the deposit already: report it.
+            return events + _stop(_report(dispatcher, tracker, record, products))
+        principal = yuan(record.get("principal"))
+        record_id = record.get("id")
+        account = find_account(accounts, record.get("source_account_id") or account_id)
+        if principal is None or account is None or not str(record_id or "").isdigit():
+            await _cancel_quietly(client, record_id)
+            return events + _stop("backend_down")
+        lines = [f"存{product_name(record, products)}，{digits(principal)}元，", f"{capitals(principal)}。"]
+        if record.get("annual_rate_percent"):
+            lines.append(f"年利率{record['annual_rate_percent']}%。")
+        interest = yuan(record.get("expected_interest"))
+        if interest is not None:
+            lines.append(f"到期利息约{digits(interest)}元。")
+        lines += [f"从{account_label(account)}出钱。", "对吗？"]
         dispatcher.utter_message(
-            text=text, buttons=[button("是", "affirm"), button("否", "deny")],
-            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(amount)}元"},
+            text="\n".join(lines), buttons=[button("是", "affirm"), button("否", "deny")],
+            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(principal)}元",
+                          "pending_id": int(record_id)},
         )
-        return []
+        return [*events, SlotSet("pending_deposit_id", str(record_id)), SlotSet("pending_deposit_key", key)]
+
+
+def _stop(why: str) -> list[EventType]:
+    return [SlotSet("deposit_stop", why), SlotSet("requested_slot", None)]
+
+
+async def _cancel_quietly(client: BackendClient, deposit_id: Any) -> None:
+    if not deposit_id:
+        return
+    try:
+        await client.cancel_deposit(deposit_id)
+    except BackendError as exc:
+        logger.warning("pending deposit not cancelled: %s", type(exc).__name__)
 
 
 class ActionDepositSubmit(Action):
+    """Confirms the pending deposit the customer said yes to."""
+
     def name(self) -> str:
         return "action_deposit_submit"
 
@@ -193,22 +260,23 @@ class ActionDepositSubmit(Action):
 
     async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
         stop = tracker.get_slot("deposit_stop")
+        pending = tracker.get_slot("pending_deposit_id")
         if stop:
-            return stop if stop in ("backend_down", "not_signed_in") else "refused"
-        if tracker.get_slot("deposit_confirmed") is not True:
+            return stop if stop in STOP_OUTCOMES else "refused"
+        if tracker.get_slot("deposit_confirmed") is not True or tracker.get_slot("fraud_stopped"):
+            if pending:
+                try:
+                    await _cancel_quietly(client_for(tracker), pending)
+                except NotSignedIn:
+                    pass
             return "cancelled"
-        amount = yuan(tracker.get_slot("deposit_amount"))
-        form_id = tracker.get_slot("deposit_form_id")
-        if amount is None or not form_id:
-            return "cancelled"
+        if not pending:
+            say(dispatcher, tracker, "msg_deposit_refused", message="钱没有动。")
+            return "refused"
         try:
             client = client_for(tracker)
-            product = product_for_term(await client.savings_products(), tracker.get_slot("deposit_term"))
-            if product is None:
-                say(dispatcher, tracker, "msg_term_unknown")
-                return "refused"
-            deposit = await client.create_deposit(idempotency_key("deposit", tracker.sender_id, form_id),
-                                                  product["id"], tracker.get_slot("from_account_id"), digits(amount))
+            deposit = await client.confirm_deposit(pending)
+            products = await client.savings_products()
         except NotSignedIn:
             return "not_signed_in"
         except BackendRefused as refused:
@@ -218,15 +286,23 @@ class ActionDepositSubmit(Action):
             return "unknown"
         except BackendError:
             return "backend_down"
-        principal = yuan(deposit.get("principal")) or amount
-        interest = yuan(deposit.get("expected_interest"))
-        if interest is None:
-            interest = expected_interest(principal, rate_text(product), int(product["term_months"]))
-        say(dispatcher, tracker, "msg_deposit_done", product_name=product.get("name", ""),
-            amount=digits(principal), capitals=capitals(principal),
-            maturity=_date_cn(deposit.get("maturity_date")), interest=digits(interest),
-            custom={"key_figure": f"{digits(principal)}元"})
-        return "completed"
+        return _report(dispatcher, tracker, deposit, products)
+
+
+def _report(dispatcher: CollectingDispatcher, tracker: Tracker, deposit: dict[str, Any],
+            products: list[dict[str, Any]]) -> str:
+    """"存好了" with the record's own figures; any other status: nothing was opened."""
+    principal = yuan(deposit.get("principal"))
+    if deposit.get("status") != "active" or principal is None:
+        say(dispatcher, tracker, "msg_deposit_refused", message="钱没有动。")
+        return "refused"
+    interest = yuan(deposit.get("expected_interest"))
+    say(dispatcher, tracker, "msg_deposit_done", product_name=product_name(deposit, products),
+        amount=digits(principal), capitals=capitals(principal),
+        maturity=_date_cn(deposit.get("maturity_date")),
+        interest=f"\n到期利息约{digits(interest)}元。" if interest is not None else "",
+        custom={"key_figure": f"{digits(principal)}元"})
+    return "completed"
 
 
 def _date_cn(iso: Any) -> str:

@@ -1,10 +1,14 @@
 """The transfer skill: start, form (payee, amount, source account, confirm-last), submit.
 
-The money only moves in ActionTransferSubmit, only after the customer said yes to a full read-back, and
-with an Idempotency-Key made from the conversation and this form's id, so a repeated "是" pays once.
+When every slot is filled, the read-back action creates a `pending` transfer at the bank (Idempotency-Key
+from the conversation, the form id and the slot values) and reads back the record's own payee, amount and
+account. "是" confirms exactly that record's id (ActionTransferSubmit): a slot changed afterwards cannot
+change what moves, and a changed amount at the read-back makes a new pending record (the old one cancelled).
+A scam story in any state is left to the stop rule (actions/fraud.py); the bank screens the flow's words too.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -21,6 +25,7 @@ from actions.accounts import (
     source_accounts,
 )
 from actions.backend_client import (
+    BackendClient,
     BackendError,
     BackendNoAnswer,
     BackendRefused,
@@ -32,6 +37,7 @@ from actions.common import (
     client_for,
     digits,
     first_entity,
+    flow_context,
     idempotency_key,
     latest_intent,
     latest_text,
@@ -39,19 +45,26 @@ from actions.common import (
     speech_rate,
     yuan,
 )
+from actions.fraud import is_scam_turn
 from actions.payees import match_payees, payee_label, spoken_name
-from actions.scam import find_scam_phrase
 
 FORM_SLOTS = ("payee_id", "payee_hint", "transfer_amount", "from_account_id", "transfer_confirmed",
-              "transfer_stop")
+              "transfer_stop", "pending_transfer_id", "pending_transfer_key")
+START_ACTION = "action_transfer_start"
 # Intents that end the form through a rule (cancel, hand over) instead of answering its question.
 LEAVING_INTENTS = ("cancel", "human_handoff")
 # Intents under which words that match no payee were meant as a name ("给老张").
 NAMING_INTENTS = ("inform", "transfer_money")
 # Backend error codes that mean "not enough money" (the rest are refusals in the backend's words).
 INSUFFICIENT = ("INSUFFICIENT_FUNDS",)
+# Why the form ended before a yes (transfer_stop) -> the outcome the rules answer. "completed"/"held" only
+# when the bank did not keep the record pending (an older bank); it has been reported already then.
 STOP_OUTCOMES = {"scam": "scam", "backend_down": "backend_down", "not_signed_in": "not_signed_in",
-                 "no_payees": "refused"}
+                 "no_payees": "refused", "refused": "refused", "insufficient_funds": "insufficient_funds",
+                 "unknown": "unknown", "completed": "completed", "held": "held"}
+
+
+logger = logging.getLogger(__name__)
 
 
 def reset_events() -> list[EventType]:
@@ -59,15 +72,20 @@ def reset_events() -> list[EventType]:
 
 
 class ActionTransferStart(Action):
-    """Clears the last transfer, checks sign-in, the backend and scam words, then lets the form run."""
+    """Clears the last transfer, checks sign-in and the backend, then lets the form run.
+
+    After a fraud stop nothing more is sent to the bank in this conversation (issue 9): the customer is told
+    why and offered a person.
+    """
 
     def name(self) -> str:
-        return "action_transfer_start"
+        return START_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         events = reset_events() + [SlotSet("transfer_form_id", uuid.uuid4().hex)]
-        if find_scam_phrase(latest_text(tracker)):
-            return events + [SlotSet("outcome", "scam")]
+        if tracker.get_slot("fraud_stopped"):
+            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
+            return events + [SlotSet("outcome", "refused")]
         try:
             client = client_for(tracker)
             payees = await client.payees()
@@ -90,9 +108,10 @@ class ValidateTransferForm(FormValidationAction):
         return "validate_transfer_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        # Every message in the form passes the scam check first, whatever else it says.
-        if find_scam_phrase(latest_text(tracker)):
-            return [SlotSet("transfer_stop", "scam"), SlotSet("requested_slot", None)]
+        # A scam story changes nothing, not even an amount it mentions ("叫我先转两千给他侄子" at a read-back):
+        # the form rejects the turn and the stop rule runs.
+        if is_scam_turn(tracker):
+            return []
         intent = latest_intent(tracker)
         requested = tracker.get_slot("requested_slot")
         if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "transfer_confirmed")):
@@ -184,69 +203,114 @@ class ActionAskFromAccountId(Action):
 
 
 class ActionAskTransferConfirmed(Action):
-    """The confirm-last read-back: who, how much in digits and capitals, from which account."""
+    """The confirm-last read-back, rendered from the bank's pending record: who, how much in digits and
+    capitals, from which account. The record's id goes into `pending_transfer_id` and the reply's custom."""
 
     def name(self) -> str:
         return "action_ask_transfer_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("fraud_stopped"):
+            return [SlotSet("transfer_stop", "refused"), SlotSet("requested_slot", None)]
         amount = yuan(tracker.get_slot("transfer_amount"))
+        payee_id = tracker.get_slot("payee_id")
+        account_id = tracker.get_slot("from_account_id")
+        form_id = tracker.get_slot("transfer_form_id")
+        if amount is None or amount <= 0 or not payee_id or not account_id or not form_id:
+            return _stop("refused")
+        key = idempotency_key("transfer", tracker.sender_id, form_id, payee_id, digits(amount), account_id)
+        events: list[EventType] = []
         try:
             client = client_for(tracker)
-            payees = await client.payees()
+            previous = tracker.get_slot("pending_transfer_id")
+            if previous and tracker.get_slot("pending_transfer_key") != key:
+                # The customer changed something at the read-back: the old record must never be confirmed.
+                await _cancel_quietly(client, previous)
+                events.append(SlotSet("pending_transfer_id", None))
+            record = await client.create_transfer(key, account_id, payee_id, digits(amount),
+                                                  context=flow_context(tracker, START_ACTION),
+                                                  require_confirmation=True)
             accounts = await client.accounts()
         except NotSignedIn:
-            return [SlotSet("transfer_stop", "not_signed_in"), SlotSet("requested_slot", None)]
+            return events + _stop("not_signed_in")
+        except BackendRefused as refused:
+            if refused.code == "SCAM_SUSPECTED":
+                return events + _stop("scam")
+            say(dispatcher, tracker, "msg_transfer_refused", message=refused.message)
+            return events + _stop("insufficient_funds" if refused.code in INSUFFICIENT else "refused")
         except BackendError:
-            return [SlotSet("transfer_stop", "backend_down"), SlotSet("requested_slot", None)]
-        payee = next((p for p in payees if str(p.get("id")) == str(tracker.get_slot("payee_id"))), None)
-        account = find_account(accounts, tracker.get_slot("from_account_id"))
-        if amount is None or payee is None or account is None:
-            return [SlotSet("transfer_stop", "backend_down"), SlotSet("requested_slot", None)]
-        text = (f"给{payee_label(payee)}转账{digits(amount)}元，\n{capitals(amount)}。\n"
+            # Nothing was confirmed: at worst a pending record waits at the bank until it expires.
+            return events + _stop("backend_down")
+        if record.get("status") != "pending":
+            # A bank that did not keep the record pending has decided already: report it, ask nothing.
+            return events + _stop(_report(dispatcher, tracker, record))
+        record_amount = yuan(record.get("amount"))
+        payee = record.get("payee") or {}
+        account = find_account(accounts, record.get("from_account_id"))
+        record_id = record.get("id")
+        if record_amount is None or not payee or account is None or not str(record_id or "").isdigit():
+            await _cancel_quietly(client, record_id)
+            return events + _stop("backend_down")
+        text = (f"给{payee_label(payee)}转账{digits(record_amount)}元，\n{capitals(record_amount)}。\n"
                 f"从{account_label(account)}出钱。\n对吗？")
         dispatcher.utter_message(
             text=text, buttons=[button("是", "affirm"), button("否", "deny")],
-            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(amount)}元"},
+            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(record_amount)}元",
+                          "transfer_id": int(record_id), "pending_id": int(record_id)},
         )
-        return []
+        return [*events, SlotSet("pending_transfer_id", str(record_id)), SlotSet("pending_transfer_key", key)]
+
+
+def _stop(why: str) -> list[EventType]:
+    return [SlotSet("transfer_stop", why), SlotSet("requested_slot", None)]
+
+
+async def _cancel_quietly(client: BackendClient, transfer_id: Any) -> None:
+    """Cancels a pending transfer; a failure is only logged (the record expires at the bank anyway)."""
+    if not transfer_id:
+        return
+    try:
+        await client.cancel_transfer(transfer_id)
+    except BackendError as exc:
+        logger.warning("pending transfer not cancelled: %s", type(exc).__name__)
 
 
 class ActionTransferSubmit(Action):
-    """Sends the confirmed transfer, and turns the answer into the `outcome` slot the rules read."""
+    """Confirms the pending record the customer said yes to, and turns the answer into the `outcome` slot."""
 
     def name(self) -> str:
         return "action_transfer_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         outcome = await self._outcome(dispatcher, tracker)
-        return reset_events() + [SlotSet("outcome", outcome)]
+        events = reset_events()
+        if outcome == "scam":
+            # The bank saw a scam the dialogue did not: the rule runs action_fraud_stop next, which needs the
+            # pending record's id to make sure it is cancelled.
+            events = [e for e in events if e.get("name") != "pending_transfer_id"]
+        return events + [SlotSet("outcome", outcome)]
 
     async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
         stop = tracker.get_slot("transfer_stop")
+        pending = tracker.get_slot("pending_transfer_id")
         if stop:
             return STOP_OUTCOMES.get(stop, "refused")
-        if tracker.get_slot("transfer_confirmed") is not True:
+        if tracker.get_slot("transfer_confirmed") is not True or tracker.get_slot("fraud_stopped"):
+            await _cancel_pending(tracker, pending)
             return "cancelled"
-        amount = yuan(tracker.get_slot("transfer_amount"))
-        form_id = tracker.get_slot("transfer_form_id")
-        if amount is None or not form_id:
-            return "cancelled"
-        key = idempotency_key("transfer", tracker.sender_id, form_id)
+        if not pending:
+            # No record was read back: there is nothing the customer's yes could be about.
+            say(dispatcher, tracker, "msg_transfer_refused", message="钱没有转出。")
+            return "refused"
         try:
-            client = client_for(tracker)
-            transfer = await client.create_transfer(key, tracker.get_slot("from_account_id"),
-                                                    tracker.get_slot("payee_id"), digits(amount))
-            if transfer.get("status") == "pending":
-                # The customer already confirmed the read-back; the backend's own confirm step follows.
-                transfer = await client.confirm_transfer(transfer["id"])
+            transfer = await client_for(tracker).confirm_transfer(pending)
         except NotSignedIn:
             return "not_signed_in"
         except BackendRefused as refused:
+            if refused.code == "SCAM_SUSPECTED":
+                return "scam"
             say(dispatcher, tracker, "msg_transfer_refused", message=refused.message)
-            if refused.code in INSUFFICIENT:
-                return "insufficient_funds"
-            return "scam" if refused.code == "SCAM_SUSPECTED" else "refused"
+            return "insufficient_funds" if refused.code in INSUFFICIENT else "refused"
         except BackendNoAnswer:
             return "unknown"
         except BackendError:
@@ -254,20 +318,36 @@ class ActionTransferSubmit(Action):
         return _report(dispatcher, tracker, transfer)
 
 
+async def _cancel_pending(tracker: Tracker, pending: Any) -> None:
+    if not pending:
+        return
+    try:
+        await _cancel_quietly(client_for(tracker), pending)
+    except NotSignedIn:
+        pass
+
+
 def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[str, Any]) -> str:
     status = transfer.get("status")
     amount = yuan(transfer.get("amount")) or yuan(tracker.get_slot("transfer_amount")) or 0
+    ids = {"transfer_id": int(transfer["id"])} if str(transfer.get("id") or "").isdigit() else {}
     if status == "completed":
+        receipt = {"receipt": {"transfer_id": ids["transfer_id"]}} if ids else {}
         say(dispatcher, tracker, "msg_transfer_done", payee_label=payee_label(transfer.get("payee") or {}),
-            amount=digits(amount), capitals=capitals(amount), custom={"key_figure": f"{digits(amount)}元"})
+            amount=digits(amount), capitals=capitals(amount),
+            custom={"key_figure": f"{digits(amount)}元", **ids, **receipt})
         return "completed"
     if status == "held":
-        reason = {"NEW_PAYEE": "msg_hold_reason_new_payee", "LARGE_AMOUNT": "msg_hold_reason_large_amount"}
+        reason = {"NEW_PAYEE": "msg_hold_reason_new_payee", "LARGE_AMOUNT": "msg_hold_reason_large_amount",
+                  "SCAM_RISK": "msg_hold_reason_scam_risk"}
         if transfer.get("hold_reason") in reason:
-            say(dispatcher, tracker, reason[transfer["hold_reason"]])
+            say(dispatcher, tracker, reason[transfer["hold_reason"]], custom=ids)
         return "held"
     if status == "pending":
         return "unknown"
+    if status == "expired":
+        say(dispatcher, tracker, "msg_transfer_expired")
+        return "refused"
     # rejected / cancelled: nothing moved.
     say(dispatcher, tracker, "msg_transfer_refused", message="钱没有转出。")
     return "refused"

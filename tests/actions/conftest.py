@@ -56,19 +56,35 @@ def demo_state() -> dict[str, Any]:
 class FakeBackend:
     url: str
     state: dict[str, Any] = field(default_factory=demo_state)
-    # What POST /transfers answers: (HTTP status, body). None: a completed transfer.
+    # What POST /transfers answers: (HTTP status, body). None: a pending record (require_confirmation)
+    # or a completed transfer, one per Idempotency-Key.
     transfer_answer: tuple[int, dict[str, Any]] | None = None
+    # What POST /transfers/{id}/confirm answers. None: the pending record completes (held during a cooling-off).
+    confirm_answer: tuple[int, dict[str, Any]] | None = None
     deposit_answer: tuple[int, dict[str, Any]] | None = None
+    fraud_stop_answer: tuple[int, dict[str, Any]] | None = None
+    expected_interest: str = "110.00"
+    cooling_off: bool = False
     delay_s: float = 0.0
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     transfers_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deposits_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deposits: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.state = demo_state()
-        self.transfer_answer = self.deposit_answer = None
+        self.transfer_answer = self.deposit_answer = self.confirm_answer = self.fraud_stop_answer = None
+        self.expected_interest = "110.00"
+        self.cooling_off = False
         self.delay_s = 0.0
         self.requests.clear()
-        self.transfers_by_key.clear()
+        for table in (self.transfers_by_key, self.transfers, self.deposits_by_key, self.deposits):
+            table.clear()
+
+    def moved(self) -> list[dict[str, Any]]:
+        """Transfers that moved money (or wait for staff to move it)."""
+        return [r for r in self.transfers.values() if r["status"] in ("completed", "held")]
 
     def posts(self, path: str) -> list[tuple[str, str, dict[str, str], Any]]:
         return [r for r in self.requests if r[0] == "POST" and r[1] == path]
@@ -99,19 +115,75 @@ def _app(fake: FakeBackend) -> web.Application:
             key = request.headers.get("Idempotency-Key", "")
             if key not in fake.transfers_by_key:
                 payee = next(p for p in fake.state["payees"] if p["id"] == body["payee_id"])
-                fake.transfers_by_key[key] = {
-                    "id": len(fake.transfers_by_key) + 100, "status": "completed", "amount": body["amount"],
-                    "from_account_id": body["from_account_id"], "payee": payee, "hold_reason": None,
-                    "created_at": "2026-11-27T10:00:00Z"}
+                record = {
+                    "id": len(fake.transfers_by_key) + 100,
+                    "status": "pending" if body.get("require_confirmation") else "completed",
+                    "amount": body["amount"], "from_account_id": body["from_account_id"], "payee": payee,
+                    "hold_reason": None, "created_at": "2026-11-27T10:00:00Z",
+                    "expires_at": "2026-11-27T10:10:00Z"}
+                fake.transfers_by_key[key] = record
+                fake.transfers[record["id"]] = record
             return web.json_response(fake.transfers_by_key[key], status=201)
+        if path.startswith("/transfers/") and request.method == "POST":
+            _, _, number, verb = path.split("/")
+            record = fake.transfers.get(int(number))
+            if record is None:
+                return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
+            if verb == "confirm":
+                if fake.confirm_answer:
+                    status, answer = fake.confirm_answer
+                    return web.json_response(answer, status=status)
+                if record["status"] != "pending":
+                    return web.json_response({"code": "NOT_PENDING", "message": "这笔已经不能确认了。"},
+                                             status=409)
+                record["status"] = "held" if fake.cooling_off else "completed"
+                record["hold_reason"] = "SCAM_RISK" if fake.cooling_off else None
+            elif verb == "cancel" and record["status"] in ("pending", "held"):
+                record["status"] = "cancelled"
+            return web.json_response(record)
+        if path == "/fraud/stops" and request.method == "POST":
+            if fake.fraud_stop_answer:
+                status, answer = fake.fraud_stop_answer
+                return web.json_response(answer, status=status)
+            fake.cooling_off = True
+            cancelled_t = [i for i, r in fake.transfers.items() if r["status"] == "pending"]
+            cancelled_d = [i for i, r in fake.deposits.items() if r["status"] == "pending"]
+            for i in cancelled_t:
+                fake.transfers[i]["status"] = "cancelled"
+            for i in cancelled_d:
+                fake.deposits[i]["status"] = "cancelled"
+            return web.json_response({"cooling_off_until": "2026-11-28T10:00:00Z",
+                                      "cancelled_transfer_ids": cancelled_t,
+                                      "cancelled_deposit_ids": cancelled_d}, status=201)
         if path == "/deposits" and request.method == "POST":
             if fake.deposit_answer:
                 status, answer = fake.deposit_answer
                 return web.json_response(answer, status=status)
-            return web.json_response({
-                "id": 7, "product": "TD12", "principal": body["amount"], "annual_rate_percent": "1.10",
-                "opened_on": "2026-11-27", "maturity_date": "2027-11-27", "expected_interest": "110.00",
-                "status": "active"}, status=201)
+            key = request.headers.get("Idempotency-Key", "")
+            if key not in fake.deposits_by_key:
+                product = next(p for p in fake.state["products"] if p["id"] == body["product_id"])
+                record = {
+                    "id": len(fake.deposits_by_key) + 7, "product": product, "principal": body["amount"],
+                    "annual_rate_percent": product["annual_rate_percent"], "opened_on": "2026-11-27",
+                    "maturity_date": "2027-11-27", "expected_interest": fake.expected_interest,
+                    "status": "pending" if body.get("require_confirmation") else "active",
+                    "source_account_id": body["from_account_id"], "expires_at": "2026-11-27T10:10:00Z"}
+                fake.deposits_by_key[key] = record
+                fake.deposits[record["id"]] = record
+            return web.json_response(fake.deposits_by_key[key], status=201)
+        if path.startswith("/deposits/") and request.method == "POST":
+            _, _, number, verb = path.split("/")
+            record = fake.deposits.get(int(number))
+            if record is None:
+                return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
+            if verb == "confirm":
+                if record["status"] != "pending":
+                    return web.json_response({"code": "NOT_PENDING", "message": "这笔已经不能确认了。"},
+                                             status=409)
+                record["status"] = "active"
+            elif verb == "cancel" and record["status"] == "pending":
+                record["status"] = "cancelled"
+            return web.json_response(record)
         return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
 
     app = web.Application()
@@ -163,8 +235,9 @@ def domain() -> dict[str, Any]:
 
 def make_tracker(text: str = "", intent: str = "inform", entities: list[dict[str, Any]] | None = None,
                  slots: dict[str, Any] | None = None, token: str | None = TOKEN, active_loop: str | None = None,
-                 events: list[dict[str, Any]] | None = None, sender_id: str = "conversation-1") -> Tracker:
-    metadata = {"channel": "web", **({"token": token} if token else {})}
+                 events: list[dict[str, Any]] | None = None, sender_id: str = "conversation-1",
+                 channel: str = "web") -> Tracker:
+    metadata = {"channel": channel, **({"token": token} if token else {})}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [],
               "metadata": metadata}
     user_event = {"event": "user", "text": text, "parse_data": latest, "metadata": metadata}

@@ -37,9 +37,11 @@ def test_start_with_backend_down(backend_down, domain):
     assert slots_of(events)["outcome"] == "backend_down"
 
 
-def test_start_stops_a_scam_script_before_asking_anything(backend, domain):
-    events, _ = run(ActionTransferStart(), make_tracker("警察说要把钱转到安全账户", "transfer_money"), domain)
-    assert slots_of(events)["outcome"] == "scam"
+def test_start_after_a_fraud_stop_sends_nothing_to_the_bank(backend, domain):
+    events, messages = run(ActionTransferStart(), make_tracker("给儿子转500块", "transfer_money",
+                                                              slots={"fraud_stopped": True}), domain)
+    assert slots_of(events)["outcome"] == "refused"
+    assert "骗局" in texts(messages) and messages[0]["buttons"][0]["payload"] == "/human_handoff"
     assert backend.requests == []
 
 
@@ -108,12 +110,16 @@ def test_a_new_amount_while_confirming_asks_for_confirmation_again(backend, doma
     assert slots["transfer_confirmed"] is None
 
 
-def test_a_scam_phrase_in_the_middle_stops_the_form(backend, domain):
-    tracker = make_tracker("他说把验证码告诉他就行", slots={"requested_slot": "transfer_amount", "payee_id": "11"})
-    events, _ = run(ValidateTransferForm(), tracker, domain)
-    slots = slots_of(events)
-    assert slots["transfer_stop"] == "scam"
-    assert slots["requested_slot"] is None
+@pytest.mark.parametrize("requested", ["payee_id", "transfer_amount", "transfer_confirmed"])
+def test_a_scam_turn_changes_nothing_in_the_form(backend, domain, requested):
+    # "叫我先转两千给他侄子" at a 10-yuan read-back: the amount in it must not replace the one read back.
+    tracker = make_tracker("我老同学说他急着用钱，叫我先转两千给他侄子", "report_scam_instruction",
+                           [entity("amount", "2000.00"), entity("fraud_family", "relative")],
+                           slots={**CONFIRMED, "transfer_amount": "10.00", "transfer_confirmed": None,
+                                  "requested_slot": requested})
+    events, messages = run(ValidateTransferForm(), tracker, domain)
+    assert events == [] and messages == []
+    assert backend.requests == []
 
 
 def test_cancel_is_left_to_the_rules(backend, domain):
@@ -121,87 +127,202 @@ def test_cancel_is_left_to_the_rules(backend, domain):
     assert events == []
 
 
-def test_read_back_says_who_how_much_in_digits_and_capitals_and_from_where(backend, domain):
-    slots = {k: v for k, v in CONFIRMED.items() if k != "transfer_confirmed"}
-    _, messages = run(ActionAskTransferConfirmed(), make_tracker("500", slots=slots), domain)
+READY = {k: v for k, v in CONFIRMED.items() if k != "transfer_confirmed"}
+
+
+def read_back(backend, domain, slots=READY, sender_id="conversation-1", events=None):
+    """Runs the read-back; returns (its slots, its messages)."""
+    result, messages = run(ActionAskTransferConfirmed(), make_tracker("500", slots=slots, sender_id=sender_id,
+                                                                      events=events), domain)
+    return slots_of(result), messages
+
+
+def test_read_back_is_rendered_from_a_pending_record(backend, domain):
+    slots, messages = read_back(backend, domain)
     text = messages[0]["text"]
     assert "给儿子王小明转账500.00元" in text
     assert "伍佰元整" in text
     assert "尾号1234" in text and "6222" not in text
     assert [b["title"] for b in messages[0]["buttons"]] == ["是", "否"]
-    assert messages[0]["custom"] == {"speech_rate": 1.0, "key_figure": "500.00元"}
-
-
-def test_confirmed_transfer_is_sent_once_with_a_key_from_the_conversation(backend, domain):
-    tracker = make_tracker("是", "affirm", slots=CONFIRMED)
-    events, messages = run(ActionTransferSubmit(), tracker, domain)
-    assert slots_of(events)["outcome"] == "completed"
-    assert "转好了" in texts(messages) and "伍佰元整" in texts(messages)
     (_, _, headers, body), = backend.posts("/api/v1/transfers")
-    assert body == {"from_account_id": 1, "payee_id": 11, "amount": "500.00", "note": ""}
-    key = headers["Idempotency-Key"]
-    assert "form-1" in key and "conversation-1" not in key
-
-    # The same confirmation delivered again carries the same key: the bank pays once.
-    run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
-    assert [r[2]["Idempotency-Key"] for r in backend.posts("/api/v1/transfers")] == [key, key]
-    assert len(backend.transfers_by_key) == 1
-    # Another conversation with the same form id gets another key.
-    run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED, sender_id="conversation-2"), domain)
-    assert len(backend.transfers_by_key) == 2
+    assert body["require_confirmation"] is True and body["amount"] == "500.00"
+    record = backend.transfers_by_key[headers["Idempotency-Key"]]
+    assert record["status"] == "pending", "nothing moves before the yes"
+    assert slots["pending_transfer_id"] == str(record["id"])
+    assert messages[0]["custom"] == {"speech_rate": 1.0, "key_figure": "500.00元",
+                                     "transfer_id": record["id"], "pending_id": record["id"]}
 
 
-def test_denied_read_back_moves_nothing(backend, domain):
-    events, _ = run(ActionTransferSubmit(), make_tracker("不", "deny", slots={**CONFIRMED, "transfer_confirmed": False}),
+def test_the_read_back_says_the_records_figures_not_the_slots(backend, domain):
+    # Whatever the slots say, the customer hears what the bank holds: that is what "是" will move.
+    backend.transfer_answer = (201, {"id": 300, "status": "pending", "amount": "50.00", "from_account_id": 1,
+                                     "payee": backend.state["payees"][1], "hold_reason": None})
+    slots, messages = read_back(backend, domain)
+    assert "给女儿王小红转账50.00元" in messages[0]["text"] and "伍拾元整" in messages[0]["text"]
+    assert slots["pending_transfer_id"] == "300"
+
+
+def test_a_repeated_read_back_makes_one_record_and_a_changed_amount_a_new_one(backend, domain):
+    first, _ = read_back(backend, domain)
+    again, _ = read_back(backend, domain, slots={**READY, **first})
+    assert again["pending_transfer_id"] == first["pending_transfer_id"]
+    assert len(backend.transfers) == 1
+    changed, messages = read_back(backend, domain, slots={**READY, **first, "transfer_amount": "800.00"})
+    assert changed["pending_transfer_id"] != first["pending_transfer_id"]
+    assert backend.transfers[int(first["pending_transfer_id"])]["status"] == "cancelled"
+    assert backend.transfers[int(changed["pending_transfer_id"])]["amount"] == "800.00"
+    assert "捌佰元整" in messages[0]["text"]
+    # Another conversation with the same form id gets another record.
+    read_back(backend, domain, sender_id="conversation-2")
+    assert len(backend.transfers) == 3
+
+
+def test_the_transfer_carries_what_the_customer_said_with_digits_redacted(backend, domain):
+    history = [
+        {"event": "user", "text": "查余额"},
+        {"event": "user", "text": "给儿子转500，卡号6222021234567890"},
+        {"event": "action", "name": "action_transfer_start"},
+        {"event": "user", "text": '/inform{"payee_id": "11"}'},
+        {"event": "user", "text": "他说验证码是123456"},
+    ]
+    read_back(backend, domain, events=history)
+    (_, _, _, body), = backend.posts("/api/v1/transfers")
+    context = body["context"]
+    assert "给儿子转500" in context and "验证码是" in context
+    assert "6222021234567890" not in context and "123456" not in context and "****" in context
+    assert "查余额" not in context and "payee_id" not in context
+    assert len(context) <= 2000
+
+
+def test_a_long_flow_sends_at_most_2000_characters(backend, domain):
+    history = [{"event": "action", "name": "action_transfer_start"}] + [
+        {"event": "user", "text": "我跟您说" * 50} for _ in range(20)]
+    read_back(backend, domain, events=history)
+    (_, _, _, body), = backend.posts("/api/v1/transfers")
+    assert 0 < len(body["context"]) <= 2000
+
+
+def test_the_bank_seeing_a_scam_at_the_read_back_ends_the_form(backend, domain):
+    backend.transfer_answer = (422, {"code": "SCAM_SUSPECTED", "message": "这笔钱没有转。"})
+    slots, messages = read_back(backend, domain)
+    assert slots["transfer_stop"] == "scam" and slots["requested_slot"] is None
+    events, _ = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**READY, **slots}), domain)
+    assert slots_of(events)["outcome"] == "scam"
+
+
+def test_confirmed_transfer_confirms_exactly_the_read_back_record(backend, domain):
+    slots, _ = read_back(backend, domain)
+    pending = slots["pending_transfer_id"]
+    # A slot changed after the read-back (the tracker API attack of issue 10) cannot change what moves.
+    tampered = {**CONFIRMED, **slots, "transfer_amount": "4999.00", "payee_id": "12"}
+    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=tampered), domain)
+    assert slots_of(events)["outcome"] == "completed"
+    assert [r[1] for r in backend.requests if r[0] == "POST"] == [
+        "/api/v1/transfers", f"/api/v1/transfers/{pending}/confirm"]
+    (moved,) = backend.moved()
+    assert moved["amount"] == "500.00" and moved["payee"]["id"] == 11
+    assert "转好了" in texts(messages) and "伍佰元整" in texts(messages)
+    assert messages[0]["custom"]["receipt"] == {"transfer_id": int(pending)}
+    assert messages[0]["custom"]["transfer_id"] == int(pending)
+
+    # The same confirmation delivered again does not pay twice.
+    run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=tampered), domain)
+    assert len(backend.moved()) == 1
+
+
+def test_a_yes_without_a_read_back_record_moves_nothing(backend, domain):
+    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
+    assert slots_of(events)["outcome"] == "refused"
+    assert backend.requests == [] and "转好了" not in texts(messages)
+
+
+def test_denied_read_back_cancels_the_pending_record(backend, domain):
+    slots, _ = read_back(backend, domain)
+    events, _ = run(ActionTransferSubmit(), make_tracker("不", "deny", slots={**CONFIRMED, **slots,
+                                                                               "transfer_confirmed": False}),
                     domain)
     assert slots_of(events)["outcome"] == "cancelled"
-    assert backend.posts("/api/v1/transfers") == []
+    assert backend.transfers[int(slots["pending_transfer_id"])]["status"] == "cancelled"
+    assert backend.moved() == []
 
 
 @pytest.mark.parametrize(("code", "outcome"), [("INSUFFICIENT_FUNDS", "insufficient_funds"),
                                                ("PER_TRANSFER_LIMIT", "refused"), ("DAILY_LIMIT", "refused"),
-                                               ("SCAM_SUSPECTED", "scam")])
-def test_refusals_are_explained_in_the_backends_words(backend, domain, code, outcome):
-    backend.transfer_answer = (422, {"code": code, "message": "余额不够，这笔钱没有转出。"})
-    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
+                                               ("EXPIRED", "refused"), ("SCAM_SUSPECTED", "scam")])
+def test_refusals_at_the_confirmation(backend, domain, code, outcome):
+    slots, _ = read_back(backend, domain)
+    backend.confirm_answer = (422, {"code": code, "message": "余额不够，这笔钱没有转出。"})
+    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}),
+                           domain)
     assert slots_of(events)["outcome"] == outcome
-    assert "余额不够，这笔钱没有转出。" in texts(messages)
     assert "转好了" not in texts(messages)
+    if outcome == "scam":
+        # Left for action_fraud_stop (the rule after it), which needs the record's id.
+        assert "pending_transfer_id" not in slots_of(events)
+    else:
+        assert "余额不够，这笔钱没有转出。" in texts(messages)
+
+
+@pytest.mark.parametrize(("code", "outcome"), [("INSUFFICIENT_FUNDS", "insufficient_funds"),
+                                               ("PER_TRANSFER_LIMIT", "refused")])
+def test_refusals_when_the_record_is_made(backend, domain, code, outcome):
+    backend.transfer_answer = (422, {"code": code, "message": "超过了限额。"})
+    slots, messages = read_back(backend, domain)
+    assert "超过了限额。" in texts(messages)
+    events, _ = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**READY, **slots}), domain)
+    assert slots_of(events)["outcome"] == outcome
 
 
 def test_held_transfer_is_not_reported_done(backend, domain):
-    backend.transfer_answer = (201, {"id": 1, "status": "held", "amount": "500.00", "from_account_id": 1,
-                                     "payee": backend.state["payees"][0], "hold_reason": "NEW_PAYEE",
-                                     "created_at": "2026-11-27T10:00:00Z"})
-    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
+    slots, _ = read_back(backend, domain)
+    backend.confirm_answer = (200, {"id": 100, "status": "held", "amount": "500.00", "from_account_id": 1,
+                                    "payee": backend.state["payees"][0], "hold_reason": "NEW_PAYEE",
+                                    "created_at": "2026-11-27T10:00:00Z"})
+    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}),
+                           domain)
     assert slots_of(events)["outcome"] == "held"
     assert "新加的收款人" in texts(messages)
     assert "转好了" not in texts(messages)
 
 
 def test_no_answer_within_the_time_limit_is_unknown_not_done(backend, domain, monkeypatch):
+    slots, _ = read_back(backend, domain)
     monkeypatch.setattr(backend_client, "TIMEOUT_S", 0.3)
     backend.delay_s = 1.0
-    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
+    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}),
+                           domain)
     assert slots_of(events)["outcome"] == "unknown"
     assert "转好了" not in texts(messages)
 
 
 def test_backend_down_at_submit(backend_down, domain):
-    events, _ = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
+    events, _ = run(ActionTransferSubmit(), make_tracker("是", "affirm",
+                                                        slots={**CONFIRMED, "pending_transfer_id": "100"}), domain)
     assert slots_of(events)["outcome"] == "backend_down"
 
 
+def test_backend_down_at_the_read_back(backend_down, domain):
+    events, messages = run(ActionAskTransferConfirmed(), make_tracker("500", slots=READY), domain)
+    assert slots_of(events)["transfer_stop"] == "backend_down"
+
+
 def test_submit_clears_the_form_but_keeps_its_id(backend, domain):
-    events, _ = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=CONFIRMED), domain)
-    slots = slots_of(events)
-    assert all(slots[s] is None for s in ("payee_id", "transfer_amount", "from_account_id", "transfer_confirmed"))
-    assert "transfer_form_id" not in slots
+    slots, _ = read_back(backend, domain)
+    events, _ = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}), domain)
+    cleared = slots_of(events)
+    assert all(cleared[s] is None for s in ("payee_id", "transfer_amount", "from_account_id", "transfer_confirmed",
+                                            "pending_transfer_id"))
+    assert "transfer_form_id" not in cleared
 
 
-def test_token_never_lands_in_a_slot(backend, domain):
-    for action, slots in ((ActionTransferStart(), {}), (ValidateTransferForm(), {"requested_slot": "payee_id"}),
-                          (ActionTransferSubmit(), CONFIRMED)):
-        events, _ = run(action, make_tracker("给儿子转500", "transfer_money", [entity("relationship", "儿子")],
-                                             slots=slots), domain)
-        assert "good-token" not in repr(events)
+@pytest.mark.parametrize("amount", ["1e30", "NaN", "-Infinity", "1" * 40, "abc", "[1]"])
+def test_bad_amount_values_never_make_an_action_raise(backend, domain, amount):
+    # Issue 10 item 3: a typed /transfer_money{"amount":"1e30"} made yuan() raise decimal.InvalidOperation.
+    tracker = make_tracker(f'/transfer_money{{"amount":"{amount}"}}', "transfer_money", [entity("amount", amount)])
+    events, _ = run(ValidateTransferForm(), tracker, domain)
+    assert slots_of(events).get("transfer_amount") is None
+    tracker = make_tracker("是", "affirm", slots={**READY, "transfer_amount": amount, "requested_slot": None})
+    events, _ = run(ActionAskTransferConfirmed(), tracker, domain)
+    assert slots_of(events)["transfer_stop"] == "refused"
+    run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, "transfer_amount": amount}), domain)
+    assert backend.moved() == []
