@@ -1,0 +1,42 @@
+"""Keeping numbers and secrets out of what is stored and logged.
+
+`redact_digits` is for what the customer said (the Rasa tracker, a transfer's context, the audit of a fraud stop):
+card numbers, SMS codes and PINs are runs of digits, and no run of 4 or more survives. `redact_secrets` is for log
+lines: tokens, PIN/password fields and full card/account numbers are masked, everything else is kept so the line
+still tells what happened. A logging.Filter built on it lives with the services that install it.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["redact_digits", "redact_secrets"]
+
+# ASCII and full-width digits (a pasted "１２３４５６" is as much a code as "123456").
+_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19]{4,}")
+
+
+def redact_digits(text: str) -> str:
+    """Every run of 4 or more digits (ASCII or full-width) becomes "****"; shorter numbers (amounts such as
+    500, a "3" in 三年) are kept."""
+    return _DIGIT_RUN.sub("****", text or "")
+
+
+_SECRET_FIELDS = r"(?:access_token|refresh_token|id_token|auth_token|token|pin|password|passwd|secret|api_key|apikey)"
+_SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # JWTs: header.payload.signature, the header always starts with base64('{"') = "eyJ".
+    (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "***jwt***"),
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ***"),
+    # "token": "...", 'pin': '1234' (JSON and Python reprs), also with a number value: "pin": 123456.
+    (re.compile(rf"(?i)([\"']{_SECRET_FIELDS}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*'|[0-9]+)"), r"\1\"***\""),
+    # pin=1234, token=abc (query strings, key=value log lines; the "&" or space ends the value).
+    (re.compile(rf"(?i)(?<![A-Za-z0-9_])({_SECRET_FIELDS}=)[^\s&,;\"']+"), r"\1***"),
+    # 16-19 digit card/account numbers, plain or in groups of four: the last four stay (what the customer sees).
+    (re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,15}([0-9]{4})(?![0-9])"), r"****\1"),
+)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with JWTs, bearer tokens, token/PIN/password fields and 16-19 digit card numbers masked."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,136 @@
+"""The one fraud policy: every family is caught in the words seniors use, ordinary transfers are not."""
+from __future__ import annotations
+
+import pytest
+
+from rules.fraud import FAMILIES, GENERIC, Family, FraudHit, pressure_markers, screen, warning_text
+
+SCREEN_FAMILIES = ("authority", "customer_service", "relative", "investment", "fee", "credentials")
+
+# (family, sentence): written for this test, the way a customer retells a call.
+HITS = [
+    ("authority", "电话里的民警叫我别跟孩子们讲，把钱交给他们保管"),
+    ("authority", "公安局打电话让我转账配合调查"),
+    ("authority", "检察院的人说要资金核查，让我汇款"),
+    ("authority", "他们说我涉嫌洗钱，要把钱转到安全账户"),
+    ("authority", "法院的人说我有传票"),
+    ("authority", "说我被通缉了，让我交保证金才能解冻"),
+    ("authority", "公检法通知"),
+    ("authority", "警察说俺的账户涉案了，叫俺把存款转过去"),
+    ("customer_service", "银行的人打电话说我卡不安全，让我把钱挪到一个新账户里"),
+    ("customer_service", "他们说我开通了百万保障，不取消每个月扣钱"),
+    ("customer_service", "社保局打电话说我的社保卡要认证，要交二百块钱"),
+    ("customer_service", "电话里说养老金资格认证要交费"),
+    ("customer_service", "快递公司说包裹丢了要给我理赔，让我把钱转过去验证一下"),
+    ("relative", "我老同学说他急着用钱，叫我先转两千给他侄子"),
+    ("relative", "我儿子换了新号码找我借钱"),
+    ("relative", "俺娃出车祸了，电话里那人让俺赶紧打钱"),
+    ("relative", "孙子被抓了要交保释金"),
+    ("relative", "自称是我孙子的人要我打钱"),
+    ("relative", "领导让我先垫付一笔钱"),
+    ("relative", "孙子说让我把钱转到他同学的卡上"),
+    ("investment", "这个项目保本保息，一年翻倍"),
+    ("investment", "有个以房养老的项目，利息很高"),
+    ("investment", "听讲座买保健品还能返现"),
+    ("investment", "网上认识的对象带我投资虚拟币"),
+    ("investment", "养老公寓交十万入股，每年分红"),
+    ("fee", "中奖了要先交手续费"),
+    ("fee", "手机上刷单返利能赚钱"),
+    ("fee", "贷款要先交保证金"),
+    ("fee", "交了解冻费才能提现"),
+    ("fee", "说我中了大奖，先交个人所得税才能领"),
+    ("credentials", "银行的人让我把验证码告诉他"),
+    ("credentials", "你把短信验证码念给我听"),
+    ("credentials", "他让我开屏幕共享"),
+    ("credentials", "装个向日葵让他帮我操作"),
+    ("credentials", "那个人问我要密码"),
+    ("credentials", "客服叫我下载一个会议软件"),
+]
+
+
+@pytest.mark.parametrize(("family", "text"), HITS)
+def test_each_family_is_caught(family: str, text: str) -> None:
+    hit = screen(text)
+    assert hit is not None, text
+    assert hit.family == family, (text, hit)
+    assert hit.explanation == FAMILIES[family].explanation
+    assert text not in hit.rule
+
+
+def test_every_family_has_hits_here() -> None:
+    assert {family for family, _ in HITS} == set(SCREEN_FAMILIES)
+
+
+@pytest.mark.parametrize("text", [
+    "给儿子转500块", "查一下余额", "我账户里还有多少钱", "我想存一年定期", "存三年定期能拿多少利息",
+    "定期存款利息多少", "验证码收到了", "公安局旁边那个网点几点开门",
+    "儿子让我给他转", "儿子让我给他转两千", "给孙子转点压岁钱", "女儿急用钱给她转五百", "给老伴的账户转一千",
+    "儿子急用钱，给他转两千", "给孙子转学费", "孙子交学费急用", "给闺女转点钱买药", "给女儿转五百块生日红包",
+    "孙子看病要钱，给他转三千", "老伴住院了，给他转两千交住院费", "给儿子转一千块，他急用",
+    "我的卡被冻结了怎么办", "有没有高收益的理财产品", "转账手续费多少", "补卡工本费多少",
+    "民警提醒我不要给陌生人转账", "银行的人说千万不要把验证码告诉别人", "我换了新手机号怎么转账",
+    "把钱转到我另一张卡", "给对象转生日红包", "儿子让我下载手机银行app", "给《活着》这本书打五颗星",
+    "我想把钱转给女儿，她急着交房租", "",
+])
+def test_ordinary_requests_are_not_hits(text: str) -> None:
+    assert screen(text) is None
+
+
+@pytest.mark.parametrize(("text", "marker"), [
+    ("马上给儿子转五百", "urgency"),
+    ("今天必须给儿子转学费", "deadline"),
+    ("别告诉我老伴，给孙子转个红包", "secrecy"),
+    ("偷偷给孙子转个红包", "stealth"),
+    ("不许报警", "no_police"),
+    ("别挂电话", "stay_on_line"),
+])
+def test_pressure_alone_is_only_soft(text: str, marker: str) -> None:
+    assert marker in pressure_markers(text)
+    assert screen(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "电话里的人叫我别告诉家里人，把钱转到他给的账户",
+    "他说不许报警，赶紧转钱",
+    "对方让我马上把钱转到这个账户",
+    "那个人让我别跟儿子说，今天就把钱转给他们",
+])
+def test_pressure_with_money_to_someone_else_is_a_hit(text: str) -> None:
+    hit = screen(text)
+    assert hit is not None and hit.pressure
+
+
+def test_no_pressure_no_flag() -> None:
+    hit = screen("公安局打电话让我转账配合调查")
+    assert hit is not None and hit.pressure is False
+    assert pressure_markers("给儿子转500块") == []
+
+
+def test_families_and_generic() -> None:
+    assert set(SCREEN_FAMILIES) | {GENERIC} == set(FAMILIES)
+    for fid, family in FAMILIES.items():
+        assert isinstance(family, Family) and family.id == fid and family.name_zh and family.explanation
+
+
+@pytest.mark.parametrize("family", [*FAMILIES, "no-such-family"])
+def test_warning_text(family: str) -> None:
+    text = warning_text(family)
+    lines = text.split("\n")
+    assert "96110" in text
+    assert "请马上挂断电话。" in lines and "钱没有转出。" in lines
+    assert FAMILIES.get(family, FAMILIES[GENERIC]).explanation in lines
+    assert all(len(line) <= 40 for line in lines)
+
+
+def test_warning_names_the_scam() -> None:
+    assert warning_text("authority").split("\n")[0] == "这很像冒充公检法的诈骗。"
+    assert "安全账户" in warning_text("authority")
+    assert warning_text(GENERIC) != warning_text("authority")
+
+
+def test_hit_is_a_frozen_dataclass() -> None:
+    hit = screen("转到安全账户")
+    assert isinstance(hit, FraudHit)
+    assert (hit.family, hit.rule) == ("authority", "safe_account")
+    with pytest.raises(AttributeError):
+        hit.family = "fee"  # type: ignore[misc]
