@@ -10,7 +10,7 @@ import getpass
 import uuid
 
 from gateway.backend_client import BackendError, call
-from gateway.conversation import turn
+from gateway.conversation import plain_text, turn
 
 DEMO_PHONE = "13800000001"
 
@@ -34,7 +34,11 @@ async def chat(phone: str, pin: str) -> None:
         if not text:
             continue
         # A typed number picks the button with that number, as a key does on the phone.
-        message = buttons[int(text) - 1]["payload"] if text.isdigit() and 0 < int(text) <= len(buttons) else text
+        # Typed words are words only (never a raw "/intent{...}"): the payloads come from the buttons shown.
+        message = (buttons[int(text) - 1]["payload"] if text.isdigit() and 0 < int(text) <= len(buttons)
+                   else plain_text(text))
+        if not message:
+            continue
         buttons = []
         for reply in await turn(sender, message, token, channel="shell"):
             buttons = reply.buttons or buttons

@@ -94,3 +94,19 @@ def test_extend_and_expiry_are_saved(on_redis: str) -> None:
     sessions.get_store().save(session)
     other_instance(on_redis)
     assert client.post("/api/chat", json={"text": "余额"}).status_code == 401
+
+
+def test_the_staff_queue_is_shared_by_instances(on_redis: str) -> None:
+    from gateway import staff_queue
+
+    first = staff_queue.RedisQueue.from_url(on_redis)
+    first.add(staff_queue.make_entry("web", "web-1", "张桂兰", "asked"))
+    first.add(staff_queue.make_entry("phone", "phone-2", "李大山", "fraud", family="authority",
+                                     summary="卡号 6222021234567890123", contact="138****0002"))
+    first.add(staff_queue.make_entry("phone", "phone-2", "李大山", "asked"))  # a fraud entry is never downgraded
+    other = staff_queue.RedisQueue.from_url(on_redis)
+    items = other.waiting()
+    assert [(e["conversation_id"], e["reason"]) for e in items] == [("phone-2", "fraud"), ("web-1", "asked")]
+    assert "6222021234567890123" not in str(items) and items[0]["summary"] == "卡号 ****0123"
+    assert other.done(items[0]["id"]) and not first.done(items[0]["id"])
+    assert [e["conversation_id"] for e in first.waiting()] == ["web-1"]
