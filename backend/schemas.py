@@ -66,6 +66,10 @@ class LoginOut(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     customer: CustomerBrief
+    # Wrong PINs entered for this customer since their previous successful sign-in (someone may have tried
+    # their PIN), and the sentence that tells them; channels say it right after the greeting. 0 / null: none.
+    failed_attempts_since_last_login: int = 0
+    notice: str | None = None
 
 
 class MeOut(BaseModel):

@@ -1,7 +1,11 @@
 """Request dependencies: settings, database sessions and the authenticated caller."""
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import re
 from collections.abc import AsyncIterator
+from functools import lru_cache
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -112,3 +116,80 @@ IdempotencyKey = Annotated[
         description="每笔业务一个唯一编号；重试时用同一个编号，钱只动一次。",
     ),
 ]
+
+
+# Who is calling (issue 10, item 8). The backend sits behind the gateway, which is the only proxy whose word
+# about the client counts: X-Forwarded-For and X-Anxin-Caller are read only from an address in
+# ANXIN_TRUSTED_PROXIES (and, with ANXIN_PROXY_SECRET set, only with X-Anxin-Proxy-Secret equal to it, since
+# on one host every local process shares the loopback address). Anyone else is keyed by the address it
+# connects from. uvicorn must run with --no-proxy-headers, or it rewrites the peer address from the header
+# before the app sees it (Procfile, cluster/launch.py).
+CALLER_HEADER = "X-Anxin-Caller"  # sha256 hex of the caller's E.164 number (phone channel), from the gateway
+PROXY_SECRET_HEADER = "X-Anxin-Proxy-Secret"
+_CALLER_HASH = re.compile(r"^[0-9a-f]{64}$")
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=16)
+def _trusted(spec: str) -> tuple[tuple[_Network, ...], frozenset[str]]:
+    """ANXIN_TRUSTED_PROXIES "127.0.0.1,::1,10.0.0.0/8": networks, plus plain host names (a test client)."""
+    networks: list[_Network] = []
+    names: set[str] = set()
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            names.add(item)
+    return tuple(networks), frozenset(names)
+
+
+def _is_proxy_address(settings: Settings, host: str) -> bool:
+    networks, names = _trusted(settings.trusted_proxies)
+    if host in names:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def from_trusted_proxy(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
+    if request.client is None or not _is_proxy_address(settings, request.client.host):
+        return False
+    if settings.proxy_secret:
+        given = request.headers.get(PROXY_SECRET_HEADER, "")
+        return hmac.compare_digest(given.encode(), settings.proxy_secret.encode())
+    return True
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the connecting peer's, or, from a trusted proxy, the nearest address in
+    X-Forwarded-For that is not itself a trusted proxy (entries further left were written by the client)."""
+    peer = request.client.host if request.client else "unknown"
+    if not from_trusted_proxy(request):
+        return peer
+    settings: Settings = request.app.state.settings
+    hops = [hop.strip() for line in request.headers.getlist("x-forwarded-for") for hop in line.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if _is_proxy_address(settings, hop):
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return peer  # not an address: the proxy chain is broken, trust nothing in it
+    return peer
+
+
+def sign_in_client_key(request: Request) -> str:
+    """The bucket a sign-in attempt counts against besides its phone number: the calling number's hash for
+    phone calls relayed by the gateway (one shared gateway address must not shut the line for every caller),
+    otherwise the client's address."""
+    if from_trusted_proxy(request):
+        caller = request.headers.get(CALLER_HEADER, "").strip().lower()
+        if _CALLER_HASH.match(caller):
+            return "caller:" + caller
+    return "addr:" + client_address(request)

@@ -153,19 +153,22 @@ def limiter_from_env() -> LoginRateLimiter:
 _app_lock = threading.Lock()
 
 
-def check_login_rate(request: Request, phone: str) -> None:
+def check_login_rate(request: Request, phone: str, client_key: str | None = None) -> None:
     """Raises 429 RATE_LIMITED when this sign-in attempt is over a limit.
 
     One limiter per app (kept on app.state), so each test's fresh app starts with fresh in-process counters.
-    The address is the client's as uvicorn resolved it: behind nginx and the gateway that is the customer's,
-    because uvicorn trusts X-Forwarded-For from the proxies in FORWARDED_ALLOW_IPS (loopback by default).
+    `phone` is the name signed in with (staff pass "staff:<username>"); `client_key` the second bucket, from
+    api/deps.sign_in_client_key: the caller's hashed number for phone calls relayed by the gateway, otherwise the
+    client's address as trusted proxies report it (the peer's own address when no trusted proxy speaks).
     """
     state = request.app.state
     with _app_lock:
         limiter = getattr(state, "login_limiter", None)
         if limiter is None:
             limiter = state.login_limiter = limiter_from_env()
-    decision = limiter.hit(phone, request.client.host if request.client else "unknown")
+    if client_key is None:
+        client_key = "addr:" + (request.client.host if request.client else "unknown")
+    decision = limiter.hit(phone, client_key)
     if not decision.allowed:
         minutes = max(1, int(-(-decision.retry_after_s // 60)))
         raise AppError(429, "RATE_LIMITED", RATE_LIMITED_MESSAGE.format(minutes=minutes))

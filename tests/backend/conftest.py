@@ -13,7 +13,9 @@ from backend.core.config import Settings
 from backend.core.db import run_migrations
 from backend.core.ratelimit import Limit, LoginRateLimiter
 from backend.main import create_app
+from backend.services import clock
 from tests.backend.factories import CustomerFixture, StaffFixture, create_customer, create_staff
+from tests.backend.helpers import MovingClock
 from tests.support.postgres import PostgresServer, postgres_server  # noqa: F401  (session fixture)
 
 # Cheap argon2 so that creating hundreds of test customers stays fast; still real argon2id hashes.
@@ -81,3 +83,11 @@ def bob(engine: Engine, settings: Settings) -> CustomerFixture:
 @pytest.fixture
 def staff(engine: Engine, settings: Settings) -> StaffFixture:
     return create_staff(engine, settings)
+
+
+@pytest.fixture
+def moving_clock(monkeypatch: pytest.MonkeyPatch) -> MovingClock:
+    """The bank's clock (services/clock.now), frozen now and moved with .advance(seconds=...)."""
+    moving = MovingClock(clock.now())
+    monkeypatch.setattr(clock, "now", moving.now)
+    return moving

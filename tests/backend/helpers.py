@@ -1,6 +1,8 @@
 """Small readers of the database state that tests assert on."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -28,3 +30,16 @@ def audit_actions(engine: Engine, actor_kind: str, actor_id: int) -> list[str]:
             .order_by(AuditLog.id)  # type: ignore[arg-type]
         ).all()
         return list(rows)
+
+
+class MovingClock:
+    """backend.services.clock.now frozen at a start instant and moved by hand (fixture `moving_clock`)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)

@@ -25,7 +25,7 @@ def running_backend(env_overrides: dict[str, str], workers: int = 1) -> Iterator
     env = os.environ | env_overrides | {"PYTHONDONTWRITEBYTECODE": "1"}
     log = Path(tempfile.mkstemp(prefix="anxin-backend-", suffix=".log")[1])
     cmd = [sys.executable, "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port),
-           "--no-access-log", "--log-level", "warning"]
+           "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     with open(log, "wb") as out:

@@ -72,6 +72,18 @@ def interest_balance(engine: Engine) -> int:
         return balance_fen(engine, ledger.internal_account_id(session, ledger.INTEREST))
 
 
+def last_maturity_id(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.coalesce(func.max(DepositMaturity.id), 0))).one())
+
+
+def interest_paid_since(engine: Engine, after_id: int) -> int:
+    """Interest of every maturity handled since `after_id` (other tests' deposits may mature in the same run)."""
+    with Session(engine) as session:
+        return int(session.exec(select(func.coalesce(func.sum(DepositMaturity.interest_fen), 0))
+                                .where(DepositMaturity.id > after_id)).one())
+
+
 def maturity_rows(engine: Engine, deposit_ids: list[int]) -> list[DepositMaturity]:
     with Session(engine) as session:
         return list(session.exec(select(DepositMaturity).where(DepositMaturity.deposit_id.in_(deposit_ids))).all())  # type: ignore[attr-defined]
@@ -89,7 +101,7 @@ def test_at_maturity_the_interest_is_paid_and_the_deposit_renews_at_todays_rate(
     with Session(engine) as session:
         product = session.exec(select(SavingsProduct).where(SavingsProduct.code == "TD12")).one()
         old_rate = product.rate_bp
-    bank_interest_before = interest_balance(engine)
+    bank_interest_before, last = interest_balance(engine), last_maturity_id(engine)
     try:
         with Session(engine) as session:  # the product's rate changed while the deposit ran
             session.execute(update(SavingsProduct).where(SavingsProduct.code == "TD12").values(rate_bp=95))
@@ -111,7 +123,7 @@ def test_at_maturity_the_interest_is_paid_and_the_deposit_renews_at_todays_rate(
     assert new.account_id == old.account_id
     assert balance_fen(engine, old.account_id) == 10_110_00 == entries_sum_fen(engine, old.account_id)  # type: ignore[arg-type]
     assert balance_fen(engine, alice.accounts["demand"]) == 0
-    assert interest_balance(engine) == bank_interest_before - 110_00
+    assert interest_balance(engine) == bank_interest_before - interest_paid_since(engine, last)
 
     with Session(engine) as session:
         (row,) = maturity_rows(engine, [opened["id"]])
@@ -199,7 +211,7 @@ def test_two_runners_at_once_pay_each_maturity_once(
     opened += [client.post("/deposits", json=body, headers=bob.idem()).json() for _ in range(2)]
     ids = [d["id"] for d in opened]
     day = date.fromisoformat(opened[0]["maturity_date"])
-    before = interest_balance(engine)
+    before, last = interest_balance(engine), last_maturity_id(engine)
 
     # Two instances: each its own engine (own pool) on the same database, started together, no lease.
     engines = [make_engine(settings), make_engine(settings)]
@@ -229,7 +241,7 @@ def test_two_runners_at_once_pay_each_maturity_once(
     assert sorted(r.deposit_id for r in rows) == sorted(ids)
     paid = sum(r.interest_fen for r in rows)
     assert paid == 10 * 2_13  # 1000 * 0.85% / 4 = 2.125 -> 2.13 each
-    assert interest_balance(engine) == before - paid
+    assert interest_balance(engine) == before - interest_paid_since(engine, last)
     assert balance_fen(engine, alice.accounts["demand"]) == 10_000_00 - 8 * 1000_00 + 4 * 1002_13
     with Session(engine) as session:
         journals = session.exec(select(func.count()).select_from(DepositMaturity)

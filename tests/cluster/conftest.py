@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from cluster.launch import Cluster, running_cluster
+from rules.secrets import generate_all
 from tests.support.stack import MODEL
 
 PER_PHONE = 8
@@ -25,6 +26,11 @@ def cluster() -> Iterator[Cluster]:
         assistant=MODEL.exists(),
         ANXIN_LOGIN_LIMIT_PER_PHONE=f"{PER_PHONE}/300",
         ANXIN_LOGIN_LIMIT_PER_ADDRESS=f"{PER_ADDRESS}/300",
+        # No wait after the 3rd wrong PIN (services/auth.py; tested in tests/backend/test_signin_abuse.py): the
+        # lock-out test here tries five wrong PINs in a row against both instances.
+        ANXIN_PIN_COOLDOWN_SECONDS="0",
+        # The production profile has no demo mode: it refuses to start without real secrets (fresh ones here).
+        **generate_all(),
     ) as c:
         yield c
 

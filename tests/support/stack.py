@@ -120,7 +120,7 @@ def start_backend(stack: Stack) -> None:
     port = free_port()
     stack.backend_url = f"http://127.0.0.1:{port}"
     svc = _spawn(stack, "backend", [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1",
-                                    "--port", str(port)])
+                                    "--port", str(port), "--no-proxy-headers"])
     _wait_http(svc, f"{stack.backend_url}/health", 60)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlmodel import select
 
-from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, SettingsDep
+from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, SettingsDep, sign_in_client_key
 from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
 from backend.errors import not_found
@@ -19,10 +19,12 @@ router = APIRouter(tags=["auth"])
              responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}, 429: {"model": ErrorOut}})
 def login(body: LoginIn, request: Request, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> LoginOut:
     # Before the PIN is hashed: a flood of guesses is refused cheaply (argon2 costs ~0.1 s of CPU each).
-    check_login_rate(request, body.phone)
-    customer = auth.login_customer(engine, settings, hasher, body.phone, body.pin)
+    check_login_rate(request, body.phone, sign_in_client_key(request))
+    result = auth.login_customer(engine, settings, hasher, body.phone, body.pin)
+    customer = result.customer
     token, ttl = issue_token(settings, "customer", customer.id)  # type: ignore[arg-type]
-    return LoginOut(access_token=token, expires_in=ttl, customer=CustomerBrief(id=customer.id, name=customer.name))  # type: ignore[arg-type]
+    return LoginOut(access_token=token, expires_in=ttl, customer=CustomerBrief(id=customer.id, name=customer.name),  # type: ignore[arg-type]
+                    failed_attempts_since_last_login=result.failed_attempts_since_last_login, notice=result.notice)
 
 
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})

@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from sqlmodel import select
 
 from backend.api import presenters
-from backend.api.deps import EngineDep, HasherDep, SessionDep, SettingsDep, StaffId, WriteSessionDep
+from backend.api.deps import (
+    EngineDep,
+    HasherDep,
+    SessionDep,
+    SettingsDep,
+    StaffId,
+    WriteSessionDep,
+    sign_in_client_key,
+)
+from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
 from backend.errors import not_found
 from backend.models import Approval
@@ -19,9 +28,14 @@ _ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": Er
            422: {"model": ErrorOut}}
 
 
-@router.post("/login", response_model=StaffLoginOut, responses={401: {"model": ErrorOut}})
-def staff_login(body: StaffLoginIn, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> StaffLoginOut:
-    staff = auth.login_staff(engine, hasher, body.username, body.password)
+@router.post("/login", response_model=StaffLoginOut,
+             responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+def staff_login(
+    body: StaffLoginIn, request: Request, engine: EngineDep, settings: SettingsDep, hasher: HasherDep
+) -> StaffLoginOut:
+    # The customers' rules (services/auth.py): a rate limit per name and per client, cool-down, lock-out, audit.
+    check_login_rate(request, "staff:" + body.username, sign_in_client_key(request))
+    staff = auth.login_staff(engine, settings, hasher, body.username, body.password)
     token, ttl = issue_token(settings, "staff", staff.id)  # type: ignore[arg-type]
     return StaffLoginOut(access_token=token, expires_in=ttl, staff=StaffBrief(id=staff.id, name=staff.name))  # type: ignore[arg-type]
 
