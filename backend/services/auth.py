@@ -116,8 +116,13 @@ class _Phantoms:
         self._size = size
         self._lock = threading.Lock()
 
-    def attempt(self, settings: Settings, name: str, what: str) -> AppError:
+    def attempt(self, settings: Settings, name: str, what: str, hasher: PasswordHasher, secret: str) -> AppError:
         key = hashlib.sha256(name.encode()).hexdigest()
+        with self._lock:
+            refused = refusal(settings, self._states.get(key, Attempts()), clock.now())
+        if refused is not None:
+            return refused  # refused before any hashing, exactly like a customer in a cool-down or lock
+        _burn_time(hasher, secret)  # outside the lock: argon2 takes a while
         now = clock.now()
         with self._lock:
             state = self._states.pop(key, Attempts())
@@ -150,8 +155,7 @@ def login_customer(engine: Engine, settings: Settings, hasher: PasswordHasher, p
     with Session(engine, expire_on_commit=False) as session:
         customer = session.exec(select(Customer).where(Customer.phone == phone)).first()
     if customer is None:
-        _burn_time(hasher, pin)
-        raise _phantoms.attempt(settings, "customer:" + phone, CUSTOMER_WHAT)
+        raise _phantoms.attempt(settings, "customer:" + phone, CUSTOMER_WHAT, hasher, pin)
     refused = refusal(settings, _customer_state(customer), clock.now())
     if refused is not None:
         raise refused
@@ -204,8 +208,7 @@ def login_staff(engine: Engine, settings: Settings, hasher: PasswordHasher, user
     with Session(engine, expire_on_commit=False) as session:
         staff = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
     if staff is None:
-        _burn_time(hasher, password)
-        answer = _staff_locked(settings, _phantoms.attempt(settings, "staff:" + username, STAFF_WHAT))
+        answer = _staff_locked(settings, _phantoms.attempt(settings, "staff:" + username, STAFF_WHAT, hasher, password))
         # Someone is trying staff names: worth a trace (the name only as a hash; it may be a mistyped password).
         audit.record_separately(engine, "staff", None, "staff.login.unknown",
                                 username_sha256=hashlib.sha256(username.encode()).hexdigest()[:16], code=answer.code)

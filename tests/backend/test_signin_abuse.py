@@ -74,6 +74,20 @@ def test_an_unknown_number_costs_one_argon2_verify_like_a_known_one(
     assert calls[0] == customer_row_hash(client, alice) and calls[1] != calls[0]  # the dummy hash, same cost
 
 
+def test_during_a_wait_neither_a_known_nor_an_unknown_number_is_hashed(
+    client: TestClient, alice: CustomerFixture, monkeypatch: pytest.MonkeyPatch, moving_clock: MovingClock
+):
+    stranger = unique_phone()
+    for _ in range(3):
+        login(client, alice.phone, WRONG)
+        login(client, stranger, WRONG)
+    calls: list[str] = []
+    monkeypatch.setattr(auth, "verify_secret", lambda hasher, hashed, secret: calls.append(hashed) or False)
+    assert answer(login(client, alice.phone, WRONG)) == answer(login(client, stranger, WRONG))
+    assert answer(login(client, alice.phone, WRONG))[1] == "RATE_LIMITED"
+    assert calls == []  # both refused before any argon2 work: no timing difference either
+
+
 def customer_row_hash(client: TestClient, who: CustomerFixture) -> str:
     return customer_row(client.app.state.engine, who.id).pin_hash  # type: ignore[attr-defined]
 
