@@ -56,11 +56,11 @@ class MaturityReport:
         return len(self.renewed) + len(self.paid_out)
 
 
-def due_deposit_ids(engine: Engine, today: date, limit: int = 500) -> list[int]:
+def due_deposit_ids(engine: Engine, today: date, after_id: int = 0, limit: int = 500) -> list[int]:
     with read_session(engine) as session:
         rows = session.exec(
             select(TimeDeposit.id)
-            .where(TimeDeposit.status == "active", TimeDeposit.maturity_date <= today)
+            .where(TimeDeposit.status == "active", TimeDeposit.maturity_date <= today, TimeDeposit.id > after_id)  # type: ignore[operator]
             .order_by(TimeDeposit.id)  # type: ignore[arg-type]
             .limit(limit)
         ).all()
@@ -165,23 +165,24 @@ def mature_due(engine: Engine, today: date | None = None, max_count: int = MAX_P
     included, each in its own transaction. Safe to run on several instances at once (see the module docstring)."""
     today = today or clock.today_cn()
     report = MaturityReport()
-    skipped: set[int] = set()
+    # One pass in id order: a renewal gets a higher id than the deposit it continues, so a renewal that is
+    # itself due (a deposit found long after its maturity) comes up later in the same pass.
+    cursor = 0
     while report.handled + len(report.failed) < max_count:
-        ids = [i for i in due_deposit_ids(engine, today) if i not in skipped]
+        ids = due_deposit_ids(engine, today, after_id=cursor)
         if not ids:
             break
         for deposit_id in ids:
+            cursor = deposit_id
             try:
                 outcome = mature_one(engine, deposit_id, today)
             except Exception as exc:  # one bad deposit must not stop the others; it is retried next run
                 log.error("deposit maturity failed for deposit %s: %s", deposit_id, type(exc).__name__)
                 report.failed.append(deposit_id)
-                skipped.add(deposit_id)
                 continue
             if outcome == RENEW:
                 report.renewed.append(deposit_id)
             elif outcome == DEMAND:
                 report.paid_out.append(deposit_id)
-            else:
-                skipped.add(deposit_id)  # another runner has it, or it stopped being due
+            # None: another runner has it, or it stopped being due
     return report
