@@ -61,4 +61,14 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """`uvicorn backend.main:app`: the served app is made on first access, after the secrets are checked
+    (backend.core.config.require_service_settings), so a backend without a usable ANXIN_TOKEN_SECRET never
+    starts, while tests import create_app from here and build apps with their own settings."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from backend.core.config import require_service_settings
+
+    app = create_app(require_service_settings())
+    globals()["app"] = app
+    return app

@@ -1,11 +1,18 @@
-"""`python -m backend.seed`: migrate the database, then create the demo data of docs/contracts.md.
+"""`python -m backend.seed`: migrate the database; in demo mode only, create the demo data of docs/contracts.md.
+
+Outside demo mode (`ANXIN_DEMO` unset: any real deployment) it only migrates: demo customers with published
+PINs and a demo staff login must never exist in a bank's database. In demo mode (`make run`) the demo staff
+password is random, generated with the other demo secrets into var/secrets.env and printed by `make run`.
 
 Idempotent: people, accounts and payees that already exist (by phone, username, account number) are left as
-they are, balances included, so running it twice changes nothing.
+they are, balances included, so running it twice changes nothing. The one exception is the demo staff user's
+password, set again to the current demo password when it no longer matches (a database from an older version
+still has the once-public one).
 """
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -15,9 +22,10 @@ from sqlmodel import Session, select
 
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, run_migrations, write_session
-from backend.core.security import hash_secret, make_hasher
+from backend.core.security import hash_secret, make_hasher, verify_secret
 from backend.models import Account, Customer, Payee, StaffUser
 from backend.services import audit, clock, ledger
+from rules import secrets
 
 log = logging.getLogger("backend.seed")
 
@@ -61,7 +69,8 @@ DEMO_CUSTOMERS = [
                  [DemoAccount("demand", "活期账户", "6222021003000044321", 50_000_00)],
                  [DemoPayee("陈小宝", "孙子", "中国建设银行", "6217000040000045678", 0)]),
 ]
-DEMO_STAFF = [("staff", "王柜员", "anxin-staff")]
+# (username, name); the password is the demo's random ANXIN_DEMO_STAFF_PASSWORD.
+DEMO_STAFF = [("staff", "王柜员")]
 
 
 def ensure_customer(session: Session, hasher: PasswordHasher, demo: DemoCustomer) -> None:
@@ -95,30 +104,43 @@ def ensure_customer(session: Session, hasher: PasswordHasher, demo: DemoCustomer
 
 
 def ensure_staff(session: Session, hasher: PasswordHasher, username: str, name: str, password: str) -> None:
-    if session.exec(select(StaffUser.id).where(StaffUser.username == username)).first() is None:
+    staff = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+    if staff is None:
         session.add(StaffUser(username=username, name=name, password_hash=hash_secret(hasher, password)))
+    elif not verify_secret(hasher, staff.password_hash, password):
+        staff.password_hash = hash_secret(hasher, password)
+        session.add(staff)
+        log.info("demo staff %s: password set to this demo's", username)
 
 
-def seed(engine: Engine, settings: Settings) -> None:
+def seed(engine: Engine, settings: Settings, staff_password: str) -> None:
     hasher = make_hasher(settings)
     with write_session(engine) as session:
         for demo in DEMO_CUSTOMERS:
             ensure_customer(session, hasher, demo)
-        for username, name, password in DEMO_STAFF:
-            ensure_staff(session, hasher, username, name, password)
+        for username, name in DEMO_STAFF:
+            ensure_staff(session, hasher, username, name, staff_password)
         session.commit()
+
+
+def demo_staff_password() -> str:
+    """The environment's ANXIN_DEMO_STAFF_PASSWORD (the test stack sets one), else the demo secrets file's."""
+    return os.environ.get(secrets.DEMO_STAFF_PASSWORD) or secrets.demo_secrets()[secrets.DEMO_STAFF_PASSWORD]
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     run_migrations(settings.database_url)
+    if not secrets.demo_mode():
+        log.info("database migrated; not demo mode (ANXIN_DEMO unset): no demo customers or staff created")
+        return
     engine = make_engine(settings)
     try:
-        seed(engine, settings)
+        seed(engine, settings, demo_staff_password())
     finally:
         engine.dispose()
-    log.info("demo data ready")
+    log.info("demo data ready (demo mode)")
 
 
 if __name__ == "__main__":

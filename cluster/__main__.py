@@ -10,6 +10,7 @@ import sys
 import time
 
 from cluster.launch import running_cluster
+from rules.secrets import SecretError
 
 
 def main() -> int:
@@ -32,7 +33,7 @@ def main() -> int:
 
   Entry point (load balancer -> gateways)  {cluster.entry_url}/
   Backend tier (internal)                  {cluster.url('backend')}/docs
-  PostgreSQL                               {cluster.database_url}
+  PostgreSQL                               {cluster.pg.url_for_display("anxin")}
   Redis                                    {cluster.redis.url}
   Logs and data                            {cluster.workdir}
 
@@ -42,6 +43,10 @@ def main() -> int:
                 time.sleep(3600)
     except KeyboardInterrupt:
         print("Stopping ...", flush=True)
+    except SecretError as exc:  # raised before anything was started
+        print(f"make run-cluster: refusing to start: {exc}. Set each as a random value of at least 32 "
+              "characters in the environment or .env (README, Security).", file=sys.stderr, flush=True)
+        return 2
     return 0
 
 

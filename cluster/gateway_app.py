@@ -15,7 +15,10 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from gateway import calls, sessions, transcripts
+from gateway.config import require_service_secrets
 from gateway.main import create_app
+
+require_service_secrets()  # before anything reads the phone settings: no gateway without its secrets
 
 log = logging.getLogger("anxin.cluster.gateway")
 UNAVAILABLE = {"code": "SERVICE_UNAVAILABLE", "message": "系统暂时连不上，请稍后再试。"}

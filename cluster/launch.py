@@ -10,6 +10,10 @@ Layout (every box on 127.0.0.1, every arrow through nginx so any instance can di
 The services are started with the same commands as under `make run` (tests/support/stack.py), with the
 production settings in their environment. Tests and the load benchmark use `Cluster` to kill, restart and
 re-balance instances while traffic flows.
+
+There is no demo mode here: the operator's ANXIN_* variables (secrets included) go to every instance, and the
+cluster refuses to start, before anything runs, when a secret an included tier needs is missing, public or
+short (rules.secrets). PostgreSQL is durable (fsync, full-page writes) and asks for a password (scram-sha-256).
 """
 from __future__ import annotations
 
@@ -28,7 +32,18 @@ import yaml
 
 from cluster.balancer import Balancer, Tier
 from cluster.stores import PostgresServer, RedisServer, free_port
-from tests.support.stack import MODEL, ROOT, VENV_RASA, Service, Stack, _python, _spawn, _wait_http
+from rules import secrets as secret_rules
+from tests.support.stack import (
+    MODEL,
+    ROOT,
+    Service,
+    Stack,
+    _python,
+    _spawn,
+    _wait_http,
+    actions_command,
+    rasa_command,
+)
 from tests.support.stack import stop as stop_stack
 
 ENDPOINTS = ROOT / "cluster" / "endpoints.yml"
@@ -89,6 +104,26 @@ class Cluster:
     def database_url(self) -> str:
         return self.pg.url("anxin")
 
+    def required_secrets(self) -> tuple[str, ...]:
+        """The secrets the included tiers refuse to start without."""
+        needed = [secret_rules.TOKEN_SECRET]
+        if self.assistant:
+            needed += [secret_rules.RASA_TOKEN, secret_rules.ACTIONS_SECRET]
+        if self.gateway:
+            needed.append(secret_rules.TWILIO_AUTH_TOKEN)
+        return tuple(needed)
+
+    def check_secrets(self) -> dict[str, str]:
+        """The operator's settings (environment, then extra_env) if every needed secret is usable; else a
+        SecretError with one line naming each problem. The production profile has no demo mode."""
+        operator = {k: v for k, v in os.environ.items() if k.startswith("ANXIN_") and k != "ANXIN_DEMO"}
+        operator.update(self.extra_env)
+        operator.pop("ANXIN_DEMO", None)
+        problems = [p for p in (secret_rules.problem(n, operator.get(n)) for n in self.required_secrets()) if p]
+        if problems:
+            raise secret_rules.SecretError("; ".join(problems) + " (make run-cluster has no demo mode)")
+        return operator
+
     # ----- life cycle -----
     def _tiers(self) -> list[str]:
         tiers = ["backend"]
@@ -99,6 +134,7 @@ class Cluster:
         return tiers
 
     def start(self) -> None:
+        operator = self.check_secrets()  # before anything runs
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.pg = PostgresServer(self.workdir / "pg")
         self.redis = RedisServer(self.workdir / "redis")
@@ -120,6 +156,10 @@ class Cluster:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
         env = {
             **base_env,
+            # nginx here listens on plain http: a deployment behind TLS sets ANXIN_COOKIE_SECURE=true.
+            "ANXIN_COOKIE_SECURE": "false",
+            "RASA_TELEMETRY_ENABLED": "false",
+            **operator,  # the operator's own settings and secrets, for every instance
             "PYTHONPATH": str(ROOT),
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "ANXIN_DATABASE_URL": self.database_url,
@@ -144,7 +184,8 @@ class Cluster:
             env["ANXIN_RASA_URL"] = self.lb.url("rasa")
         if self.gateway:
             env["ANXIN_GATEWAY_URL"] = self.entry_url
-        env.update(self.extra_env)
+        env.update(self.extra_env)  # what the caller passed wins, the cluster's own addresses included
+        env.pop("ANXIN_DEMO", None)
         self.stack = Stack(workdir=self.workdir, db_url=self.database_url, env=env)
 
         self.migrate_and_seed()
@@ -172,13 +213,11 @@ class Cluster:
         if tier == "gateway":
             # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL).
             return [_python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port)]
-        rasa = str(VENV_RASA / "rasa")
         if tier == "actions":
-            return [rasa, "run", "actions", "--port", str(port), "--actions", "actions"]
+            return actions_command(port)
         if not MODEL.exists():
             raise RuntimeError(f"No trained model at {MODEL}: run `make model` first.")
-        return [rasa, "run", "--enable-api", "-i", "127.0.0.1", "--port", str(port), "--model", str(MODEL),
-                "--endpoints", str(self._endpoints()), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
+        return rasa_command(port, self._endpoints())
 
     def _endpoints(self) -> Path:
         """assistant/endpoints.yml with the cluster's stores (cluster/endpoints.yml) laid over it."""
@@ -203,7 +242,9 @@ class Cluster:
 
     def wait_ready(self, name: str) -> None:
         inst = self.members[name]
-        _wait_http(self.stack.services[name], inst.url + HEALTH[inst.tier], STARTUP_TIMEOUT_S[inst.tier])
+        # Rasa's /status is part of its HTTP API: behind the token like the rest.
+        params = {"token": self.stack.env[secret_rules.RASA_TOKEN]} if inst.tier == "rasa" else None
+        _wait_http(self.stack.services[name], inst.url + HEALTH[inst.tier], STARTUP_TIMEOUT_S[inst.tier], params)
 
     # ----- faults and scaling -----
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:

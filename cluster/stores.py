@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -57,11 +58,16 @@ def _stop_proc(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout
 
 @dataclass
 class PostgresServer:
-    """One PostgreSQL cluster. PostgreSQL refuses to run as root, so under root it runs as the `postgres` user."""
+    """One PostgreSQL cluster. PostgreSQL refuses to run as root, so under root it runs as the `postgres` user.
+
+    The production profile's settings: durable (fsync and full-page writes on, PostgreSQL's defaults) and a
+    password for every connection (scram-sha-256, local socket included), random for each cluster and passed
+    to the services in their database URLs only (the logs mask passwords in URLs)."""
 
     workdir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     @property
     def datadir(self) -> Path:
@@ -72,7 +78,13 @@ class PostgresServer:
         return self.workdir / "postgres.log"
 
     def url(self, database: str = "anxin", driver: str = "psycopg") -> str:
-        return f"postgresql+{driver}://{PG_USER}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+{driver}://{PG_USER}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def url_for_display(self, database: str = "anxin") -> str:
+        return f"postgresql://{PG_USER}:***@127.0.0.1:{self.port}/{database}"
+
+    def _client_env(self) -> dict[str, str]:
+        return {**os.environ, "PGPASSWORD": self.password}
 
     def _run_as(self) -> dict[str, object]:
         if os.geteuid() != 0:
@@ -90,11 +102,20 @@ class PostgresServer:
                 if parent == Path(tempfile.gettempdir()) or parent == Path("/"):
                     break
                 os.chmod(parent, parent.stat().st_mode | 0o711)
-        res = subprocess.run(
-            [_pg_bin("initdb"), "-D", str(self.datadir), "-U", PG_USER, "--auth=trust", "-E", "UTF8",
-             "--locale=C.UTF-8", "--no-sync"],
-            capture_output=True, text=True, **as_user,  # type: ignore[arg-type]
-        )
+        pwfile = self.workdir / "initdb.pw"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(self.password + "\n")
+        if as_user:
+            os.chown(pwfile, as_user["user"], as_user["group"])  # type: ignore[arg-type]
+        try:
+            res = subprocess.run(
+                [_pg_bin("initdb"), "-D", str(self.datadir), "-U", PG_USER, "--auth=scram-sha-256",
+                 f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"],
+                capture_output=True, text=True, **as_user,  # type: ignore[arg-type]
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
         if res.returncode != 0:
             raise RuntimeError(f"initdb failed: {res.stderr[-2000:]}")
 
@@ -105,8 +126,8 @@ class PostgresServer:
             os.chmod(self.log, 0o666)
         self.proc = subprocess.Popen(
             [_pg_bin("postgres"), "-D", str(self.datadir), "-p", str(self.port), "-k", str(self.workdir),
-             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off",
-             "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"],
+             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
+             "-c", "fsync=on", "-c", "full_page_writes=on", "-c", "password_encryption=scram-sha-256"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **as_user,  # type: ignore[arg-type]
         )
         out.close()
@@ -130,7 +151,7 @@ class PostgresServer:
         subprocess.run(
             [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", "postgres",
              "-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{name}"'],
-            check=True, capture_output=True,
+            check=True, capture_output=True, env=self._client_env(),
         )
 
     def psql(self, database: str, sql: str) -> str:
@@ -138,7 +159,7 @@ class PostgresServer:
         res = subprocess.run(
             [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", database,
              "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
-            check=True, capture_output=True, text=True,
+            check=True, capture_output=True, text=True, env=self._client_env(),
         )
         return res.stdout
 

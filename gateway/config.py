@@ -1,11 +1,15 @@
 """Gateway settings, from environment variables (prefix ANXIN_) with embedded defaults."""
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=".env", extra="ignore")
+    # The environment first, then the checkout's .env, as the backend (not the current directory's .env).
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=REPO_ROOT / ".env", extra="ignore")
 
     backend_url: str = "http://127.0.0.1:8000"
     rasa_url: str = "http://127.0.0.1:5005"
@@ -27,3 +31,17 @@ class GatewaySettings(BaseSettings):
 @lru_cache
 def get_settings() -> GatewaySettings:
     return GatewaySettings()
+
+
+def require_service_secrets() -> None:
+    """First thing of a starting gateway service (`uvicorn gateway.main:app`, cluster.gateway_app): its secrets
+    (ANXIN_TWILIO_AUTH_TOKEN) checked by rules.secrets, or made in demo mode, and exported into the environment;
+    one line on stderr and exit 2 when they are unusable. The settings read after it see the chosen values."""
+    from backend.core import log_redaction  # the one redacting log filter of every service (stdlib + rules)
+    from gateway import calls
+    from rules import secrets
+
+    log_redaction.install()
+    secrets.require("gateway")
+    get_settings.cache_clear()
+    calls.get_phone_settings.cache_clear()

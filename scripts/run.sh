@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Starts every service of Anxin on the embedded defaults (see Procfile) and says where to find them.
+# `make run`: starts every service of Anxin in DEMO MODE (see Procfile) and says where to find them.
+# Demo mode (ANXIN_DEMO=1) is this script's alone: random secrets are generated into var/secrets.env on the
+# first start (mode 600, never committed) and reused afterwards, and the demo customers and staff are seeded.
+# Without it every service refuses to start on a missing, public or short secret (README, "Security").
 # honcho runs the Procfile: one terminal, prefixed logs, and Ctrl-C stops everything together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cat <<'MSG'
+export ANXIN_DEMO=1
+# `rules` (shared by both virtual environments) is a top-level package of this checkout.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+eval "$(.venv/bin/python -m rules.secrets demo)"
+.venv/bin/python -m backend.seed >var/seed.log 2>&1 || { cat var/seed.log; exit 1; }
+cat <<MSG
 
-  安心 Anxin is starting (Rasa needs about 15 s to load its model).
+  安心 Anxin is starting in DEMO MODE (ANXIN_DEMO=1): demo customers, a demo staff login, and random
+  secrets kept in var/secrets.env. Not for real customers: a deployment sets its own secrets (README).
+  Rasa needs about 15 s to load its model.
 
   Web chat widget   http://127.0.0.1:8080/
-  Kiosk mode        http://127.0.0.1:8080/kiosk        (staff: staff / anxin-staff)
+  Kiosk mode        http://127.0.0.1:8080/kiosk        (staff: staff / ${ANXIN_DEMO_STAFF_PASSWORD})
   Phone webhook     http://127.0.0.1:8080/voice/incoming
   Backend API docs  http://127.0.0.1:8000/docs
   Rasa (REST)       http://127.0.0.1:5005/webhooks/rest/webhook
@@ -21,4 +31,5 @@ cat <<'MSG'
   Terminal chat: make shell (in another terminal).  Stop: Ctrl-C.
 
 MSG
+unset ANXIN_DEMO_STAFF_PASSWORD  # the services do not need it; the seed has used it
 exec .venv/bin/honcho start -f Procfile

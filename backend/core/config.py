@@ -11,11 +11,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="ignore")
+    # The environment first, then the checkout's .env (the README's promise; the gateway reads the same file).
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=REPO_ROOT / ".env", extra="ignore")
 
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'anxin.db'}"
-    # Only a development default: a real deployment sets ANXIN_TOKEN_SECRET; tokens signed with it are worthless.
-    token_secret: str = "anxin-dev-secret-change-me-0123456789abcdef"
+    # Signs every customer's and staff member's token. No default: `uvicorn backend.main:app` refuses to start
+    # without a usable one (rules.secrets: set, >= 32 characters, not public), except in demo mode, which
+    # generates one into var/secrets.env. Only in-process apps built by tests pass their own.
+    token_secret: str = ""
     customer_token_ttl_seconds: int = Field(default=1800, ge=60, le=86400)
     staff_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
 
@@ -25,6 +28,16 @@ class Settings(BaseSettings):
     large_amount_fen: int = 5_000_00
     new_payee_hold_hours: int = 24
     min_deposit_fen: int = 50_00
+    # Structuring (splitting one large sum into smaller ones): what a customer sends one payee in a business
+    # day, or all payees together, counting completed and held transfers, is held for staff from these sums.
+    cumulative_payee_large_amount_fen: int = 5_000_00
+    cumulative_daily_large_amount_fen: int = 10_000_00
+    # Fraud guard and pending records (services/fraud.py, services/transfers.py): after a fraud stop or a
+    # scam hit every transfer of the customer is held (SCAM_RISK) for this long; a pending transfer or deposit
+    # lapses after pending_ttl_minutes, a held transfer after held_ttl_hours (nothing is reserved meanwhile).
+    fraud_cooling_off_hours: int = Field(default=24, ge=1, le=24 * 30)
+    pending_ttl_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    held_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
 
     max_pin_attempts: int = 5
     lock_minutes: int = 15
@@ -59,3 +72,13 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def require_service_settings() -> Settings:
+    """The settings of a starting backend service, after its secrets are checked (or made, in demo mode) and
+    exported into the environment by rules.secrets; exits with one line on stderr when they are unusable."""
+    from rules import secrets
+
+    secrets.require("backend")
+    get_settings.cache_clear()
+    return get_settings()

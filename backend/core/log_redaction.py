@@ -1,40 +1,121 @@
-"""A logging filter that keeps secrets out of every log line: bearer tokens, JWTs, PIN/password fields and
-long digit runs (full account numbers) are masked whatever logger the line comes from."""
+"""Keeps secrets out of every log line of every Anxin service: bearer tokens, JWTs, PIN/password/token fields,
+long digit runs (full account numbers), passwords in URLs, and the process's own secrets by value.
+
+Used by the backend, the gateway, Rasa (actions/rasa_server.py) and the action server (actions/server.py): it
+imports only the standard library and `rules`, so it loads in both virtual environments.
+
+`install()` sets a log-record factory rather than (only) a filter on some handlers: a factory sees every record
+of every logger, whatever handlers Rasa, Sanic or uvicorn set up before or after, and it also rewrites the
+traceback of a logged exception (Rasa logs a failing action request, request body included, at ERROR).
+"""
 from __future__ import annotations
 
+import io
 import logging
+import os
 import re
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+try:  # the shared rule (docs/contracts.md, rules package); the patterns below stay as its floor
+    from rules.redact import redact_secrets as _shared_redact
+except ImportError:  # pragma: no cover - only while rules/redact.py is not there yet
+    _shared_redact = None
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer ***"),
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "***jwt***"),
-    (re.compile(r"(?i)(\"?(?:pin|password|token|access_token)\"?\s*[:=]\s*\"?)[^\"\s,&}]+"), r"\1***"),
+    (re.compile(r"(?i)(\"?(?:pin|password|token|access_token|secret|auth_token)\"?\s*[:=]\s*\"?)[^\"\s,&}]+"),
+     r"\1***"),
+    (re.compile(r"(?i)(x-anxin-[a-z-]*secret['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+"), r"\1***"),
+    # scheme://user:password@host: database and Redis URLs
+    (re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1***@"),
     (re.compile(r"(?<![0-9])([0-9]{4})[0-9]{4,11}([0-9]{4})(?![0-9])"), r"\1****\2"),
 )
+# This process's secrets, masked by value wherever they turn up (an exception text, a dumped config).
+_SECRET_ENV = ("ANXIN_TOKEN_SECRET", "ANXIN_TWILIO_AUTH_TOKEN", "ANXIN_RASA_TOKEN", "ANXIN_ACTIONS_SECRET",
+               "ANXIN_DEMO_STAFF_PASSWORD", "ANXIN_PROXY_SECRET")
+
+
+def _own_secrets() -> list[str]:
+    return [v for v in (os.environ.get(name, "") for name in _SECRET_ENV) if len(v) >= 8]
 
 
 def redact(text: str) -> str:
+    for value in _own_secrets():
+        text = text.replace(value, "***")
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
+    if _shared_redact is not None:
+        text = _shared_redact(text)
     return text
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: log it as it is rather than lose the record
+        message = str(record.msg)
+    cleaned = redact(message)
+    if cleaned != message:
+        # Keep the arguments when redacting them one by one is enough: some formatters read record.args
+        # (uvicorn's access log unpacks them), so they must stay a tuple.
+        args = record.args
+        if isinstance(args, tuple) and args:
+            safe_args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+            try:
+                retried = str(record.msg) % safe_args
+            except (TypeError, ValueError):
+                retried = None
+            if retried is not None and redact(retried) == retried:
+                record.args = safe_args
+                return _redact_extras(record)
+        record.msg, record.args = cleaned, None
+    _redact_extras(record)
+
+
+def _redact_extras(record: logging.LogRecord) -> None:
+    if record.exc_info and not record.exc_text:
+        # What logging.Formatter.formatException would print, redacted once here for every handler.
+        buffer = io.StringIO()
+        traceback.print_exception(*record.exc_info, file=buffer)
+        record.exc_text = redact(buffer.getvalue().rstrip("\n"))
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
 
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        _redact_record(record)
         return True
 
 
-def install(level: str = "INFO") -> None:
-    """Puts the filter on every handler of the root, uvicorn and backend loggers (a filter on a logger would
-    miss records that propagate from child loggers; one on the handler sees them all)."""
+def _redacting_factory(base: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        _redact_record(record)
+        return record
+
+    factory.anxin_redacting = True  # type: ignore[attr-defined]
+    return factory
+
+
+def install(level: str | None = None) -> None:
+    """Redacts every log record of this process from now on. Idempotent. With `level`, also configures a
+    plain root handler when there is none yet and sets the backend's logger level (the backend's own use)."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "anxin_redacting", False):
+        logging.setLogRecordFactory(_redacting_factory(current))
+    if level is None:
+        return
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("backend").setLevel(level)
+    # Records made before install() (none in practice) and records that bypass the factory still meet a filter.
     for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", "backend"):
         for handler in logging.getLogger(name).handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):

@@ -26,6 +26,7 @@ from pathlib import Path
 from bench.load.customers import LoadCustomer, seed_load_customers
 from cluster.books import check_books
 from cluster.launch import Cluster, running_cluster
+from rules.secrets import generate_all
 from tests.support.stack import MODEL, ROOT
 
 LOCUST = ROOT / ".venv" / "bin" / "locust"
@@ -164,7 +165,10 @@ def main() -> int:
     runs: list[RunFigures] = []
     # Sign-in limits stay at their defaults: every simulated customer has its own phone and client address
     # (X-Forwarded-For, passed on by nginx and the gateway), as real customers do.
-    with running_cluster(args.instances, assistant=mode != "api", gateway=mode == "gateway") as cluster:
+    # The operator's secrets when set, else fresh throwaway ones: the cluster has no demo mode.
+    throwaway = {k: v for k, v in generate_all().items() if not os.environ.get(k)}
+    with running_cluster(args.instances, assistant=mode != "api", gateway=mode == "gateway",
+                         **throwaway) as cluster:
         for i, n in enumerate(sorted({1, args.instances})):
             print(f"Running {args.users} customers for {args.duration} s against {n} instance(s) ...", flush=True)
             runs.append(run_once(cluster, mode, n, args.users, args.duration, i * args.users, workdir,

@@ -99,7 +99,8 @@ def test_the_stored_conversation_holds_no_token(assistant_stack):
     customer = login(assistant_stack, "张桂兰")
     customer.say("给儿子转100块")
     customer.say("不对")
-    stored = httpx.get(f"{assistant_stack.rasa_url}/conversations/{customer.sender}/tracker", timeout=10).text
+    stored = httpx.get(f"{assistant_stack.rasa_url}/conversations/{customer.sender}/tracker",
+                       params={"token": assistant_stack.rasa_token}, timeout=10).text
     assert '"channel": "web"' in stored.replace('":"', '": "')  # the rest of the metadata is kept
     assert customer.token and customer.token not in stored
 

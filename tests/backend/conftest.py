@@ -1,6 +1,7 @@
 """Backend fixtures: every DB-touching test runs on SQLite and on a real PostgreSQL server."""
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ from tests.support.postgres import PostgresServer, postgres_server  # noqa: F401
 
 # Cheap argon2 so that creating hundreds of test customers stays fast; still real argon2id hashes.
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
-TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+# Random per run: a secret written in the repository is public, and a backend service refuses it (rules.secrets).
+TEST_SECRET = secrets.token_urlsafe(32)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

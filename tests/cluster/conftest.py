@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from cluster.launch import Cluster, running_cluster
+from rules.secrets import generate_all
 from tests.support.stack import MODEL
 
 PER_PHONE = 8
@@ -28,6 +29,8 @@ def cluster() -> Iterator[Cluster]:
         # No wait after the 3rd wrong PIN (services/auth.py; tested in tests/backend/test_signin_abuse.py): the
         # lock-out test here tries five wrong PINs in a row against both instances.
         ANXIN_PIN_COOLDOWN_SECONDS="0",
+        # The production profile has no demo mode: it refuses to start without real secrets (fresh ones here).
+        **generate_all(),
     ) as c:
         yield c
 

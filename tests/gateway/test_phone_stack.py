@@ -19,26 +19,26 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from gateway.calls import DEV_TWILIO_AUTH_TOKEN
 from tests.support.stack import ROOT, Service, Stack, _python, _wait_http, free_port
 
 pytestmark = pytest.mark.rasa
 
 CALLER = "+8613800000001"
 PHONE, PIN = "13800000001", "135790"
-SIGNER = RequestValidator(DEV_TWILIO_AUTH_TOKEN)
 
 
 class Call:
-    def __init__(self, gateway_url: str, sid: str, caller: str = CALLER) -> None:
+    def __init__(self, stack: Stack, gateway_url: str, sid: str, caller: str = CALLER) -> None:
         self.url = gateway_url
         self.sid = sid
         self.caller = caller
         self.heard: list[str] = []
+        # The stack's own random Twilio token (every gateway of the stack has it), as Twilio would sign.
+        self.signer = RequestValidator(stack.env["ANXIN_TWILIO_AUTH_TOKEN"])
 
     def post(self, path: str, **params: str) -> ET.Element:
         params = {"CallSid": self.sid, "From": self.caller, "To": "+8657100000000", **params}
-        sig = SIGNER.compute_signature(self.url + path, params)
+        sig = self.signer.compute_signature(self.url + path, params)
         resp = httpx.post(self.url + path, data=params, headers={"X-Twilio-Signature": sig}, timeout=60)
         assert resp.status_code == 200, resp.text
         root = ET.fromstring(resp.text)
@@ -86,7 +86,7 @@ def text_gateway(stack: Stack) -> Iterator[str]:
 
 
 def test_stack_gateway_plays_its_own_phone_audio(stack: Stack):
-    call = Call(stack.gateway_url, "CA-stack-audio")
+    call = Call(stack, stack.gateway_url, "CA-stack-audio")
     root = call.post("/voice/incoming")
     gather = root.find("Gather")
     assert gather is not None and gather.get("numDigits") == "6" and gather.get("input") == "dtmf"
@@ -100,7 +100,7 @@ def test_stack_gateway_plays_its_own_phone_audio(stack: Stack):
 
 def test_phone_call_signs_in_hears_the_balance_and_transfers_with_key_one(stack: Stack, text_gateway: str):
     before = _balance(stack.backend_url)
-    call = Call(text_gateway, "CA-stack-transfer")
+    call = Call(stack, text_gateway, "CA-stack-transfer")
 
     root = call.post("/voice/incoming")
     assert root.find("Gather").get("input") == "dtmf" and "密码" in call.last
@@ -128,7 +128,7 @@ def test_phone_call_signs_in_hears_the_balance_and_transfers_with_key_one(stack:
 
 def test_wrong_pin_on_the_real_backend_is_refused(stack: Stack, text_gateway: str):
     # 陈阿婆, not 张桂兰: one wrong PIN must not bring the transfer test's customer nearer a lock-out.
-    call = Call(text_gateway, "CA-stack-wrong-pin", caller="+8613800000003")
+    call = Call(stack, text_gateway, "CA-stack-wrong-pin", caller="+8613800000003")
     call.post("/voice/incoming")
     root = call.post("/voice/gather", Digits="000000")
     assert root.find("Gather").get("numDigits") == "6"

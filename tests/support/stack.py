@@ -3,6 +3,11 @@
 The services run as they do under `make run` (same commands, same virtual environments), each with its own
 free port and a throwaway SQLite database seeded with the demo data, so tests never touch the fixed ports
 and several test runs can share one machine.
+
+They do not run in demo mode: every stack gets fresh random secrets (rules.secrets.generate_all) in its
+environment, as a deployment would, so the services' refusal of missing or public secrets is what the whole
+suite runs through. Only the seed runs in demo mode, with its demo file in the stack's own directory (never
+var/secrets.env) and the staff password STAFF_PASSWORD.
 """
 from __future__ import annotations
 
@@ -21,10 +26,14 @@ from pathlib import Path
 import httpx
 import yaml
 
+from rules import secrets as secret_rules
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_PY = ROOT / ".venv" / "bin" / "python"
 VENV_RASA = ROOT / ".venv-rasa" / "bin"
 MODEL = ROOT / "assistant" / "models" / "anxin.tar.gz"
+# The test stack's kiosk staff password (test code only; `make run` prints a random one).
+STAFF_PASSWORD = "anxin-staff"
 
 
 def free_port() -> int:
@@ -60,18 +69,40 @@ class Stack:
     def log_of(self, name: str) -> str:
         return self.services[name].tail(200) if name in self.services else ""
 
+    @property
+    def rasa_token(self) -> str:
+        """Rasa's HTTP API token (`?token=`): without it /conversations/... and /model answer 401."""
+        return self.env[secret_rules.RASA_TOKEN]
+
+    @property
+    def actions_secret(self) -> str:
+        """What Rasa sends the action server in header X-Anxin-Actions-Secret."""
+        return self.env[secret_rules.ACTIONS_SECRET]
+
+    @property
+    def staff_password(self) -> str:
+        return self.env.get(secret_rules.DEMO_STAFF_PASSWORD, STAFF_PASSWORD)
+
+    def logs(self) -> dict[str, str]:
+        """Every log this stack wrote so far (for log scans)."""
+        out: dict[str, str] = {}
+        for path in sorted(self.workdir.rglob("*.log")):
+            with contextlib.suppress(OSError):
+                out[path.name] = path.read_text(errors="replace")
+        return out
+
 
 def _python() -> str:
     return str(VENV_PY) if VENV_PY.exists() else sys.executable
 
 
-def _wait_http(service: Service, url: str, timeout_s: float) -> None:
+def _wait_http(service: Service, url: str, timeout_s: float, params: dict[str, str] | None = None) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if service.proc.poll() is not None:
             raise RuntimeError(f"{service.name} exited with {service.proc.returncode}:\n{service.tail()}")
         try:
-            if httpx.get(url, timeout=2.0).status_code < 500:
+            if httpx.get(url, params=params, timeout=2.0).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -90,12 +121,29 @@ def _spawn(stack: Stack, name: str, cmd: list[str], cwd: Path = ROOT) -> Service
     return service
 
 
+def action_endpoint(url: str) -> dict[str, object]:
+    """Rasa's action_endpoint: the URL, and the shared secret header, expanded by Rasa from its environment
+    (the value itself is never written to a file)."""
+    return {"url": f"{url}/webhook", "headers": {secret_rules.ACTIONS_SECRET_HEADER: "${ANXIN_ACTIONS_SECRET}"}}
+
+
+def actions_command(port: int) -> list[str]:
+    """The action server as make run starts it (actions/server.py: loopback, secret header required)."""
+    return [str(VENV_RASA / "python"), "-m", "actions.server", "--port", str(port)]
+
+
+def rasa_command(port: int, endpoints: Path) -> list[str]:
+    """Rasa as make run starts it (actions/rasa_server.py: HTTP API behind ANXIN_RASA_TOKEN, on 127.0.0.1)."""
+    return [str(VENV_RASA / "python"), "-m", "actions.rasa_server", "--port", str(port), "--model", str(MODEL),
+            "--endpoints", str(endpoints), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
+
+
 def _rasa_endpoints(stack: Stack) -> Path:
     """The assistant's endpoints.yml with the action server moved to this stack's port."""
     source = ROOT / "assistant" / "endpoints.yml"
     config = yaml.safe_load(source.read_text()) if source.exists() else {}
     config = config or {}
-    config["action_endpoint"] = {"url": f"{stack.actions_url}/webhook"}
+    config["action_endpoint"] = action_endpoint(stack.actions_url)
     path = stack.workdir / "endpoints.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True))
     return path
@@ -115,8 +163,17 @@ def stop(stack: Stack) -> None:
             service.proc.wait(timeout=5)
 
 
+def seed_demo_data(stack: Stack) -> None:
+    """The demo customers and staff (only demo mode seeds them), with this stack's own demo secrets file."""
+    env = {**stack.env, "ANXIN_DEMO": "1", "ANXIN_SECRETS_FILE": str(stack.workdir / "demo-secrets.env")}
+    env.setdefault(secret_rules.DEMO_STAFF_PASSWORD, STAFF_PASSWORD)
+    done = subprocess.run([_python(), "-m", "backend.seed"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"backend.seed failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+
+
 def start_backend(stack: Stack) -> None:
-    subprocess.run([_python(), "-m", "backend.seed"], cwd=ROOT, env=stack.env, check=True, capture_output=True)
+    seed_demo_data(stack)
     port = free_port()
     stack.backend_url = f"http://127.0.0.1:{port}"
     svc = _spawn(stack, "backend", [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1",
@@ -132,15 +189,10 @@ def start_assistant(stack: Stack) -> None:
     actions_port, rasa_port = free_port(), free_port()
     stack.actions_url = f"http://127.0.0.1:{actions_port}"
     stack.rasa_url = f"http://127.0.0.1:{rasa_port}"
-    actions = _spawn(stack, "actions", [str(VENV_RASA / "rasa"), "run", "actions", "--port", str(actions_port),
-                                        "--actions", "actions"])
-    rasa = _spawn(stack, "rasa", [
-        str(VENV_RASA / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "--port", str(rasa_port),
-        "--model", str(MODEL), "--endpoints", str(_rasa_endpoints(stack)),
-        "--credentials", str(ROOT / "assistant" / "credentials.yml"),
-    ], cwd=ROOT / "assistant")
+    actions = _spawn(stack, "actions", actions_command(actions_port))
+    rasa = _spawn(stack, "rasa", rasa_command(rasa_port, _rasa_endpoints(stack)), cwd=ROOT / "assistant")
     _wait_http(actions, f"{stack.actions_url}/health", 90)
-    _wait_http(rasa, f"{stack.rasa_url}/status", 180)
+    _wait_http(rasa, f"{stack.rasa_url}/status", 180, params={"token": stack.rasa_token})
 
 
 def start_gateway(stack: Stack) -> None:
@@ -160,10 +212,14 @@ def running_stack(assistant: bool = True, gateway: bool = True, **env: str) -> I
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("ANXIN_")}
     stack = Stack(workdir=workdir, db_url=db_url, env={
         **base_env,
+        **secret_rules.generate_all(),
         "ANXIN_DATABASE_URL": db_url,
         "ANXIN_AUDIO_DIR": str(workdir / "audio"),
+        # Plain http on loopback, like the demo: the session cookie must not be Secure-only here.
+        "ANXIN_COOKIE_SECURE": "false",
         "PYTHONPATH": str(ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
         **env,
     })
     try:
