@@ -1,11 +1,15 @@
-"""One error type for every refusal: a 4xx with a stable code and a plain Chinese message.
+"""Every outcome the backend can refuse with, listed once: `ErrorCode` (code, HTTP status, Chinese message).
 
-Validation errors become 422 VALIDATION_ERROR (INVALID_AMOUNT when the bad field is an amount); anything
-unexpected becomes a bare 500 INTERNAL_ERROR, logged here and never shown with its stack trace.
+A refusal is an `AppError` carrying one of these codes and a plain Chinese sentence (the code's own, or a more
+precise one for the case, e.g. how much is left of today's limit). Clients act on the code, never on the text;
+existing codes keep their names. Validation errors become 422 VALIDATION_ERROR (INVALID_AMOUNT when the bad
+field is an amount); anything unexpected becomes a bare 500 INTERNAL_ERROR, logged here and never shown with
+its stack trace.
 """
 from __future__ import annotations
 
 import logging
+from enum import Enum, unique
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +20,53 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger("backend.errors")
 
 
+@unique
+class ErrorCode(Enum):
+    """(HTTP status, default message). @unique: two outcomes can never silently share one entry."""
+
+    BAD_REQUEST = (400, "请求有误，请检查后再试。")
+    UNAUTHORIZED = (401, "请先登录，或登录已过期，请重新登录。")
+    BAD_CREDENTIALS = (401, "手机号或密码不对，请再试一次。")
+    FORBIDDEN = (403, "您没有权限做这件事。")
+    NOT_FOUND = (404, "没有找到您要的内容。")
+    METHOD_NOT_ALLOWED = (405, "不支持这种操作。")
+    NOT_ACCEPTABLE = (406, "不支持这种格式。")
+    IDEMPOTENCY_KEY_REUSED = (409, "这个请求编号已经用在另一笔不同的业务上了，请重新发起。")
+    INVALID_STATE = (409, "这笔业务现在不能这样操作。")
+    # A pending or held record whose time ran out: nothing moved, the customer starts again.
+    EXPIRED = (409, "这笔业务等得太久，已经失效了，钱没有动。如果还需要，请重新办理。")
+    # Staff tried to approve a transfer of a customer who came under a fraud cooling-off after it was held.
+    SCAM_RISK_REVIEW = (409, "这位客户刚被提醒可能遇到了诈骗，请先打电话和客户本人核实，再决定是否批准。")
+    PAYEE_EXISTS = (409, "这个账号已经在您的收款人里了。")
+    TOO_LARGE = (413, "内容太长了。")
+    UNSUPPORTED_MEDIA_TYPE = (415, "请用 JSON 格式发送。")
+    VALIDATION_ERROR = (422, "填写的内容有误，请检查后再试。")
+    INVALID_AMOUNT = (422, "金额不对：请写成大于零、最多两位小数的数字，例如 \"500.00\"。")
+    INSUFFICIENT_FUNDS = (422, "账户余额不够，这笔钱没有转出。")
+    PER_TRANSFER_LIMIT = (422, "超过了单笔转账限额，这笔钱没有转出。")
+    DAILY_LIMIT = (422, "超过了今天的累计转账限额，这笔钱没有转出。")
+    SCAM_SUSPECTED = (422, "请注意：这很像诈骗，这笔钱没有转出。请挂断电话，拨打 96110 反诈专线或找家人商量。")
+    ACCOUNT_NOT_ALLOWED = (422, "这个账户不能这样用。")
+    INVALID_PRODUCT = (422, "活期不用开存单，请选一个定期产品，比如一年定期。")
+    BELOW_MINIMUM = (422, "金额低于起存金额。")
+    LOCKED = (423, "密码错误次数太多，暂时锁定了，请稍后再试。")
+    RATE_LIMITED = (429, "尝试太频繁了，请稍后再试。")
+    INTERNAL_ERROR = (500, "系统出了点问题，请稍后再试，您的钱没有动。")
+    BUSY = (503, "系统繁忙，请稍后再试，您的钱没有动。")
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        self.message = message
+
+    def error(self, message: str | None = None) -> AppError:
+        """The refusal, with a sentence more precise than the default when the case has one."""
+        return AppError(self.status, self.name, message or self.message)
+
+
 class AppError(Exception):
+    """A refusal. Prefer `ErrorCode.X.error(...)`; the three-argument form stays for existing callers, and its
+    code must be one of ErrorCode (tests/backend/test_errors.py checks every code the backend raises)."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(code)
         self.status = status
@@ -25,22 +75,19 @@ class AppError(Exception):
 
 
 def not_found(what: str = "记录") -> AppError:
-    return AppError(404, "NOT_FOUND", f"没有找到这条{what}。")
+    return ErrorCode.NOT_FOUND.error(f"没有找到这条{what}。")
 
 
 def body(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
 
 
+# Framework-level HTTP errors (unknown path, wrong method, ...) answer with the code of their status.
 _HTTP_CODES = {
-    400: ("BAD_REQUEST", "请求有误，请检查后再试。"),
-    401: ("UNAUTHORIZED", "请先登录。"),
-    403: ("FORBIDDEN", "您没有权限做这件事。"),
-    404: ("NOT_FOUND", "没有找到您要的内容。"),
-    405: ("METHOD_NOT_ALLOWED", "不支持这种操作。"),
-    406: ("NOT_ACCEPTABLE", "不支持这种格式。"),
-    413: ("TOO_LARGE", "内容太长了。"),
-    415: ("UNSUPPORTED_MEDIA_TYPE", "请用 JSON 格式发送。"),
+    code.status: code for code in (
+        ErrorCode.BAD_REQUEST, ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND,
+        ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.NOT_ACCEPTABLE, ErrorCode.TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    )
 }
 
 AMOUNT_FIELDS = {"amount"}
@@ -53,34 +100,35 @@ def _is_amount_error(exc: RequestValidationError) -> bool:
     )
 
 
+def _answer(error: AppError) -> JSONResponse:
+    return JSONResponse(body(error.code, error.message), status_code=error.status)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(body(exc.code, exc.message), status_code=exc.status)
+        return _answer(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         if _is_amount_error(exc):
-            return JSONResponse(
-                body("INVALID_AMOUNT", "金额不对：请写成大于零、最多两位小数的数字，例如 \"500.00\"。"),
-                status_code=422,
-            )
+            return _answer(ErrorCode.INVALID_AMOUNT.error())
         fields = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
         hint = f"（{', '.join(fields)}）" if fields else ""
-        return JSONResponse(body("VALIDATION_ERROR", f"填写的内容有误{hint}，请检查后再试。"), status_code=422)
+        return _answer(ErrorCode.VALIDATION_ERROR.error(f"填写的内容有误{hint}，请检查后再试。"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, message = _HTTP_CODES.get(exc.status_code, ("BAD_REQUEST", "请求有误，请检查后再试。"))
+        code = _HTTP_CODES.get(exc.status_code, ErrorCode.BAD_REQUEST)
         status = exc.status_code if 400 <= exc.status_code < 500 else 400
-        return JSONResponse(body(code, message), status_code=status, headers=getattr(exc, "headers", None))
+        return JSONResponse(body(code.name, code.message), status_code=status, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def _db_busy(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database busy or unavailable: %s", type(exc.orig).__name__)
-        return JSONResponse(body("BUSY", "系统繁忙，请稍后再试，您的钱没有动。"), status_code=503)
+        return _answer(ErrorCode.BUSY.error())
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        return JSONResponse(body("INTERNAL_ERROR", "系统出了点问题，请稍后再试，您的钱没有动。"), status_code=500)
+        return _answer(ErrorCode.INTERNAL_ERROR.error())

@@ -36,6 +36,12 @@ def Text(max_length: int) -> type[str]:  # noqa: N802  (used like a type)
     return Annotated[StrictStr, Field(max_length=max_length), AfterValidator(_clean_text)]  # type: ignore[return-value]
 
 
+def _context_text(value: str) -> str:
+    # What the customer said in the money flow, possibly several lines: line breaks and tabs become spaces,
+    # any other control character is refused like in every other text.
+    return _clean_text(value.replace("\r", " ").replace("\n", " ").replace("\t", " "))
+
+
 def Name(max_length: int) -> type[str]:  # noqa: N802
     return Annotated[  # type: ignore[return-value]
         StrictStr, Field(min_length=1, max_length=max_length), AfterValidator(_clean_text), AfterValidator(_non_empty)
@@ -76,6 +82,8 @@ class MeOut(BaseModel):
     id: int
     name: str
     phone_masked: str
+    # Until then every transfer of the customer is held for staff (SCAM_RISK); null when no cooling-off runs.
+    cooling_off_until: datetime | None = None
 
 
 class AccountOut(BaseModel):
@@ -126,18 +134,30 @@ class TransferIn(BaseModel):
     note: Text(100) = ""  # type: ignore[valid-type]
     # True: the transfer waits as `pending` until POST /transfers/{id}/confirm (read-back before money moves).
     require_confirmation: bool = False
+    # What the customer said in this money flow, digits redacted: screened with the shared fraud policy.
+    context: Annotated[StrictStr, Field(max_length=2000), AfterValidator(_context_text)] = ""
+
+
+HoldReason = Literal["SCAM_RISK", "NEW_PAYEE", "LARGE_AMOUNT", "CUMULATIVE_AMOUNT"]
 
 
 class TransferOut(BaseModel):
     id: int
-    status: Literal["pending", "held", "completed", "cancelled", "rejected"]
+    status: Literal["pending", "held", "completed", "cancelled", "rejected", "expired"]
     amount: str
     from_account_id: int
     payee: PayeeOut
-    hold_reason: Literal["NEW_PAYEE", "LARGE_AMOUNT"] | None
+    # For `held`: why staff look first. For `pending`: what confirming would do as of now (decided again then).
+    hold_reason: HoldReason | None
     note: str
     created_at: datetime
     executed_at: datetime | None
+    # A pending transfer must be confirmed, a held one approved, before this; then it is `expired`.
+    expires_at: datetime | None = None
+    # For `rejected` after a staff approval could not execute: the refusal's code (e.g. INSUFFICIENT_FUNDS).
+    failure_reason: str | None = None
+    # The state in one plain sentence for the customer (e.g. why it is held, that it expired).
+    message: str = ""
 
 
 class ProductOut(BaseModel):
@@ -152,6 +172,10 @@ class DepositIn(BaseModel):
     product_id: Id
     from_account_id: Id
     amount: Amount
+    # True: a `pending` deposit (nothing moves) that POST /deposits/{id}/confirm opens; the read-back's figures.
+    require_confirmation: bool = False
+    # At maturity: renew (自动转存, principal and interest) or demand (back to the paying account).
+    maturity_choice: Literal["renew", "demand"] = "renew"
 
 
 class DepositOut(BaseModel):
@@ -162,11 +186,14 @@ class DepositOut(BaseModel):
     opened_on: date
     maturity_date: date
     expected_interest: str
-    status: Literal["active", "withdrawn_early", "matured"]
-    account_id: int
+    status: Literal["pending", "active", "withdrawn_early", "matured", "cancelled", "expired"]
+    account_id: int | None  # the time account; null while pending (nothing has moved)
     source_account_id: int
     closed_on: date | None
     interest_paid: str | None
+    maturity_choice: Literal["renew", "demand"] = "renew"
+    expires_at: datetime | None = None  # a pending deposit must be confirmed before this
+    message: str = ""
 
 
 class EarlyWithdrawalPreview(BaseModel):
@@ -198,7 +225,8 @@ class StaffLoginOut(BaseModel):
 class ApprovalOut(BaseModel):
     id: int
     kind: Literal["transfer"]
-    status: Literal["pending", "approved", "rejected", "cancelled"]
+    # failed: approved, but a rule refused the execution (the transfer is rejected, see its failure_reason)
+    status: Literal["pending", "approved", "rejected", "cancelled", "expired", "failed"]
     reason: str
     customer_name: str
     transfer: TransferOut
@@ -210,6 +238,22 @@ class ApprovalOut(BaseModel):
 
 class DecisionIn(BaseModel):
     note: Text(200) = ""  # type: ignore[valid-type]
+
+
+class FraudStopIn(BaseModel):
+    family: Annotated[StrictStr, Field(min_length=1, max_length=40, examples=["authority"])]
+    channel: Literal["web", "phone", "kiosk"]
+    # What the customer said, digits already redacted by the dialogue (the backend redacts again).
+    text: Annotated[StrictStr, Field(max_length=2000), AfterValidator(_context_text)] = ""
+    transfer_id: Id | None = None
+
+
+class FraudStopOut(BaseModel):
+    cooling_off_until: datetime
+    cancelled_transfer_ids: list[int]
+    cancelled_deposit_ids: list[int]
+    # Transfers already with staff: they stay held, now marked SCAM_RISK for their reviewer.
+    held_transfer_ids: list[int]
 
 
 class ErrorOut(BaseModel):

@@ -20,14 +20,15 @@ from backend.schemas import (
     AccountOut,
     ApprovalOut,
     DepositOut,
+    MeOut,
     PayeeOut,
     ProductOut,
     TransactionOut,
     TransferOut,
 )
-from backend.services import clock
+from backend.services import approvals, clock, deposits, fraud, transfers
 from backend.services.amounts import fen_to_yuan, rate_bp_to_percent
-from backend.services.masking import account_tail, mask_account
+from backend.services.masking import account_tail, mask_account, mask_phone
 
 
 def account(row: Account) -> AccountOut:
@@ -52,15 +53,52 @@ def payee(row: Payee, settings: Settings) -> PayeeOut:
     )
 
 
+_HELD_MESSAGES = {
+    "SCAM_RISK": "为了您的资金安全，最近一段时间您的每笔转账都要先由银行工作人员核对，这笔钱还没有转出。"
+                 "工作人员会联系您。如果有人催您转账、让您保密，请挂断电话，拨打 96110。",
+    "NEW_PAYEE": "这位收款人是新添加的，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
+    "LARGE_AMOUNT": "金额比较大，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
+    "CUMULATIVE_AMOUNT": "今天转出的钱加起来比较多，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
+}
+_FAILED_MESSAGES = {
+    "INSUFFICIENT_FUNDS": "工作人员核对时账户余额不够，这笔转账没有转出。",
+    "DAILY_LIMIT": "工作人员核对时这笔转账会超过当天的累计限额，没有转出。",
+    "PER_TRANSFER_LIMIT": "这笔转账超过单笔限额，没有转出。",
+}
+
+
+def transfer_message(row: Transfer, status: str, payee_row: Payee) -> str:
+    """The transfer's state in one plain sentence for the customer."""
+    who = f"{payee_row.relationship}{payee_row.name}"
+    amount = fen_to_yuan(row.amount_fen)
+    if status == "completed":
+        return f"已经转给{who} {amount} 元。"
+    if status == "pending":
+        until = f"，请在 {clock.cn_clock_text(row.expires_at)} 前确认" if row.expires_at else ""
+        return f"转给{who} {amount} 元，还没有转出{until}。"
+    if status == "held":
+        return _HELD_MESSAGES.get(row.hold_reason or "", "这笔转账要先由银行工作人员核对，钱还没有转出。")
+    if status == "expired":
+        return "这笔转账等的时间太久，已经失效了，钱没有转出。如果还需要，请重新办理。"
+    if status == "cancelled":
+        return "这笔转账已经取消，钱没有转出。"
+    if row.failure_reason:
+        return _FAILED_MESSAGES.get(row.failure_reason, "这笔转账没能执行，钱没有转出。")
+    return "银行工作人员没有通过这笔转账，钱没有转出。"
+
+
 def transfer(session: Session, row: Transfer, settings: Settings, payee_row: Payee | None = None) -> TransferOut:
     """`payee_row`, when the caller has it already (it must be the transfer's payee), saves loading it again."""
     if payee_row is None or payee_row.id != row.payee_id:
         payee_row = session.get(Payee, row.payee_id)
     assert payee_row is not None
+    status = transfers.effective_status(row)
     return TransferOut(
-        id=row.id, status=row.status, amount=fen_to_yuan(row.amount_fen),  # type: ignore[arg-type]
+        id=row.id, status=status, amount=fen_to_yuan(row.amount_fen),  # type: ignore[arg-type]
         from_account_id=row.from_account_id, payee=payee(payee_row, settings), hold_reason=row.hold_reason,  # type: ignore[arg-type]
         note=row.note, created_at=row.created_at, executed_at=row.executed_at,
+        expires_at=row.expires_at if status in transfers.LIVE else None, failure_reason=row.failure_reason,
+        message=transfer_message(row, status, payee_row),
     )
 
 
@@ -71,16 +109,35 @@ def product(row: SavingsProduct) -> ProductOut:
     )
 
 
+def deposit_message(row: TimeDeposit, status: str, product_row: SavingsProduct) -> str:
+    principal, interest = fen_to_yuan(row.principal_fen), fen_to_yuan(row.expected_interest_fen)
+    if status == "pending":
+        until = f"，请在 {clock.cn_clock_text(row.expires_at)} 前确认" if row.expires_at else ""
+        return (f"存{product_row.name} {principal} 元，到期日 {row.maturity_date.isoformat()}，"
+                f"到期利息约 {interest} 元；还没有存入{until}。")
+    if status == "expired":
+        return "这笔定期等的时间太久，已经失效了，钱没有动。如果还需要，请重新办理。"
+    if status == "cancelled":
+        return "这笔定期已经取消，钱没有动。"
+    if status == "active":
+        return f"已存{product_row.name} {principal} 元，到期日 {row.maturity_date.isoformat()}。"
+    return ""
+
+
 def deposit(session: Session, row: TimeDeposit) -> DepositOut:
     product_row = session.get(SavingsProduct, row.product_id)
     assert product_row is not None
+    status = deposits.effective_status(row)
     return DepositOut(
         id=row.id, product=product(product_row), principal=fen_to_yuan(row.principal_fen),  # type: ignore[arg-type]
         annual_rate_percent=rate_bp_to_percent(row.rate_bp), opened_on=row.opened_on,
         maturity_date=row.maturity_date, expected_interest=fen_to_yuan(row.expected_interest_fen),
-        status=row.status, account_id=row.account_id, source_account_id=row.source_account_id,  # type: ignore[arg-type]
+        status=status, account_id=row.account_id, source_account_id=row.source_account_id,  # type: ignore[arg-type]
         closed_on=row.closed_on,
         interest_paid=None if row.interest_paid_fen is None else fen_to_yuan(row.interest_paid_fen),
+        maturity_choice=row.maturity_choice,  # type: ignore[arg-type]
+        expires_at=row.expires_at if status == "pending" else None,
+        message=deposit_message(row, status, product_row),
     )
 
 
@@ -89,7 +146,13 @@ def approval(session: Session, row: Approval, settings: Settings) -> ApprovalOut
     customer = session.get(Customer, row.customer_id)
     assert transfer_row is not None and customer is not None
     return ApprovalOut(
-        id=row.id, kind="transfer", status=row.status, reason=row.reason,  # type: ignore[arg-type]
+        id=row.id, kind="transfer", status=approvals.effective_status(row, transfer_row),  # type: ignore[arg-type]
+        reason=row.reason,
         customer_name=customer.name, transfer=transfer(session, transfer_row, settings), note=row.note,
         created_at=row.created_at, decided_by=row.decided_by, decided_at=row.decided_at,
     )
+
+
+def me(row: Customer) -> MeOut:
+    return MeOut(id=row.id, name=row.name, phone_masked=mask_phone(row.phone),  # type: ignore[arg-type]
+                 cooling_off_until=fraud.active(row.cooling_off_until))

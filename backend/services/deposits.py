@@ -1,13 +1,19 @@
 """Time deposits: opened from the caller's demand (or pension) account into a time account of their own,
-through the ledger; an early withdrawal pays the demand rate for the days held and closes the time account."""
+through the ledger; an early withdrawal pays the demand rate for the days held and closes the time account.
+
+With `require_confirmation` the deposit is first `pending`: nothing moves and no time account exists yet, but
+its figures (expected interest, maturity date) are the backend's, so the read-back is rendered from them.
+Confirming re-checks everything (product, minimum, funds) and opens it as of that day; a pending deposit
+lapses after `pending_ttl_minutes` (`expired`), or the customer cancels it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
-from backend.errors import AppError, not_found
+from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, SavingsProduct, TimeDeposit
 from backend.services import audit, clock, interest, ledger
 from backend.services.amounts import fen_to_yuan
@@ -35,49 +41,133 @@ def demand_rate_bp(session: Session) -> int:
     return rate
 
 
-def open_deposit(
+RENEW, DEMAND_CHOICE = "renew", "demand"
+
+
+def _checked(
     session: Session, settings: Settings, customer_id: int, product_id: int, from_account_id: int, amount_fen: int
-) -> TimeDeposit:
-    lock_customer(session, customer_id)
+) -> tuple[SavingsProduct, Account]:
+    """Every rule of opening a deposit; the product and the (locked) paying account."""
     product = session.get(SavingsProduct, product_id)
     if product is None:
         raise not_found("存款产品")
     if product.term_months <= 0:
-        raise AppError(422, "INVALID_PRODUCT", "活期不用开存单，请选一个定期产品，比如一年定期。")
+        raise ErrorCode.INVALID_PRODUCT.error()
     source = own_account(session, customer_id, from_account_id, lock=True)
     if source.kind not in SPENDABLE_KINDS:
-        raise AppError(422, "ACCOUNT_NOT_ALLOWED", "请从活期或养老金账户存定期。")
+        raise ErrorCode.ACCOUNT_NOT_ALLOWED.error("请从活期或养老金账户存定期。")
     if amount_fen < settings.min_deposit_fen:
-        raise AppError(422, "BELOW_MINIMUM", f"定期最少存 {fen_to_yuan(settings.min_deposit_fen)} 元。")
+        raise ErrorCode.BELOW_MINIMUM.error(f"定期最少存 {fen_to_yuan(settings.min_deposit_fen)} 元。")
     if source.balance_fen < amount_fen:
-        raise AppError(422, "INSUFFICIENT_FUNDS", "账户余额不够，定期没有开。")
-    time_account = Account(
-        customer_id=customer_id, kind="time", name=f"{product.name}存单", number=ledger.new_account_number()
+        raise ErrorCode.INSUFFICIENT_FUNDS.error("账户余额不够，定期没有开。")
+    return product, source
+
+
+def _figures(deposit: TimeDeposit, product: SavingsProduct) -> None:
+    """Opening day, maturity date and expected interest as of today (China time)."""
+    deposit.opened_on = clock.today_cn()
+    deposit.maturity_date = clock.add_months(deposit.opened_on, product.term_months)
+    deposit.expected_interest_fen = interest.expected_interest_fen(
+        deposit.principal_fen, deposit.rate_bp, product.term_months
     )
-    session.add(time_account)
-    session.flush()
-    opened_on = clock.today_cn()
+
+
+def open_deposit(
+    session: Session, settings: Settings, customer_id: int, product_id: int, from_account_id: int, amount_fen: int,
+    require_confirmation: bool = False, maturity_choice: str = RENEW,
+) -> TimeDeposit:
+    lock_customer(session, customer_id)
+    product, source = _checked(session, settings, customer_id, product_id, from_account_id, amount_fen)
     deposit = TimeDeposit(
         customer_id=customer_id,
         product_id=product.id,  # type: ignore[arg-type]
-        account_id=time_account.id,  # type: ignore[arg-type]
         source_account_id=source.id,  # type: ignore[arg-type]
         principal_fen=amount_fen,
-        rate_bp=product.rate_bp,
-        opened_on=opened_on,
-        maturity_date=clock.add_months(opened_on, product.term_months),
-        expected_interest_fen=interest.expected_interest_fen(amount_fen, product.rate_bp, product.term_months),
-        status="active",
+        rate_bp=product.rate_bp,  # the rate the customer hears at the read-back is the one they get
+        opened_on=clock.today_cn(),
+        maturity_date=clock.today_cn(),
+        expected_interest_fen=0,
+        status="pending",
+        maturity_choice=maturity_choice,
     )
+    _figures(deposit, product)
+    if require_confirmation:
+        deposit.expires_at = clock.now() + timedelta(minutes=settings.pending_ttl_minutes)
+        session.add(deposit)
+        session.flush()
+        audit.record(session, "customer", customer_id, "deposit.pending", "deposit", deposit.id,
+                     amount=fen_to_yuan(amount_fen), product=product.code, from_account_id=source.id,
+                     maturity_choice=maturity_choice)
+        return deposit
+    _open(session, deposit, product, source)
+    return deposit
+
+
+def _open(session: Session, deposit: TimeDeposit, product: SavingsProduct, source: Account) -> None:
+    """Moves the principal into a new time account of the customer's: the deposit becomes active."""
+    amount_fen = deposit.principal_fen
+    time_account = Account(
+        customer_id=deposit.customer_id, kind="time", name=f"{product.name}存单", number=ledger.new_account_number()
+    )
+    session.add(time_account)
+    session.flush()
+    deposit.account_id = time_account.id
+    deposit.status = "active"
+    deposit.expires_at = None
     session.add(deposit)
     session.flush()
     ledger.post(session, "deposit_open", f"deposit:{deposit.id}", [
         ledger.Leg(source.id, -amount_fen, f"存入{product.name}", time_account.name),  # type: ignore[arg-type]
         ledger.Leg(time_account.id, amount_fen, f"{product.name}存入", source.name),  # type: ignore[arg-type]
     ])
-    audit.record(session, "customer", customer_id, "deposit.opened", "deposit", deposit.id,
-                 amount=fen_to_yuan(amount_fen), product=product.code, from_account_id=source.id)
+    audit.record(session, "customer", deposit.customer_id, "deposit.opened", "deposit", deposit.id,
+                 amount=fen_to_yuan(amount_fen), product=product.code, from_account_id=source.id,
+                 maturity_choice=deposit.maturity_choice)
     session.flush()
+
+
+def is_expired(row: TimeDeposit, now: datetime | None = None) -> bool:
+    return row.status == "pending" and row.expires_at is not None and row.expires_at <= (now or clock.now())
+
+
+def effective_status(row: TimeDeposit) -> str:
+    return "expired" if is_expired(row) else row.status
+
+
+def _end(session: Session, deposit: TimeDeposit, status: str) -> None:
+    deposit.status = status
+    deposit.ended_at = clock.now()
+    session.add(deposit)
+    audit.record(session, "customer", deposit.customer_id, f"deposit.{status}", "deposit", deposit.id)
+    session.flush()
+
+
+def confirm_deposit(session: Session, settings: Settings, customer_id: int, deposit_id: int) -> TimeDeposit:
+    """Opens a pending deposit after checking everything again (as of today: a new opening day moves the
+    maturity date). Past its time it comes back `expired` (the route commits that and answers 409 EXPIRED)."""
+    lock_customer(session, customer_id)
+    deposit = own_deposit(session, customer_id, deposit_id, lock=True)
+    if is_expired(deposit):
+        _end(session, deposit, "expired")
+        return deposit
+    if deposit.status != "pending":
+        raise ErrorCode.INVALID_STATE.error("只有等待确认的定期才能确认。")
+    product, source = _checked(session, settings, customer_id, deposit.product_id, deposit.source_account_id,
+                               deposit.principal_fen)
+    _figures(deposit, product)
+    _open(session, deposit, product, source)
+    return deposit
+
+
+def cancel_deposit(session: Session, customer_id: int, deposit_id: int) -> TimeDeposit:
+    lock_customer(session, customer_id)
+    deposit = own_deposit(session, customer_id, deposit_id, lock=True)
+    if is_expired(deposit):
+        _end(session, deposit, "expired")  # nothing moves either way: the answer says expired
+        return deposit
+    if deposit.status != "pending":
+        raise ErrorCode.INVALID_STATE.error("只有等待确认的定期才能取消；已经存入的定期可以提前支取。")
+    _end(session, deposit, "cancelled")
     return deposit
 
 
@@ -87,6 +177,12 @@ def own_deposit(session: Session, customer_id: int, deposit_id: int, lock: bool 
     if deposit is None:
         raise not_found("存单")
     return deposit
+
+
+def not_active(deposit: TimeDeposit) -> AppError:
+    if deposit.status == "pending":
+        return ErrorCode.INVALID_STATE.error("这笔定期还没有存入，不能支取。")
+    return ErrorCode.INVALID_STATE.error("这张存单已经取出了。")
 
 
 def quote_early_withdrawal(session: Session, deposit: TimeDeposit) -> EarlyWithdrawalQuote:
@@ -104,7 +200,7 @@ def withdraw_early(session: Session, customer_id: int, deposit_id: int) -> TimeD
     lock_customer(session, customer_id)
     deposit = own_deposit(session, customer_id, deposit_id, lock=True)
     if deposit.status != "active":
-        raise AppError(409, "INVALID_STATE", "这张存单已经取出了。")
+        raise not_active(deposit)
     quote = quote_early_withdrawal(session, deposit)
     time_account = session.get(Account, deposit.account_id)
     source = session.get(Account, deposit.source_account_id)

@@ -3,81 +3,96 @@
 A transfer is decided and written in one database transaction, under the customer's lock:
 
 1. only from the caller's own open demand or pension account, to one of the caller's payees;
-2. scam screening of the note and the payee (SCAM_SUSPECTED, nothing is written but the audit entry);
-3. per-transfer limit, then the daily limit over today's (China time) pending, held and completed transfers;
+2. fraud screening of the note, the context (what the customer said in this money flow) and the payee with
+   the shared policy (`rules.fraud`): a hit is SCAM_SUSPECTED, nothing is written, and the route starts the
+   customer's cooling-off in a transaction of its own (services/fraud.py);
+3. per-transfer limit, then the daily limit over what EXECUTED on this business day (China time): completed
+   transfers by `executed_at`, plus this one;
 4. sufficient funds;
-5. a payee added less than `new_payee_hold_hours` ago (NEW_PAYEE), or an amount at or above the large-amount
-   threshold (LARGE_AMOUNT), makes the transfer `held` with an approval for staff.
+5. hold for staff (`held`, with an approval), first reason wins: the customer is in a fraud cooling-off
+   (SCAM_RISK); a payee added less than `new_payee_hold_hours` ago (NEW_PAYEE); an amount at or above the
+   large-amount threshold (LARGE_AMOUNT); or what went (completed or held) to this payee, or to anyone, today
+   reaches the cumulative thresholds with this one (CUMULATIVE_AMOUNT: one sum split into smaller ones).
 
-Money is NOT reserved while a transfer is held or pending: the balance stays spendable, the amount counts
-against the daily limit, and approval (or confirmation) re-checks the funds when it executes the transfer.
+Money is NOT reserved while a transfer is pending or held, so every rule is decided again when it executes:
+confirmation re-runs 3-5 (a hold then), staff approval re-runs 3-4 on the day it executes. A pending transfer
+expires after `pending_ttl_minutes`, a held one after `held_ttl_hours` (`expired`; the customer sees it).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, Table, bindparam, func, insert, text
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, text, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
-from backend.errors import AppError, not_found
-from backend.models import Account, Approval, Payee, Transfer
-from backend.services import audit, clock, ledger
+from backend.errors import AppError, ErrorCode, not_found
+from backend.models import Account, Approval, Customer, Payee, Transfer
+from backend.services import audit, clock, fraud, ledger
 from backend.services.amounts import fen_to_yuan
-from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account
-from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
+from backend.services.customers import SPENDABLE_KINDS, lock_customer
 
-COUNTS_AGAINST_DAILY_LIMIT = ("pending", "held", "completed")
+LIVE = ("pending", "held")  # states that can still move money (until they expire)
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
 _ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
+_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
 _INSERT_TRANSFER = insert(_TRANSFERS).returning(_TRANSFERS.c.id)  # built once; the values come as parameters
 _PAYEES: Table = Payee.__table__  # type: ignore[assignment]
 
 
 class ScamSuspected(AppError):
-    def __init__(self, pattern: str) -> None:
-        super().__init__(422, "SCAM_SUSPECTED", SCAM_MESSAGE)
-        self.pattern = pattern
+    def __init__(self, hit: fraud.fraud_rules.FraudHit) -> None:
+        super().__init__(422, ErrorCode.SCAM_SUSPECTED.name, scam_message(hit.family))
+        self.hit = hit
+
+
+def scam_message(family: str) -> str:
+    warning = fraud.fraud_rules.warning_text(family)
+    return (f"{ErrorCode.SCAM_SUSPECTED.message}\n{warning}\n"
+            "为了您的安全，接下来一段时间您的每笔转账都要先由银行工作人员核对。")
 
 
 def invalid_state(message: str = "这笔转账现在不能这样操作。") -> AppError:
-    return AppError(409, "INVALID_STATE", message)
+    return ErrorCode.INVALID_STATE.error(message)
 
 
-def hold_reason(settings: Settings, payee: Payee, amount_fen: int) -> str | None:
-    if payee.created_at > clock.now() - timedelta(hours=settings.new_payee_hold_hours):
-        return "NEW_PAYEE"
-    if amount_fen >= settings.large_amount_fen:
-        return "LARGE_AMOUNT"
-    return None
+def is_expired(row: Transfer, now: datetime | None = None) -> bool:
+    return row.status in LIVE and row.expires_at is not None and row.expires_at <= (now or clock.now())
 
 
-def spent_today_query(customer_id: int) -> Select:  # type: ignore[type-arg]
-    return select(func.coalesce(func.sum(Transfer.amount_fen), 0)).where(
-        Transfer.customer_id == customer_id,
-        Transfer.created_at >= clock.start_of_day_cn_utc(),  # type: ignore[operator]
-        Transfer.status.in_(COUNTS_AGAINST_DAILY_LIMIT),  # type: ignore[attr-defined]
-    )
+def effective_status(row: Transfer, now: datetime | None = None) -> str:
+    """What the customer and staff are told: a live record past its time is expired even before a write
+    marks it so (reads never write)."""
+    return "expired" if is_expired(row, now) else row.status
 
 
-# The paying account, the payee and today's total in one round trip: a Core statement built once (no ORM
-# compilation or object loading per request), the same query as
-# select(Account, Payee, spent_today_query(customer_id).scalar_subquery()) with an outer join on the payee.
-_SPENT_TODAY = (
-    core_select(func.coalesce(func.sum(_TRANSFERS.c.amount_fen), 0))
-    .where(
-        _TRANSFERS.c.customer_id == bindparam("customer_id"),
-        _TRANSFERS.c.created_at >= bindparam("day_start"),
-        _TRANSFERS.c.status.in_(COUNTS_AGAINST_DAILY_LIMIT),
-    )
-    .scalar_subquery()
-)
-_ACCOUNT_PAYEE_SPENT = (
+# The executed-today sum and the cumulative sums (completed today, and held ones created today that have not
+# expired) are scalar subqueries with the same parameters, so one round trip reads everything a rule needs.
+def _today_sum(per_payee: bool, include_held: bool):  # type: ignore[no-untyped-def]
+    t = _TRANSFERS.c
+    completed = and_(t.status == "completed", t.executed_at >= bindparam("day_start"))
+    counted = completed
+    if include_held:
+        held = and_(t.status == "held", t.created_at >= bindparam("day_start"),
+                    or_(t.expires_at.is_(None), t.expires_at > bindparam("now")))
+        counted = or_(completed, held)
+    where = [t.customer_id == bindparam("customer_id"), counted]
+    if per_payee:
+        where.append(t.payee_id == bindparam("payee_id"))
+    return core_select(func.coalesce(func.sum(t.amount_fen), 0)).where(*where).scalar_subquery()
+
+
+_SITUATION = (
     core_select(
         _ACCOUNTS.c.id, _ACCOUNTS.c.kind, _ACCOUNTS.c.balance_fen,
         *[column.label(f"payee_{column.name}") for column in _PAYEES.c],
-        _SPENT_TODAY.label("spent"),
+        _today_sum(per_payee=False, include_held=False).label("spent"),
+        _today_sum(per_payee=True, include_held=True).label("payee_today"),
+        _today_sum(per_payee=False, include_held=True).label("customer_today"),
+        core_select(_CUSTOMERS.c.cooling_off_until).where(_CUSTOMERS.c.id == bindparam("customer_id"))
+        .scalar_subquery().label("cooling_off_until"),
     )
     .select_from(_ACCOUNTS.outerjoin(
         _PAYEES, (_PAYEES.c.id == bindparam("payee_id")) & (_PAYEES.c.customer_id == bindparam("customer_id"))
@@ -90,18 +105,74 @@ _ACCOUNT_PAYEE_SPENT = (
 )
 
 
+@dataclass(frozen=True)
+class Situation:
+    """What the rules look at, read under the customer's lock (nothing of this customer changes meanwhile)."""
+
+    account_id: int
+    account_kind: str
+    balance_fen: int
+    payee: Payee | None
+    spent_fen: int  # executed on this business day
+    payee_today_fen: int  # completed or held today to this payee
+    customer_today_fen: int  # completed or held today to anyone
+    cooling_off_until: datetime | None
+
+
+def situation(session: Session, customer_id: int, account_id: int, payee_id: int) -> Situation:
+    now = clock.now()
+    row = session.execute(_SITUATION, {
+        "customer_id": customer_id, "account_id": account_id, "payee_id": payee_id,
+        "day_start": clock.start_of_day_cn_utc(now), "now": now,
+    }).first()
+    if row is None:
+        raise not_found("账户")
+    payee = None if row.payee_id is None else Payee(**{c.name: row._mapping[f"payee_{c.name}"] for c in _PAYEES.c})
+    cooling = row.cooling_off_until
+    if cooling is not None and cooling.tzinfo is None:  # a scalar subquery may come back as the raw column
+        cooling = cooling.replace(tzinfo=UTC)
+    return Situation(row.id, row.kind, row.balance_fen, payee, int(row.spent), int(row.payee_today),
+                     int(row.customer_today), fraud.active(cooling, now))
+
+
 def check_limits(settings: Settings, amount_fen: int, spent: int) -> None:
     if amount_fen > settings.per_transfer_limit_fen:
-        raise AppError(
-            422, "PER_TRANSFER_LIMIT",
-            f"单笔最多转 {fen_to_yuan(settings.per_transfer_limit_fen)} 元，这笔钱没有转出。",
+        raise ErrorCode.PER_TRANSFER_LIMIT.error(
+            f"单笔最多转 {fen_to_yuan(settings.per_transfer_limit_fen)} 元，这笔钱没有转出。"
         )
     if spent + amount_fen > settings.daily_limit_fen:
         left = max(settings.daily_limit_fen - spent, 0)
-        raise AppError(
-            422, "DAILY_LIMIT",
-            f"今天累计最多转 {fen_to_yuan(settings.daily_limit_fen)} 元，今天还能转 {fen_to_yuan(left)} 元。",
+        raise ErrorCode.DAILY_LIMIT.error(
+            f"今天累计最多转 {fen_to_yuan(settings.daily_limit_fen)} 元，今天还能转 {fen_to_yuan(left)} 元。"
         )
+
+
+def check_can_execute(settings: Settings, now_state: Situation, amount_fen: int) -> Payee:
+    """Rules 1, 3 and 4: the refusals. Returns the payee."""
+    if now_state.account_kind not in SPENDABLE_KINDS:
+        raise ErrorCode.ACCOUNT_NOT_ALLOWED.error("定期存单不能直接转账，请从活期或养老金账户转。")
+    if now_state.payee is None:
+        raise not_found("收款人")
+    check_limits(settings, amount_fen, now_state.spent_fen)
+    if now_state.balance_fen < amount_fen:
+        raise ErrorCode.INSUFFICIENT_FUNDS.error(ledger.INSUFFICIENT_FUNDS_MESSAGE)
+    return now_state.payee
+
+
+def hold_reason(settings: Settings, payee: Payee, amount_fen: int, now_state: Situation | None = None) -> str | None:
+    """Rule 5: why staff must look at this transfer first, or None."""
+    if now_state is not None and now_state.cooling_off_until is not None:
+        return fraud.SCAM_RISK
+    if payee.created_at > clock.now() - timedelta(hours=settings.new_payee_hold_hours):
+        return "NEW_PAYEE"
+    if amount_fen >= settings.large_amount_fen:
+        return "LARGE_AMOUNT"
+    if now_state is not None and (
+        now_state.payee_today_fen + amount_fen >= settings.cumulative_payee_large_amount_fen
+        or now_state.customer_today_fen + amount_fen >= settings.cumulative_daily_large_amount_fen
+    ):
+        return "CUMULATIVE_AMOUNT"
+    return None
 
 
 def create(
@@ -113,48 +184,43 @@ def create(
     amount_fen: int,
     note: str,
     require_confirmation: bool = False,
+    context: str = "",
 ) -> tuple[Transfer, Payee]:
     """The new transfer and its payee (the session's identity map holds rows weakly, so the caller keeps the
     payee to present the transfer without loading it again)."""
     lock_customer(session, customer_id)
-    # Account, payee and today's total in one round trip, read after the customer's lock was taken (so no
-    # other transfer of this customer can change them meanwhile); the debit itself is conditional anyway.
-    row = session.execute(_ACCOUNT_PAYEE_SPENT, {
-        "customer_id": customer_id, "account_id": from_account_id, "payee_id": payee_id,
-        "day_start": clock.start_of_day_cn_utc(),
-    }).first()
-    if row is None:
-        raise not_found("账户")
-    account, spent = row, row.spent
-    payee = None if row.payee_id is None else Payee(**{c.name: row._mapping[f"payee_{c.name}"] for c in _PAYEES.c})
-    if account.kind not in SPENDABLE_KINDS:
-        raise AppError(422, "ACCOUNT_NOT_ALLOWED", "定期存单不能直接转账，请从活期或养老金账户转。")
-    if payee is None:
+    # Everything the rules need in one round trip, read after the customer's lock was taken (so no other
+    # transfer of this customer can change it meanwhile); the debit itself is conditional anyway.
+    state = situation(session, customer_id, from_account_id, payee_id)
+    if state.account_kind not in SPENDABLE_KINDS:
+        raise ErrorCode.ACCOUNT_NOT_ALLOWED.error("定期存单不能直接转账，请从活期或养老金账户转。")
+    if state.payee is None:
         raise not_found("收款人")
-    pattern = find_scam_pattern(note, payee.name, payee.relationship)
-    if pattern:
-        raise ScamSuspected(pattern)
-    check_limits(settings, amount_fen, int(spent))
-    if account.balance_fen < amount_fen:
-        raise AppError(422, "INSUFFICIENT_FUNDS", ledger.INSUFFICIENT_FUNDS_MESSAGE)
-    reason = hold_reason(settings, payee, amount_fen)
+    hit = fraud.screen(note, context, state.payee.name, state.payee.relationship)
+    if hit is not None:
+        raise ScamSuspected(hit)
+    payee = check_can_execute(settings, state, amount_fen)
+    reason = hold_reason(settings, payee, amount_fen, state)
+    now = clock.now()
     transfer = Transfer(
         customer_id=customer_id,
-        from_account_id=account.id,  # type: ignore[arg-type]
+        from_account_id=state.account_id,
         payee_id=payee.id,  # type: ignore[arg-type]
         amount_fen=amount_fen,
         note=note,
         status="pending",
-        hold_reason=reason,
+        hold_reason=reason,  # for a pending one: what confirming would do, decided again then
+        created_at=now,
     )
-    if require_confirmation or reason:
+    if require_confirmation:
+        transfer.expires_at = now + timedelta(minutes=settings.pending_ttl_minutes)
         session.add(transfer)
         session.flush()
-        if require_confirmation:
-            audit.record(session, "customer", customer_id, "transfer.pending", "transfer", transfer.id,
-                         amount=fen_to_yuan(amount_fen))
-        else:
-            _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
+        audit.record(session, "customer", customer_id, "transfer.pending", "transfer", transfer.id,
+                     amount=fen_to_yuan(amount_fen))
+        return transfer, payee
+    if reason:
+        _hold(session, settings, transfer, actor_kind="customer", actor_id=customer_id)
         return transfer, payee
     # Executed at once: the row is written once, already completed and pointing at its journal. Core inserts
     # (no unit-of-work flush); the object is only presented afterwards.
@@ -207,23 +273,22 @@ SELECT id, journal_id FROM transfer
 """)
 
 
-def _advance(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
-    """A pending transfer goes to staff when it has a hold reason, else it is executed now."""
-    if transfer.hold_reason:
-        transfer.status = "held"
-        session.add(transfer)
-        session.add(
-            Approval(transfer_id=transfer.id, customer_id=transfer.customer_id, reason=transfer.hold_reason)  # type: ignore[arg-type]
-        )
-        audit.record(session, actor_kind, actor_id, "transfer.held", "transfer", transfer.id,
-                     amount=fen_to_yuan(transfer.amount_fen), reason=transfer.hold_reason)
-        session.flush()
-        return
-    execute(session, transfer, payee, actor_kind, actor_id)
+def _hold(session: Session, settings: Settings, transfer: Transfer, actor_kind: str, actor_id: int) -> None:
+    """The transfer goes to staff: held (until held_ttl_hours from now) with a pending approval."""
+    transfer.status = "held"
+    transfer.expires_at = clock.now() + timedelta(hours=settings.held_ttl_hours)
+    session.add(transfer)
+    session.flush()
+    session.add(
+        Approval(transfer_id=transfer.id, customer_id=transfer.customer_id, reason=transfer.hold_reason)  # type: ignore[arg-type]
+    )
+    audit.record(session, actor_kind, actor_id, "transfer.held", "transfer", transfer.id,
+                 amount=fen_to_yuan(transfer.amount_fen), reason=transfer.hold_reason)
+    session.flush()
 
 
 def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
-    """Executes a pending or held transfer: moves the money and marks it completed."""
+    """Executes a pending or held transfer whose rules were just decided: moves the money, marks it completed."""
     transfer.journal_id = _move_money(session, transfer, payee)
     transfer.status = "completed"
     transfer.executed_at = clock.now()
@@ -233,6 +298,34 @@ def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str,
                  amount=fen_to_yuan(transfer.amount_fen), from_account_id=transfer.from_account_id,
                  payee_id=transfer.payee_id)
     session.flush()
+
+
+def expire(session: Session, transfer: Transfer, actor_kind: str, actor_id: int | None) -> None:
+    """A live transfer past its time: ended as expired (and its approval leaves the staff queue)."""
+    transfer.status = "expired"
+    transfer.ended_at = clock.now()
+    session.add(transfer)
+    session.execute(
+        update(Approval).where(Approval.transfer_id == transfer.id, Approval.status == "pending")  # type: ignore[arg-type]
+        .values(status="expired")
+    )
+    audit.record(session, actor_kind, actor_id, "transfer.expired", "transfer", transfer.id)
+    session.flush()
+
+
+def expire_due(session: Session, limit: int = 500) -> list[int]:
+    """Marks live transfers past their time as expired (for a periodic job; reads already present them as
+    expired). Returns their ids; the caller commits."""
+    rows = session.exec(
+        select(Transfer).where(Transfer.status.in_(LIVE), Transfer.expires_at <= clock.now())  # type: ignore[attr-defined, operator]
+        .order_by(Transfer.id).limit(limit)  # type: ignore[arg-type]
+    ).all()
+    for row in rows:
+        lock_customer(session, row.customer_id)
+        session.refresh(row)
+        if is_expired(row):
+            expire(session, row, "system", None)
+    return [row.id for row in rows if row.status == "expired"]  # type: ignore[misc]
 
 
 def _move_money(session: Session, transfer: Transfer, payee: Payee, journal_id: int | None = None) -> int:
@@ -253,22 +346,33 @@ def own_transfer(session: Session, customer_id: int, transfer_id: int, lock: boo
     return transfer
 
 
-def confirm(session: Session, customer_id: int, transfer_id: int) -> Transfer:
+def confirm(session: Session, settings: Settings, customer_id: int, transfer_id: int) -> Transfer:
+    """Executes (or holds) a pending transfer after deciding every rule again, as of now. A pending transfer
+    past its time comes back `expired` (the route commits that and answers 409 EXPIRED)."""
     lock_customer(session, customer_id)
     transfer = own_transfer(session, customer_id, transfer_id, lock=True)
+    if is_expired(transfer):
+        expire(session, transfer, "customer", customer_id)
+        return transfer
     if transfer.status != "pending":
         raise invalid_state("只有等待确认的转账才能确认。")
-    own_account(session, customer_id, transfer.from_account_id, lock=True)
-    payee = session.get(Payee, transfer.payee_id)
-    assert payee is not None
-    _advance(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
+    state = situation(session, customer_id, transfer.from_account_id, transfer.payee_id)
+    payee = check_can_execute(settings, state, transfer.amount_fen)
+    transfer.hold_reason = hold_reason(settings, payee, transfer.amount_fen, state)
+    if transfer.hold_reason:
+        _hold(session, settings, transfer, actor_kind="customer", actor_id=customer_id)
+    else:
+        execute(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
     return transfer
 
 
 def cancel(session: Session, customer_id: int, transfer_id: int) -> Transfer:
     lock_customer(session, customer_id)
     transfer = own_transfer(session, customer_id, transfer_id, lock=True)
-    if transfer.status not in ("pending", "held"):
+    if is_expired(transfer):
+        expire(session, transfer, "customer", customer_id)  # nothing moves either way: the answer says expired
+        return transfer
+    if transfer.status not in LIVE:
         raise invalid_state("这笔转账已经办完或已取消，不能再取消。")
     transfer.status = "cancelled"
     transfer.ended_at = clock.now()

@@ -29,7 +29,8 @@ def test_login_returns_a_working_token(client: TestClient, alice: CustomerFixtur
     assert body["customer"] == {"id": alice.id, "name": alice.name}
     assert 60 <= body["expires_in"] <= 86400
     me = client.get("/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()
-    assert me == {"id": alice.id, "name": alice.name, "phone_masked": f"{alice.phone[:3]}****{alice.phone[-4:]}"}
+    assert me == {"id": alice.id, "name": alice.name, "phone_masked": f"{alice.phone[:3]}****{alice.phone[-4:]}",
+                  "cooling_off_until": None}
     assert "login.ok" in audit_actions(engine, "customer", alice.id)
 
 

@@ -56,15 +56,17 @@ def test_reject_ends_the_transfer(client: TestClient, engine: Engine, alice: Cus
 
 def test_approve_rechecks_funds(client: TestClient, engine: Engine, alice: CustomerFixture, staff: StaffFixture):
     transfer = held_transfer(client, alice, "6000.00")
-    spend = {"from_account_id": alice.accounts["demand"], "payee_id": alice.payees["王小明"], "amount": "4999.00"}
-    assert client.post("/transfers", json=spend, headers=alice.idem()).json()["status"] == "completed"
     approval = approval_for(client, staff, transfer["id"])
+    products = {p["code"]: p["id"] for p in client.get("/savings/products").json()}
+    spend = {"product_id": products["TD12"], "from_account_id": alice.accounts["demand"], "amount": "4999.00"}
+    assert client.post("/deposits", json=spend, headers=alice.idem()).json()["status"] == "active"
     response = client.post(f"/staff/approvals/{approval['id']}/approve", headers=staff.headers)
     assert (response.status_code, response.json()["code"]) == (422, "INSUFFICIENT_FUNDS")
-    # Nothing changed: still pending, staff can reject it.
-    assert approval_for(client, staff, transfer["id"])["status"] == "pending"
+    # The transfer ended (issue 10 item 15): the approval failed, the transfer is rejected, nothing moved.
+    decided = client.get(f"/staff/approvals/{approval['id']}", headers=staff.headers).json()
+    assert (decided["status"], decided["transfer"]["status"]) == ("failed", "rejected")
     assert balance_fen(engine, alice.accounts["demand"]) == 10_000_00 - 4999_00
-    assert client.post(f"/staff/approvals/{approval['id']}/reject", headers=staff.headers).status_code == 200
+    assert client.post(f"/staff/approvals/{approval['id']}/reject", headers=staff.headers).status_code == 409
 
 
 def test_customer_cancel_closes_the_approval(client: TestClient, alice: CustomerFixture, staff: StaffFixture):

@@ -46,7 +46,9 @@ def stress_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
 
 def server_env(url: str) -> dict[str, str]:
     env = {"ANXIN_DATABASE_URL": url, "ANXIN_TOKEN_SECRET": TEST_SECRET,
-           "ANXIN_DAILY_LIMIT_FEN": str(10**12), "ANXIN_LARGE_AMOUNT_FEN": str(1_200_00)}
+           "ANXIN_DAILY_LIMIT_FEN": str(10**12), "ANXIN_LARGE_AMOUNT_FEN": str(1_200_00),
+           # Many transfers to one payee on one day: the structuring rule would hold nearly all of them.
+           "ANXIN_CUMULATIVE_PAYEE_LARGE_AMOUNT_FEN": str(10**12), "ANXIN_CUMULATIVE_DAILY_LARGE_AMOUNT_FEN": str(10**12)}
     return env | {f"ANXIN_{key.upper()}": str(value) for key, value in FAST_HASHING.items()}
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from backend.core.config import Settings
 from backend.models import Payee
 from backend.services import clock
-from tests.backend.factories import CustomerFixture, create_customer
+from tests.backend.factories import CustomerFixture, StaffFixture, create_customer
 from tests.backend.helpers import audit_actions, balance_fen, entries_sum_fen
 
 
@@ -59,28 +59,46 @@ def test_per_transfer_limit(client: TestClient, engine: Engine, settings: Settin
     assert transfer(client, rich, "50000.00").json()["status"] == "held"
 
 
-def test_daily_limit_counts_completed_and_held_transfers(client: TestClient, engine: Engine, settings: Settings):
+def approve_all(client: TestClient, staff: StaffFixture, transfer_ids: list[int]) -> list[dict]:
+    queue = client.get("/staff/approvals?status=pending", headers=staff.headers).json()
+    ids = {a["transfer"]["id"]: a["id"] for a in queue}
+    return [client.post(f"/staff/approvals/{ids[t]}/approve", headers=staff.headers).json() for t in transfer_ids]
+
+
+def test_daily_limit_counts_what_executes_and_approval_rechecks_it(
+    client: TestClient, engine: Engine, settings: Settings, staff: StaffFixture
+):
+    # Held transfers reserve nothing, not even the limit: each is checked again on the day it executes.
     rich = create_customer(engine, settings, "富婆婆", {"demand": 300_000_00}, {"王小明": 365})
-    for _ in range(2):
-        assert transfer(client, rich, "50000.00").status_code == 201  # held: large amounts
+    held = [transfer(client, rich, "50000.00").json() for _ in range(3)]
+    assert [t["status"] for t in held] == ["held"] * 3
+    first, second, third = approve_all(client, staff, [t["id"] for t in held])
+    assert first["transfer"]["status"] == second["transfer"]["status"] == "completed"
+    assert third["code"] == "DAILY_LIMIT"
     response = transfer(client, rich, "0.01")
     assert response.status_code == 422
     assert response.json()["code"] == "DAILY_LIMIT"
     assert "0.00" in response.json()["message"]
+    assert balance_fen(engine, rich.accounts["demand"]) == 200_000_00
 
 
-def test_daily_limit_ignores_yesterday_and_cancelled(client: TestClient, engine: Engine, settings: Settings):
+def test_daily_limit_ignores_yesterday_and_cancelled(
+    client: TestClient, engine: Engine, settings: Settings, staff: StaffFixture
+):
     rich = create_customer(engine, settings, "富婆婆", {"demand": 300_000_00}, {"王小明": 365})
     first = transfer(client, rich, "50000.00").json()
-    second = transfer(client, rich, "50000.00").json()
     client.post(f"/transfers/{first['id']}/cancel", headers=rich.headers)
+    second = transfer(client, rich, "50000.00").json()
+    assert approve_all(client, staff, [second["id"]])[0]["transfer"]["status"] == "completed"
     from backend.models import Transfer
+    yesterday = clock.start_of_day_cn_utc() - __import__("datetime").timedelta(seconds=1)
     with Session(engine) as session:
         session.execute(update(Transfer).where(Transfer.id == second["id"])
-                        .values(created_at=clock.start_of_day_cn_utc() - __import__("datetime").timedelta(seconds=1)))
+                        .values(created_at=yesterday, executed_at=yesterday))
         session.commit()
-    assert transfer(client, rich, "50000.00").status_code == 201
-    assert transfer(client, rich, "50000.00").status_code == 201
+    later = [transfer(client, rich, "50000.00").json() for _ in range(2)]
+    assert [a["transfer"]["status"] for a in approve_all(client, staff, [t["id"] for t in later])] \
+        == ["completed", "completed"]
     assert transfer(client, rich, "0.01").json()["code"] == "DAILY_LIMIT"
 
 
@@ -231,13 +249,10 @@ def test_confirm_rechecks_funds(client: TestClient, engine: Engine, alice: Custo
     pending = transfer(client, alice, "6000.00", require_confirmation=True, payee="王小明").json()
     assert transfer(client, alice, "4999.00").status_code == 201
     response = client.post(f"/transfers/{pending['id']}/confirm", headers=alice.headers)
-    # 6000 is a large amount, so confirmation holds it for staff; funds are checked when staff approve.
-    assert response.json()["status"] == "held"
-    small = transfer(client, alice, "4000.00", require_confirmation=True).json()
-    assert transfer(client, alice, "4000.00").status_code == 201
-    response = client.post(f"/transfers/{small['id']}/confirm", headers=alice.headers)
+    # Funds are decided again before anything else, even for a transfer that would then be held.
     assert response.json()["code"] == "INSUFFICIENT_FUNDS"
-    assert client.get(f"/transfers/{small['id']}", headers=alice.headers).json()["status"] == "pending"
+    assert client.get(f"/transfers/{pending['id']}", headers=alice.headers).json()["status"] == "pending"
+    assert balance_fen(engine, alice.accounts["demand"]) == 10_000_00 - 4999_00
 
 
 def test_cancel_held_and_pending_but_not_completed(client: TestClient, engine: Engine, alice: CustomerFixture):

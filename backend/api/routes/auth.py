@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlmodel import select
 
+from backend.api import presenters
 from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, SettingsDep, sign_in_client_key
 from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
@@ -10,7 +11,6 @@ from backend.errors import not_found
 from backend.models import Customer
 from backend.schemas import CustomerBrief, ErrorOut, LoginIn, LoginOut, MeOut
 from backend.services import auth
-from backend.services.masking import mask_phone
 
 router = APIRouter(tags=["auth"])
 
@@ -32,4 +32,4 @@ def me(customer_id: CustomerId, session: SessionDep) -> MeOut:
     customer = session.exec(select(Customer).where(Customer.id == customer_id)).first()
     if customer is None:
         raise not_found("客户")
-    return MeOut(id=customer.id, name=customer.name, phone_masked=mask_phone(customer.phone))  # type: ignore[arg-type]
+    return presenters.me(customer)  # with cooling_off_until (services/fraud.py)

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
-from backend.errors import AppError
+from backend.errors import ErrorCode
 from backend.models import TimeDeposit
 from backend.schemas import MAX_ID, DepositIn, DepositOut, EarlyWithdrawalPreview, ErrorOut
 from backend.services import deposits
@@ -20,12 +20,18 @@ DepositId = Annotated[int, Path(ge=1, le=MAX_ID)]
 _ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
+# Never opened: a listing of the customer's deposits leaves these out unless asked (GET /deposits/{id} shows any).
+NOT_OPENED = ("pending", "cancelled", "expired")
+
+
 @router.get("/deposits", response_model=list[DepositOut], responses={401: {"model": ErrorOut}})
-def list_deposits(customer_id: CustomerId, session: SessionDep) -> list[DepositOut]:
-    rows = session.exec(
-        select(TimeDeposit).where(TimeDeposit.customer_id == customer_id).order_by(TimeDeposit.id)  # type: ignore[arg-type]
-    ).all()
-    return [presenters.deposit(session, row) for row in rows]
+def list_deposits(
+    customer_id: CustomerId, session: SessionDep, include_pending: Annotated[bool, Query()] = False
+) -> list[DepositOut]:
+    stmt = select(TimeDeposit).where(TimeDeposit.customer_id == customer_id).order_by(TimeDeposit.id)  # type: ignore[arg-type]
+    if not include_pending:
+        stmt = stmt.where(TimeDeposit.status.not_in(NOT_OPENED))  # type: ignore[attr-defined]
+    return [presenters.deposit(session, row) for row in session.exec(stmt).all()]
 
 
 @router.post("/deposits", response_model=DepositOut, status_code=201, responses=_ERRORS)
@@ -40,7 +46,8 @@ def open_deposit(
 
     def action() -> DepositOut:
         deposit = deposits.open_deposit(
-            session, settings, customer_id, body.product_id, body.from_account_id, amount_fen
+            session, settings, customer_id, body.product_id, body.from_account_id, amount_fen,
+            body.require_confirmation, body.maturity_choice,
         )
         return presenters.deposit(session, deposit)
 
@@ -59,7 +66,7 @@ def preview_early_withdrawal(
 ) -> EarlyWithdrawalPreview:
     deposit = deposits.own_deposit(session, customer_id, deposit_id)
     if deposit.status != "active":
-        raise AppError(409, "INVALID_STATE", "这张存单已经取出了。")
+        raise deposits.not_active(deposit)
     quote = deposits.quote_early_withdrawal(session, deposit)
     return EarlyWithdrawalPreview(
         principal=fen_to_yuan(quote.principal_fen),
@@ -80,3 +87,23 @@ def withdraw_early(
 
     return run_once(session, customer_id, idempotency_key, "early_withdrawal", {"deposit_id": deposit_id}, action,
                     status_code=200)
+
+
+@router.post("/deposits/{deposit_id}/confirm", response_model=DepositOut, responses=_ERRORS)
+def confirm_deposit(
+    deposit_id: DepositId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
+) -> DepositOut:
+    deposit = deposits.confirm_deposit(session, settings, customer_id, deposit_id)
+    out = presenters.deposit(session, deposit)
+    session.commit()
+    if deposit.status == "expired":  # the expiry is kept (committed); nothing moved
+        raise ErrorCode.EXPIRED.error(out.message)
+    return out
+
+
+@router.post("/deposits/{deposit_id}/cancel", response_model=DepositOut, responses=_ERRORS)
+def cancel_deposit(deposit_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> DepositOut:
+    deposit = deposits.cancel_deposit(session, customer_id, deposit_id)
+    out = presenters.deposit(session, deposit)
+    session.commit()
+    return out

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlmodel import select
 
 from backend.api import presenters
 from backend.api.deps import (
@@ -45,12 +44,12 @@ def list_approvals(
     staff_id: StaffId,
     session: SessionDep,
     settings: SettingsDep,
-    status: Annotated[Literal["pending", "approved", "rejected", "cancelled"] | None, Query()] = None,
+    status: Annotated[
+        Literal["pending", "approved", "rejected", "cancelled", "expired", "failed"] | None, Query()
+    ] = None,
 ) -> list[ApprovalOut]:
-    stmt = select(Approval).order_by(Approval.id)  # type: ignore[arg-type]
-    if status is not None:
-        stmt = stmt.where(Approval.status == status)
-    return [presenters.approval(session, row, settings) for row in session.exec(stmt.limit(200)).all()]
+    # pending = waiting now: an approval whose transfer expired has left the queue (services/approvals.py).
+    return [presenters.approval(session, row, settings) for row in approvals.listing(session, status)]
 
 
 @router.get("/approvals/{approval_id}", response_model=ApprovalOut, responses=_ERRORS)
@@ -66,9 +65,11 @@ def approve(
     approval_id: ApprovalId, staff_id: StaffId, session: WriteSessionDep, settings: SettingsDep,
     body: DecisionIn | None = None,
 ) -> ApprovalOut:
-    approval = approvals.approve(session, approval_id, staff_id, body.note if body else "")
+    approval, refusal = approvals.approve(session, settings, approval_id, staff_id, body.note if body else "")
     out = presenters.approval(session, approval, settings)
     session.commit()
+    if refusal is not None:  # the transfer ended (failed or expired) and that is kept; staff hear why
+        raise refusal
     return out
 
 

@@ -9,9 +9,10 @@ from sqlmodel import select
 from backend.api import presenters
 from backend.api.deps import CustomerId, EngineDep, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
+from backend.errors import ErrorCode
 from backend.models import Transfer
 from backend.schemas import MAX_ID, ErrorOut, TransferIn, TransferOut
-from backend.services import audit, transfers
+from backend.services import fraud, transfers
 from backend.services.amounts import parse_yuan
 
 router = APIRouter(tags=["transfers"])
@@ -33,7 +34,7 @@ def create_transfer(
     def action() -> TransferOut:
         transfer, payee = transfers.create(
             session, settings, customer_id, body.from_account_id, body.payee_id, amount_fen, body.note,
-            body.require_confirmation,
+            body.require_confirmation, body.context,
         )
         return presenters.transfer(session, transfer, settings, payee)
 
@@ -41,9 +42,10 @@ def create_transfer(
     try:
         return run_once(session, customer_id, idempotency_key, "transfer", payload, action)
     except transfers.ScamSuspected as exc:
-        session.rollback()  # releases the write lock before the audit entry is written on its own
-        audit.record_separately(engine, "customer", customer_id, "transfer.scam_suspected",
-                                pattern=exc.pattern, payee_id=body.payee_id)
+        # Nothing of the transfer stays; the hit itself does: audited and the cooling-off started in a
+        # transaction of its own (after the rollback released the write lock), whatever the dialogue did.
+        session.rollback()
+        fraud.record_scam_hit(engine, settings, customer_id, exc.hit, body.payee_id)
         raise
 
 
@@ -66,9 +68,11 @@ def get_transfer(
 def confirm_transfer(
     transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> TransferOut:
-    transfer = transfers.confirm(session, customer_id, transfer_id)
+    transfer = transfers.confirm(session, settings, customer_id, transfer_id)
     out = presenters.transfer(session, transfer, settings)
     session.commit()
+    if transfer.status == "expired":  # the expiry is kept (committed); nothing moved
+        raise ErrorCode.EXPIRED.error(out.message)
     return out
 
 

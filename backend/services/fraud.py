@@ -1,0 +1,157 @@
+"""The backend's half of the fraud guard (issue 9).
+
+The policy itself (families, rules, normalisation) lives in the shared `rules` package, the same code the
+dialogue uses, so the two can never disagree. Here:
+
+* `screen(...)`: what the customer wrote or said in a money flow (note, context, payee) against that policy;
+* `start_cooling_off(...)`: a fraud stop (from the dialogue, POST /fraud/stops) or the backend's own scam hit
+  puts the customer under a cooling-off stored on the customer's row, so every backend instance, and a
+  restart, sees it. Until it ends every new transfer (and every confirmation) is held for staff with
+  SCAM_RISK; at the stop every pending transfer and deposit is cancelled and every held transfer is marked
+  SCAM_RISK for its reviewer. One transaction: the hold, the cancellations and the audit entry stay together.
+
+A repeat is safe: the hold is extended to now + the cooling-off (never shortened), already cancelled records
+are not touched again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rules.redact import redact_digits
+from sqlalchemy import Engine, Table, bindparam, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session, select
+
+from backend.core.config import Settings
+from backend.core.db import write_session
+from backend.models import Approval, Customer, TimeDeposit, Transfer
+from backend.services import audit, clock
+from backend.services.customers import lock_customer
+from rules import fraud as fraud_rules
+
+SCAM_RISK = "SCAM_RISK"
+CHANNELS = ("web", "phone", "kiosk")
+_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+_COOLING_OFF = core_select(_CUSTOMERS.c.cooling_off_until).where(_CUSTOMERS.c.id == bindparam("customer_id"))
+
+
+def screen(*texts: str) -> fraud_rules.FraudHit | None:
+    """The first hit of the shared fraud policy in any of the texts (each screened on its own, so words of two
+    fields never join into a pattern that neither holds)."""
+    for text in texts:
+        if text:
+            hit = fraud_rules.screen(text)
+            if hit is not None:
+                return hit
+    return None
+
+
+def known_family(family: str) -> bool:
+    return family in fraud_rules.FAMILIES or family == fraud_rules.GENERIC
+
+
+def active(until: datetime | None, now: datetime | None = None) -> datetime | None:
+    """The end of a cooling-off that is still running, else None."""
+    return until if until is not None and until > (now or clock.now()) else None
+
+
+def cooling_off_until(session: Session, customer_id: int) -> datetime | None:
+    return active(session.execute(_COOLING_OFF, {"customer_id": customer_id}).scalar_one_or_none())
+
+
+@dataclass
+class StopOutcome:
+    cooling_off_until: datetime
+    cancelled_transfer_ids: list[int] = field(default_factory=list)
+    cancelled_deposit_ids: list[int] = field(default_factory=list)
+    held_transfer_ids: list[int] = field(default_factory=list)  # already with staff, now marked SCAM_RISK
+
+
+def start_cooling_off(
+    session: Session, settings: Settings, customer_id: int, action: str, **detail: object
+) -> StopOutcome:
+    """Starts (or extends) the customer's cooling-off and stops every money flow in progress. The caller
+    commits. `action` names the audit entry (fraud.stop, transfer.scam_suspected); `detail` goes with it."""
+    lock_customer(session, customer_id)
+    now = clock.now()
+    current = cooling_off_until(session, customer_id)
+    until = max(current or now, now + timedelta(hours=settings.fraud_cooling_off_hours))
+    session.execute(update(_CUSTOMERS).where(_CUSTOMERS.c.id == customer_id).values(cooling_off_until=until))
+    outcome = StopOutcome(cooling_off_until=until)
+
+    in_flight = session.exec(
+        select(Transfer).where(Transfer.customer_id == customer_id, Transfer.status.in_(("pending", "held")))  # type: ignore[attr-defined]
+        .order_by(Transfer.id)  # type: ignore[arg-type]
+        .with_for_update()
+    ).all()
+    for transfer in in_flight:
+        if transfer.expires_at is not None and transfer.expires_at <= now:
+            _end(session, transfer, "expired", now)
+        elif transfer.status == "pending":
+            _end(session, transfer, "cancelled", now)
+            outcome.cancelled_transfer_ids.append(transfer.id)  # type: ignore[arg-type]
+        else:
+            # Held: the money has not moved and staff decide; they must know the customer was being scammed.
+            transfer.hold_reason = SCAM_RISK
+            session.add(transfer)
+            _set_approval(session, transfer.id, reason=SCAM_RISK)  # type: ignore[arg-type]
+            outcome.held_transfer_ids.append(transfer.id)  # type: ignore[arg-type]
+
+    pending_deposits = session.exec(
+        select(TimeDeposit).where(TimeDeposit.customer_id == customer_id, TimeDeposit.status == "pending")
+        .order_by(TimeDeposit.id)  # type: ignore[arg-type]
+        .with_for_update()
+    ).all()
+    for deposit in pending_deposits:
+        deposit.status = "expired" if deposit.expires_at is not None and deposit.expires_at <= now else "cancelled"
+        deposit.ended_at = now
+        session.add(deposit)
+        if deposit.status == "cancelled":
+            outcome.cancelled_deposit_ids.append(deposit.id)  # type: ignore[arg-type]
+
+    audit.record(session, "customer", customer_id, action, "customer", customer_id, **detail,
+                 cooling_off_until=until.isoformat(), cancelled_transfer_ids=outcome.cancelled_transfer_ids,
+                 cancelled_deposit_ids=outcome.cancelled_deposit_ids, held_transfer_ids=outcome.held_transfer_ids)
+    session.flush()
+    return outcome
+
+
+def _end(session: Session, transfer: Transfer, status: str, now: datetime) -> None:
+    transfer.status = status
+    transfer.ended_at = now
+    session.add(transfer)
+    _set_approval(session, transfer.id, status="cancelled" if status == "cancelled" else status)  # type: ignore[arg-type]
+
+
+def _set_approval(session: Session, transfer_id: int, **values: str) -> None:
+    session.execute(
+        update(Approval).where(Approval.transfer_id == transfer_id, Approval.status == "pending")  # type: ignore[arg-type]
+        .values(**values)
+    )
+
+
+def stop(
+    session: Session, settings: Settings, customer_id: int, family: str, channel: str, text: str,
+    transfer_id: int | None,
+) -> StopOutcome:
+    """POST /fraud/stops: the dialogue stopped a scam. The text is redacted again (the dialogue should have
+    done it; a card number or a code must never reach the audit log either way)."""
+    own = transfer_id is not None and session.exec(
+        select(Transfer.id).where(Transfer.id == transfer_id, Transfer.customer_id == customer_id)
+    ).first() is not None
+    return start_cooling_off(
+        session, settings, customer_id, "fraud.stop", family=family, channel=channel,
+        text=redact_digits(text), transfer_id=transfer_id if own else None,
+    )
+
+
+def record_scam_hit(
+    engine: Engine, settings: Settings, customer_id: int, hit: fraud_rules.FraudHit, payee_id: int
+) -> None:
+    """The backend's own scam hit on a transfer: audited and the cooling-off started in a transaction of its
+    own (the refused transfer itself was rolled back), so the hold never depends on the dialogue."""
+    with write_session(engine) as session:
+        start_cooling_off(session, settings, customer_id, "transfer.scam_suspected",
+                          family=hit.family, rule=hit.rule, payee_id=payee_id)
+        session.commit()
