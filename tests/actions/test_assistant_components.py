@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from assistant.channels import OneItemOutputChannel
 from assistant.components import spacy_pipeline
 from assistant.components.amount_extractor import AmountExtractor
+from assistant.components.fraud_guard import FraudGuard
 from assistant.components.phrase_entities import PhraseEntityExtractor
 from assistant.nlg import SpeechRateNLG
 from assistant.tracker_store import RedactingInMemoryTrackerStore
@@ -54,6 +55,46 @@ def test_a_deposit_term_is_not_an_amount():
         {"entity": "deposit_term", "value": "3", "start": 1, "end": 4}]})
     extractor.process([message])
     assert "amount" not in entities_of(message)
+
+
+def classified(text: str, name: str, confidence: float = 0.7, entities: list | None = None) -> Message:
+    intent = {"name": name, "confidence": confidence}
+    return Message(data={"text": text, "intent": intent, "entities": entities or [],
+                         "intent_ranking": [intent, {"name": "greet", "confidence": 0.1}]})
+
+
+def test_fraud_guard_turns_a_scam_story_into_the_stop_intent_with_its_family():
+    guard = FraudGuard.create({}, None, None, None)  # type: ignore[arg-type]
+    (message,) = guard.process([classified("我老同学说他急着用钱，叫我先转两千给他侄子", "transfer_money",
+                                           entities=[{"entity": "amount", "value": "2000.00", "start": 8,
+                                                      "end": 10}])])
+    assert message.get("intent") == {"name": "report_scam_instruction", "confidence": 1.0}
+    assert message.get("intent_ranking")[0] == {"name": "report_scam_instruction", "confidence": 1.0}
+    family = [e for e in message.get("entities") if e["entity"] == "fraud_family"]
+    assert [(e["value"], e["extractor"]) for e in family] == [("relative", "FraudGuard")]
+    assert entities_of(message)["amount"] == "2000.00"
+
+
+def test_fraud_guard_sends_an_off_topic_transfer_out_of_scope_and_leaves_the_rest():
+    guard = FraudGuard.create({}, None, None, None)  # type: ignore[arg-type]
+    rating, transfer, balance = guard.process([
+        classified("给《活着》这本书打五颗星", "transfer_money"),
+        classified("给儿子转500块", "transfer_money", entities=[{"entity": "relationship", "value": "儿子",
+                                                                 "start": 1, "end": 3}]),
+        classified("查余额", "check_balance"),
+    ])
+    assert rating.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert "fraud_family" not in entities_of(rating)
+    assert transfer.get("intent")["name"] == "transfer_money"
+    assert balance.get("intent") == {"name": "check_balance", "confidence": 0.7}
+
+
+def test_fraud_guard_is_in_the_pipeline_after_every_classifier():
+    import yaml
+
+    pipeline = [c["name"] for c in yaml.safe_load((ROOT / "assistant" / "config.yml").read_text())["pipeline"]]
+    assert pipeline[-1] == "assistant.components.fraud_guard.FraudGuard"
+    assert pipeline.index("FallbackClassifier") < pipeline.index(pipeline[-1])
 
 
 @pytest.fixture(scope="module")
