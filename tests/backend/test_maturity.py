@@ -38,14 +38,12 @@ def _products(client: TestClient) -> dict[str, dict]:
 
 def open_deposit(client: TestClient, engine: Engine, who: CustomerFixture, code: str, amount: str,
                  choice: str = "renew") -> dict:
-    body = {"product_id": _products(client)[code]["id"], "from_account_id": who.accounts["demand"], "amount": amount}
+    body = {"product_id": _products(client)[code]["id"], "from_account_id": who.accounts["demand"], "amount": amount,
+            "maturity_choice": choice}  # what the customer chose at opening
     response = client.post("/deposits", json=body, headers=who.idem())
     assert response.status_code == 201, response.text
     deposit = response.json()
-    if choice != "renew":  # what the customer chose at opening (POST /deposits maturity_choice)
-        with Session(engine) as session:
-            session.execute(update(TimeDeposit).where(TimeDeposit.id == deposit["id"]).values(maturity_choice=choice))
-            session.commit()
+    assert deposit_row(engine, deposit["id"]).maturity_choice == choice
     return deposit
 
 
