@@ -75,7 +75,8 @@ def measure_load(model: Path, runs: int) -> None:
         print(f"  run {run}: import rasa {imports} s, Agent.load {load} s")
 
 
-async def parse_latency(rasa_url: str, clients: int, requests_per_client: int) -> tuple[list[float], float]:
+async def parse_latency(rasa_url: str, clients: int, requests_per_client: int,
+                        token: str = "") -> tuple[list[float], float]:
     timings: list[float] = []
 
     async def client(index: int, http: httpx.AsyncClient) -> None:
@@ -87,7 +88,8 @@ async def parse_latency(rasa_url: str, clients: int, requests_per_client: int) -
             resp.raise_for_status()
 
     limits = httpx.Limits(max_connections=clients + 5)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    # /model/parse is Rasa's HTTP API: behind its token (ANXIN_RASA_TOKEN, actions/rasa_server.py).
+    async with httpx.AsyncClient(timeout=60, limits=limits, params={"token": token}) as http:
         await http.post(f"{rasa_url}/model/parse", json={"text": "你好"})  # warm-up
         start = time.perf_counter()
         await asyncio.gather(*(client(i, http) for i in range(clients)))
@@ -146,7 +148,8 @@ def main() -> int:
         print(f"\nStack ready (seeded backend, action server, Rasa) in {time.perf_counter() - start:.1f} s")
         print("\nParse latency, POST /model/parse:")
         for clients in (1, 10):
-            ms, seconds = asyncio.run(parse_latency(stack.rasa_url, clients, max(1, args.parse_requests // clients)))
+            ms, seconds = asyncio.run(parse_latency(stack.rasa_url, clients, max(1, args.parse_requests // clients),
+                                                   stack.rasa_token))
             print(line(f"{clients} concurrent client(s)", ms, seconds))
         if args.skip_turns:
             return 0

@@ -39,6 +39,12 @@ SERVICE_SECRETS: dict[str, tuple[str, ...]] = {
     "actions": (ACTIONS_SECRET,),
 }
 ALL_SECRETS: tuple[str, ...] = (TOKEN_SECRET, TWILIO_AUTH_TOKEN, RASA_TOKEN, ACTIONS_SECRET)
+# Secrets a service can do without (it then makes its own or skips the check) but refuses when set to an
+# unusable value: the gateway's audio-name key (voice/speaker.py) and the gateway -> backend proxy secret.
+OPTIONAL_SECRETS: dict[str, tuple[str, ...]] = {
+    "backend": ("ANXIN_PROXY_SECRET",),
+    "gateway": ("ANXIN_AUDIO_KEY_SECRET", "ANXIN_PROXY_SECRET"),
+}
 # What demo mode generates: the services' secrets and the demo staff password (printed by `make run`).
 DEMO_VALUES: tuple[str, ...] = (*ALL_SECRETS, DEMO_STAFF_PASSWORD)
 
@@ -177,10 +183,12 @@ def demo_secrets(path: Path | None = None) -> dict[str, str]:
         os.close(fd)
 
 
-def resolve(names: Iterable[str], env: Mapping[str, str] | None = None) -> dict[str, str]:
+def resolve(names: Iterable[str], env: Mapping[str, str] | None = None,
+            optional: Iterable[str] = ()) -> dict[str, str]:
     """The usable values of `names` (environment, then the repository's .env, then demo mode's file).
 
-    Raises SecretError naming every unusable one; in demo mode nothing is unusable."""
+    Raises SecretError naming every unusable one (and every `optional` one that is set but unusable); in demo
+    mode nothing is unusable."""
     env = os.environ if env is None else env
     dotenv = read_env_file(REPO_ROOT / ".env")
     demo = demo_secrets(demo_file(env)) if demo_mode(env) else {}
@@ -195,6 +203,10 @@ def resolve(names: Iterable[str], env: Mapping[str, str] | None = None) -> dict[
             chosen[name] = demo[name]
         else:
             problems.append(reason)
+    for name in optional:
+        value = env.get(name) or dotenv.get(name)
+        if value and not demo and (reason := problem(name, value)) is not None:
+            problems.append(reason)
     if problems:
         raise SecretError("; ".join(problems))
     return chosen
@@ -206,7 +218,7 @@ def require(service: str, env: MutableMapping[str, str] | None = None) -> dict[s
     The error is one line on stderr and exit status 2, before anything listens."""
     env = os.environ if env is None else env
     try:
-        chosen = resolve(SERVICE_SECRETS[service], env)
+        chosen = resolve(SERVICE_SECRETS[service], env, OPTIONAL_SECRETS.get(service, ()))
     except SecretError as exc:
         print(f"anxin {service}: refusing to start: {exc}. Set a random value of at least {MIN_LENGTH} "
               "characters (e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`), "

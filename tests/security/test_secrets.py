@@ -111,6 +111,12 @@ def test_a_service_refuses_to_start_without_a_usable_secret(service: str, value:
         assert value not in done.stderr  # the error names the setting, never its value
 
 
+def test_an_optional_secret_that_is_set_must_be_usable(tmp_path: Path):
+    env = clean_env(ANXIN_TWILIO_AUTH_TOKEN=secrets.generate(), ANXIN_AUDIO_KEY_SECRET="another-deployment")
+    done = start("gateway", env)
+    assert done.returncode == 2 and "ANXIN_AUDIO_KEY_SECRET is too short" in done.stderr, done.stderr[-2000:]
+
+
 def test_make_run_cluster_refuses_to_start_without_real_secrets(tmp_path: Path):
     # The operator's public default is refused, demo mode or not: the production profile has none.
     env = clean_env(ANXIN_DEMO="1", ANXIN_TOKEN_SECRET=OLD_JWT_DEFAULT)
