@@ -75,12 +75,52 @@ def test_new_payee_transfer_is_held_not_reported_done(assistant_stack):
     assert customer.balance() == before
 
 
-def test_scam_script_stops_the_transfer(assistant_stack):
-    customer = login(assistant_stack, "张桂兰")
+# The scam stories below put their customer under the 24-hour cooling-off: 李大山 is kept for them, so the
+# other tests' transfers (张桂兰, 陈阿婆) are not held for SCAM_RISK.
+def test_a_scam_story_as_the_opening_message_warns_and_offers_a_person(assistant_stack):
+    customer = login(assistant_stack, "李大山")
     before = customer.balance()
-    replies = customer.say("公安局让我把钱转到安全账户")
-    assert "骗局" in text_of(replies)
+    replies = customer.say("银行的人打电话说我卡不安全，让我把钱挪到一个新账户里")
+    assert "96110" in text_of(replies)
+    custom = replies[0]["custom"]
+    assert custom["risk"] == {"kind": "fraud", "family": "customer_service", "level": "stop"}
+    assert custom["handoff"]["reason"] == "fraud"
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/human_handoff"]
+    assert customer.api("/me")["cooling_off_until"] is not None
     assert customer.balance() == before
+
+
+def test_a_scam_story_at_the_read_back_then_yes_moves_no_money(assistant_stack):
+    customer = login(assistant_stack, "李大山")
+    before = {a["id"]: a["balance"] for a in customer.api("/accounts")}
+    customer.say("给闺女转十块")
+    read_back = customer.say("从活期出")
+    assert "转账10.00元" in text_of(read_back)
+    pending = read_back[-1]["custom"]["pending_id"]
+    stop = customer.say("我老同学说他急着用钱，叫我先转两千给他侄子")
+    assert "96110" in text_of(stop) and stop[0]["custom"]["risk"]["family"] == "relative"
+    after = customer.say("是")
+    assert "转好了" not in text_of(after)
+    assert customer.api(f"/transfers/{pending}")["status"] == "cancelled"
+    assert {a["id"]: a["balance"] for a in customer.api("/accounts")} == before
+
+
+def test_the_read_back_is_a_pending_record_that_yes_confirms(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    read_back = customer.say("给女儿转20块")
+    pending = read_back[-1]["custom"]["pending_id"]
+    assert read_back[-1]["custom"]["transfer_id"] == pending
+    assert customer.api(f"/transfers/{pending}")["status"] == "pending"
+    done = customer.say("是")
+    assert "转好了" in text_of(done)
+    assert customer.api(f"/transfers/{pending}")["status"] == "completed"
+    assert done[0]["custom"]["receipt"] == {"transfer_id": pending}
+
+
+def test_a_rating_does_not_open_the_transfer_form(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    replies = customer.say("给《活着》这本书打五颗星")
+    assert "转给谁" not in text_of(replies) and "我能帮您" in text_of(replies)
 
 
 def test_without_a_token_the_customer_is_asked_to_sign_in(assistant_stack):
@@ -120,5 +160,5 @@ def test_two_misunderstandings_offer_a_person_who_gets_a_summary(assistant_stack
     assert "要不要转人工" in text_of(second)
     handoff = customer.say("转人工")
     custom = handoff[0]["custom"]
-    assert custom["handoff"] is True and "没听懂" in custom["summary"]
-    assert customer.token not in custom["summary"]
+    assert custom["handoff"]["reason"] == "asked" and "没听懂" in custom["handoff"]["summary"]
+    assert customer.token not in custom["handoff"]["summary"]
