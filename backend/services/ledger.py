@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table, event, insert, text, update
 from sqlmodel import Session, select
 
-from backend.errors import AppError
+from backend.errors import ErrorCode
 from backend.models import Account, Journal, LedgerEntry
 from backend.services import clock
 
@@ -126,7 +126,7 @@ def _apply(session: Session, journal_id: int, leg: Leg) -> None:
             "created_at": clock.now().replace(tzinfo=None),  # the columns hold naive UTC (models.UTCDateTime)
         }).scalar_one_or_none()
         if balance_after is None:
-            raise AppError(422, "INSUFFICIENT_FUNDS", INSUFFICIENT_FUNDS_MESSAGE)
+            raise ErrorCode.INSUFFICIENT_FUNDS.error(INSUFFICIENT_FUNDS_MESSAGE)
         return
     balance = _ACCOUNTS.c.balance_fen
     stmt = (
@@ -140,7 +140,7 @@ def _apply(session: Session, journal_id: int, leg: Leg) -> None:
         stmt = stmt.where(balance >= -leg.amount_fen)
     balance_after = session.execute(stmt).scalar_one_or_none()
     if balance_after is None:
-        raise AppError(422, "INSUFFICIENT_FUNDS", INSUFFICIENT_FUNDS_MESSAGE)
+        raise ErrorCode.INSUFFICIENT_FUNDS.error(INSUFFICIENT_FUNDS_MESSAGE)
     session.execute(insert(_ENTRIES).values(
         journal_id=journal_id, account_id=leg.account_id, amount_fen=leg.amount_fen,
         balance_after_fen=balance_after, description=leg.description, counterparty=leg.counterparty,

@@ -154,11 +154,16 @@ def test_ordinary_transfers_are_not_held(client: TestClient, alice: CustomerFixt
     assert client.get("/me", headers=alice.headers).json()["cooling_off_until"] is None
 
 
-def test_an_unknown_family_or_channel_is_refused(client: TestClient, alice: CustomerFixture):
-    for bad in ({"family": "weather"}, {"channel": "fax"}):
-        response = stop(client, alice, **bad)
-        assert (response.status_code, response.json()["code"]) == (422, "VALIDATION_ERROR")
+def test_an_unknown_channel_is_refused_but_an_unknown_family_still_stops(
+    client: TestClient, engine: Engine, alice: CustomerFixture
+):
+    response = stop(client, alice, channel="fax")
+    assert (response.status_code, response.json()["code"]) == (422, "VALIDATION_ERROR")
     assert client.get("/me", headers=alice.headers).json()["cooling_off_until"] is None
+    # A family id the backend does not know (a newer dialogue) must never leave the customer unprotected.
+    assert stop(client, alice, family="weather").status_code == 201
+    assert audit_details(engine, alice.id, "fraud.stop")[0]["family"] == "generic"
+    assert client.get("/me", headers=alice.headers).json()["cooling_off_until"] is not None
 
 
 def test_a_stop_naming_someone_elses_transfer_still_stops(

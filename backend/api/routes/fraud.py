@@ -3,7 +3,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.api.deps import CustomerId, SettingsDep, WriteSessionDep
-from backend.errors import ErrorCode
 from backend.schemas import ErrorOut, FraudStopIn, FraudStopOut
 from backend.services import fraud
 
@@ -15,9 +14,9 @@ router = APIRouter(tags=["fraud"])
 def fraud_stop(body: FraudStopIn, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep) -> FraudStopOut:
     """The dialogue stopped a scam: cooling-off (extended on a repeat), pending transfers and deposits
     cancelled, audited, in one transaction. No Idempotency-Key: a repeat only keeps or extends the hold."""
-    if not fraud.known_family(body.family):
-        raise ErrorCode.VALIDATION_ERROR.error("填写的内容有误（family），请检查后再试。")
-    outcome = fraud.stop(session, settings, customer_id, body.family, body.channel, body.text, body.transfer_id)
+    # A family this backend does not know (a newer dialogue) must not make the stop fail: it counts as generic.
+    family = body.family if fraud.known_family(body.family) else fraud.fraud_rules.GENERIC
+    outcome = fraud.stop(session, settings, customer_id, family, body.channel, body.text, body.transfer_id)
     session.commit()
     return FraudStopOut(
         cooling_off_until=outcome.cooling_off_until, cancelled_transfer_ids=outcome.cancelled_transfer_ids,
