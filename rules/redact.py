@@ -27,7 +27,7 @@ _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "***jwt***"),
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ***"),
     # "token": "...", 'pin': '1234' (JSON and Python reprs), also with a number value: "pin": 123456.
-    (re.compile(rf"(?i)([\"']{_SECRET_FIELDS}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*'|[0-9]+)"), r"\1\"***\""),
+    (re.compile(rf"(?i)([\"']{_SECRET_FIELDS}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*'|[0-9]+)"), r'\1"***"'),
     # pin=1234, token=abc (query strings, key=value log lines; the "&" or space ends the value).
     (re.compile(rf"(?i)(?<![A-Za-z0-9_])({_SECRET_FIELDS}=)[^\s&,;\"']+"), r"\1***"),
     # 16-19 digit card/account numbers, plain or in groups of four: the last four stay (what the customer sees).

@@ -156,3 +156,28 @@ def test_procfile_starts_every_service_through_its_checks():
     assert "rasa run actions" not in procfile and "--enable-api" not in procfile  # the launcher adds the token
     run_sh = (ROOT / "scripts" / "run.sh").read_text()
     assert "export ANXIN_DEMO=1" in run_sh and "DEMO MODE" in run_sh and "anxin-staff" not in run_sh
+
+
+def test_demo_mode_backend_generates_its_secret_keeps_it_and_refuses_the_old_default(tmp_path: Path):
+    """What `make run` does (scripts/run.sh): demo seed, then the backend, twice, on the same var/ files."""
+    import httpx
+    import jwt
+
+    from tests.backend.server import running_backend
+
+    demo = {"ANXIN_DEMO": "1", "ANXIN_SECRETS_FILE": str(tmp_path / "secrets.env"),
+            "ANXIN_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+            "ANXIN_ARGON2_TIME_COST": "1", "ANXIN_ARGON2_MEMORY_KIB": "1024", "ANXIN_ARGON2_PARALLELISM": "1"}
+    env = clean_env(**demo)
+    subprocess.run([str(VENV_PY), "-m", "backend.seed"], cwd=ROOT, env=env, check=True, capture_output=True)
+    forged = jwt.encode({"sub": "1", "role": "staff", "iat": 0, "exp": 4_000_000_000}, OLD_JWT_DEFAULT,
+                        algorithm="HS256")
+    with running_backend(demo) as api:
+        token = httpx.post(f"{api}/auth/login", json={"phone": "13800000001", "pin": "135790"},
+                           timeout=10).json()["access_token"]
+        assert httpx.get(f"{api}/staff/approvals", headers={"Authorization": f"Bearer {forged}"},
+                         timeout=10).status_code == 401
+    assert (tmp_path / "secrets.env").stat().st_mode & 0o777 == 0o600
+    with running_backend(demo) as api:  # the next start reuses the secret: the earlier token still works
+        assert httpx.get(f"{api}/accounts", headers={"Authorization": f"Bearer {token}"},
+                         timeout=10).status_code == 200
