@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from backend.core.config import Settings
 from backend.models import TimeDeposit, Transfer
@@ -172,3 +172,27 @@ def test_other_customers_pending_deposit_is_not_found(client: TestClient, alice:
     for action in ("confirm", "cancel"):
         response = client.post(f"/deposits/{deposit['id']}/{action}", headers=bob.headers)
         assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+
+
+def test_expire_due_marks_lapsed_records_for_a_periodic_job(
+    client: TestClient, engine: Engine, alice: CustomerFixture
+):
+    from backend.core.db import write_session
+    from backend.models import Approval
+    from backend.services import transfers
+
+    pending = pending_transfer(client, alice)
+    held = client.post("/transfers", json={"from_account_id": alice.accounts["demand"], "amount": "300.00",
+                                           "payee_id": alice.payees["新朋友"]}, headers=alice.idem()).json()
+    live = pending_transfer(client, alice, "1.00")
+    expire_now(engine, Transfer, pending["id"])
+    expire_now(engine, Transfer, held["id"])
+    with write_session(engine) as session:
+        expired = transfers.expire_due(session)
+        session.commit()
+    assert {pending["id"], held["id"]} <= set(expired) and live["id"] not in expired
+    with Session(engine) as session:
+        assert session.get(Transfer, held["id"]).status == "expired"  # type: ignore[union-attr]
+        approval = session.exec(select(Approval).where(Approval.transfer_id == held["id"])).one()
+        assert approval.status == "expired"
+        assert session.get(Transfer, live["id"]).status == "pending"  # type: ignore[union-attr]
