@@ -5,6 +5,7 @@ message's metadata; nothing here touches the database, and the token never goes 
 """
 from actions.accounts import ActionAskDepositAmount, ActionAskTransferAmount
 from actions.balance import ActionCheckBalance, ActionRecentTransactions
+from actions.common import never_raises
 from actions.conversation import (
     ActionAnxinFallback,
     ActionCancelFlow,
@@ -37,3 +38,7 @@ __all__ = [
     "ActionSavingsProducts", "ActionSlower", "ActionTransferStart", "ActionTransferSubmit",
     "ValidateDepositForm", "ValidateTransferForm",
 ]
+
+# No action raises: a failure is a plain apology and a log line naming the action (issue 10 item 3).
+for _name in __all__:
+    never_raises(globals()[_name])

@@ -1,8 +1,10 @@
 """Helpers every skill uses: the token, the speech rate, replies with their custom payload, amounts."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +18,7 @@ from rules.redact import redact_digits
 
 DEFAULT_SPEECH_RATE = 1.0
 MSG_PREFIX = "msg_"
+logger = logging.getLogger(__name__)
 
 
 def token_of(tracker: Tracker) -> str | None:
@@ -144,3 +147,29 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 def active_loop_name(tracker: Tracker) -> str | None:
     return (tracker.active_loop or {}).get("name")
+
+
+def never_raises(action_class: type) -> type:
+    """Makes an action's run() answer a plain apology instead of raising (issue 10 item 3).
+
+    An exception in an action used to reach Rasa as a 500 carrying the whole request (the customer's token in
+    its metadata) and left the customer in silence. The log line names the action and the exception type and
+    carries the traceback, never the tracker. The apology says nothing about the money: a submit that failed
+    after the bank answered may have moved it, and only the bank's answer is ever reported.
+    """
+    run = action_class.run
+    if getattr(run, "_never_raises", False):
+        return action_class
+
+    @functools.wraps(run)
+    async def guarded(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any) -> list[Any]:
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except Exception as exc:  # the whole point: no exception leaves an action
+            logger.error("action %s failed: %s", self.name(), type(exc).__name__, exc_info=True)
+            say(dispatcher, tracker, "msg_action_failed")
+            return []
+
+    guarded._never_raises = True  # type: ignore[attr-defined]
+    action_class.run = guarded  # type: ignore[attr-defined]
+    return action_class

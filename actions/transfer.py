@@ -342,6 +342,9 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[s
                   "SCAM_RISK": "msg_hold_reason_scam_risk"}
         if transfer.get("hold_reason") in reason:
             say(dispatcher, tracker, reason[transfer["hold_reason"]], custom=ids)
+        elif transfer.get("message"):
+            # A reason this dialogue has no words of its own for: the bank's plain sentence.
+            say(dispatcher, tracker, "msg_transfer_held_because", message=str(transfer["message"]), custom=ids)
         return "held"
     if status == "pending":
         return "unknown"

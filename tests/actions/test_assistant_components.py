@@ -209,3 +209,11 @@ def test_action_answers_are_still_validated_after_the_speedup():
     assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []})
     with pytest.raises(jsonschema.ValidationError):
         action._validate_action_result({"events": "not a list"})
+
+
+def test_goodbye_carries_end_call_with_the_speech_rate():
+    domain = Domain.load(str(ROOT / "assistant" / "domain.yml"))
+    tracker = DialogueStateTracker.from_events("c1", [SlotSet("speech_rate", 0.85)], slots=domain.slots)
+    message = asyncio.run(SpeechRateNLG(None, domain).generate("utter_goodbye", tracker, "rest"))
+    assert "再见" in message["text"]
+    assert message["custom"] == {"end_call": True, "speech_rate": 0.85}

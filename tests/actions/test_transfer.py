@@ -326,3 +326,37 @@ def test_bad_amount_values_never_make_an_action_raise(backend, domain, amount):
     assert slots_of(events)["transfer_stop"] == "refused"
     run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, "transfer_amount": amount}), domain)
     assert backend.moved() == []
+
+
+def test_an_action_that_fails_apologises_instead_of_raising(backend, domain, monkeypatch, caplog):
+    import actions  # noqa: F401  (the package wraps every action's run)
+    from actions import transfer
+
+    def broken(*args, **kwargs):
+        raise ArithmeticError("boom")
+
+    monkeypatch.setattr(transfer, "idempotency_key", broken)
+    events, messages = run(ActionAskTransferConfirmed(), make_tracker("500", slots=READY), domain)
+    assert events == []
+    assert "出了点问题" in texts(messages) and "转人工" in texts(messages)
+    assert "action_ask_transfer_confirmed failed: ArithmeticError" in caplog.text
+    assert backend.moved() == []
+
+
+def test_during_a_cooling_off_the_transfer_is_held_and_the_customer_told_why(backend, domain):
+    backend.cooling_off = True
+    slots, _ = read_back(backend, domain)
+    events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}),
+                           domain)
+    assert slots_of(events)["outcome"] == "held"
+    assert "像骗局" in texts(messages) and "转好了" not in texts(messages)
+    assert messages[0]["custom"]["transfer_id"] == int(slots["pending_transfer_id"])
+
+
+def test_a_hold_reason_without_words_of_our_own_is_said_in_the_banks_words(backend, domain):
+    slots, _ = read_back(backend, domain)
+    backend.confirm_answer = (200, {"id": 100, "status": "held", "amount": "500.00", "from_account_id": 1,
+                                    "payee": backend.state["payees"][0], "hold_reason": "CUMULATIVE_AMOUNT",
+                                    "message": "今天给同一个人转得比较多，要先核对。"})
+    _, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}), domain)
+    assert "今天给同一个人转得比较多" in texts(messages)
