@@ -75,7 +75,8 @@ def transfer_message(row: Transfer, status: str, payee_row: Payee) -> str:
         return f"已经转给{who} {amount} 元。"
     if status == "pending":
         until = f"，请在 {clock.cn_clock_text(row.expires_at)} 前确认" if row.expires_at else ""
-        return f"转给{who} {amount} 元，还没有转出{until}。"
+        then = "确认后要先由银行工作人员核对。" if row.hold_reason else ""
+        return f"转给{who} {amount} 元，还没有转出{until}。{then}"
     if status == "held":
         return _HELD_MESSAGES.get(row.hold_reason or "", "这笔转账要先由银行工作人员核对，钱还没有转出。")
     if status == "expired":

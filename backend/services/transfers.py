@@ -49,9 +49,8 @@ class ScamSuspected(AppError):
 
 
 def scam_message(family: str) -> str:
-    warning = fraud.fraud_rules.warning_text(family)
-    return (f"{ErrorCode.SCAM_SUSPECTED.message}\n{warning}\n"
-            "为了您的安全，接下来一段时间您的每笔转账都要先由银行工作人员核对。")
+    # The shared warning (which scam, the one rule, hang up, nothing moved, 96110), then the hold it starts.
+    return f"{fraud.fraud_rules.warning_text(family)}\n为了您的安全，接下来一段时间您的每笔转账都要先由银行工作人员核对。"
 
 
 def invalid_state(message: str = "这笔转账现在不能这样操作。") -> AppError:
