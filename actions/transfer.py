@@ -47,6 +47,7 @@ from actions.common import (
 )
 from actions.fraud import is_scam_turn
 from actions.payees import match_payees, payee_label, spoken_name
+from rules.fraud import pressure_markers
 
 FORM_SLOTS = ("payee_id", "payee_hint", "transfer_amount", "from_account_id", "transfer_confirmed",
               "transfer_stop", "pending_transfer_id", "pending_transfer_key")
@@ -219,6 +220,7 @@ class ActionAskTransferConfirmed(Action):
         if amount is None or amount <= 0 or not payee_id or not account_id or not form_id:
             return _stop("refused")
         key = idempotency_key("transfer", tracker.sender_id, form_id, payee_id, digits(amount), account_id)
+        context = flow_context(tracker, START_ACTION)
         events: list[EventType] = []
         try:
             client = client_for(tracker)
@@ -227,8 +229,7 @@ class ActionAskTransferConfirmed(Action):
                 # The customer changed something at the read-back: the old record must never be confirmed.
                 await _cancel_quietly(client, previous)
                 events.append(SlotSet("pending_transfer_id", None))
-            record = await client.create_transfer(key, account_id, payee_id, digits(amount),
-                                                  context=flow_context(tracker, START_ACTION),
+            record = await client.create_transfer(key, account_id, payee_id, digits(amount), context=context,
                                                   require_confirmation=True)
             accounts = await client.accounts()
         except NotSignedIn:
@@ -251,8 +252,11 @@ class ActionAskTransferConfirmed(Action):
         if record_amount is None or not payee or account is None or not str(record_id or "").isdigit():
             await _cancel_quietly(client, record_id)
             return events + _stop("backend_down")
+        # A soft signal (someone urging haste or secrecy, rules.fraud.pressure_markers) is no stop on its
+        # own: one plain sentence more in the read-back, no extra question (issue 9, false alarms).
+        careful = "有人催您或叫您保密，\n就先别转，打96110问问。\n" if pressure_markers(context) else ""
         text = (f"给{payee_label(payee)}转账{digits(record_amount)}元，\n{capitals(record_amount)}。\n"
-                f"从{account_label(account)}出钱。\n对吗？")
+                f"从{account_label(account)}出钱。\n{careful}对吗？")
         dispatcher.utter_message(
             text=text, buttons=[button("是", "affirm"), button("否", "deny")],
             json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(record_amount)}元",

@@ -360,3 +360,13 @@ def test_a_hold_reason_without_words_of_our_own_is_said_in_the_banks_words(backe
                                     "message": "今天给同一个人转得比较多，要先核对。"})
     _, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}), domain)
     assert "今天给同一个人转得比较多" in texts(messages)
+
+
+def test_haste_or_secrecy_adds_one_plain_sentence_and_no_question(backend, domain):
+    history = [{"event": "user", "text": "马上给儿子转500"}, {"event": "action", "name": "action_transfer_start"}]
+    _, messages = read_back(backend, domain, events=history)
+    assert "96110" in messages[0]["text"] and messages[0]["text"].count("？") == 1
+    _, plain = read_back(backend, domain, slots={**READY, "transfer_form_id": "form-2"},
+                         events=[{"event": "user", "text": "给儿子转500，他急用"},
+                                 {"event": "action", "name": "action_transfer_start"}])
+    assert "96110" not in plain[0]["text"]
