@@ -159,8 +159,12 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        say(dispatcher, tracker, "msg_handoff",
-            custom={"handoff": {"reason": "asked", "summary": handoff_summary(tracker)}})
+        # "misunderstood": the customer took the person offered after Anxin did not understand them.
+        misunderstood = any(((r.get("data") or {}).get("custom") or {}).get(MISUNDERSTOOD)
+                            for r in previous_turn_replies(tracker))
+        reason = "misunderstood" if misunderstood else "asked"
+        say(dispatcher, tracker, "msg_handoff", custom={"handoff": {"reason": reason,
+                                                                    "summary": handoff_summary(tracker)}})
         return await _end_form(tracker)
 
 

@@ -118,3 +118,9 @@ def test_handoff_carries_a_summary_without_secrets(domain):
     assert "转账" in summary and "500.00" in summary
     assert not re.search(r"[A-Za-z]", summary)
     assert TOKEN not in repr(messages) and TOKEN not in repr(events)
+
+
+def test_a_handoff_after_a_misunderstanding_says_so(domain):
+    history = [user("呜啦啦", "nlu_fallback"), bot("还是没听明白，对不起。", misunderstood=True)]
+    _, messages = run(ActionHandoff(), make_tracker("转人工", "human_handoff", events=history), domain)
+    assert messages[0]["custom"]["handoff"]["reason"] == "misunderstood"

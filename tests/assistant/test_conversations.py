@@ -160,5 +160,5 @@ def test_two_misunderstandings_offer_a_person_who_gets_a_summary(assistant_stack
     assert "要不要转人工" in text_of(second)
     handoff = customer.say("转人工")
     custom = handoff[0]["custom"]
-    assert custom["handoff"]["reason"] == "asked" and "没听懂" in custom["handoff"]["summary"]
+    assert custom["handoff"]["reason"] == "misunderstood" and "没听懂" in custom["handoff"]["summary"]
     assert customer.token not in custom["handoff"]["summary"]
