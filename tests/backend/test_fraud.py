@@ -6,18 +6,23 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
+from backend.core.db import make_engine, run_migrations
 from backend.main import create_app
 from backend.models import AuditLog, Transfer
 from backend.services import clock
-from tests.backend.factories import CustomerFixture, StaffFixture
+from tests.backend.conftest import FAST_HASHING, TEST_SECRET, make_settings
+from tests.backend.factories import CustomerFixture, StaffFixture, create_customer
 from tests.backend.helpers import audit_actions, balance_fen
+from tests.backend.server import running_backend
 
 SCAM_CONTEXT = "电话里的民警说我涉嫌洗钱，叫我别跟孩子们讲，把钱转到安全账户保管"
 
@@ -179,3 +184,25 @@ def test_fraud_stop_needs_a_customer(client: TestClient, staff: StaffFixture):
     body = {"family": "authority", "channel": "web", "text": ""}
     assert client.post("/fraud/stops", json=body).status_code == 401
     assert client.post("/fraud/stops", json=body, headers=staff.headers).status_code == 403
+
+
+def test_the_cooling_off_holds_across_two_server_processes_and_a_restart(tmp_path: Path):
+    """Two uvicorn processes on one database file: a stop on one holds on the other, and after a restart."""
+    url = f"sqlite:///{tmp_path / 'two-servers.db'}"
+    run_migrations(url)
+    settings = make_settings(url)
+    engine = make_engine(settings)
+    who = create_customer(engine, settings)
+    engine.dispose()
+    env = {"ANXIN_DATABASE_URL": url, "ANXIN_TOKEN_SECRET": TEST_SECRET, "ANXIN_MATURITY_INTERVAL_S": "0"}
+    env |= {f"ANXIN_{key.upper()}": str(value) for key, value in FAST_HASHING.items()}
+    body = {"from_account_id": who.accounts["demand"], "payee_id": who.payees["王小明"], "amount": "10.00"}
+    with running_backend(env) as one, running_backend(env) as two:
+        stopped = httpx.post(f"{one}/fraud/stops", json={"family": "relative", "channel": "phone", "text": ""},
+                             headers=who.headers, timeout=30)
+        assert stopped.status_code == 201, stopped.text
+        held = httpx.post(f"{two}/transfers", json=body, headers=who.idem(), timeout=30).json()
+        assert (held["status"], held["hold_reason"]) == ("held", "SCAM_RISK")
+    with running_backend(env) as restarted:
+        again = httpx.post(f"{restarted}/transfers", json=body, headers=who.idem(), timeout=30).json()
+        assert (again["status"], again["hold_reason"]) == ("held", "SCAM_RISK")
