@@ -32,9 +32,13 @@ async def call(
 ) -> Any:
     """Calls `/api/v1{path}` and returns the decoded JSON, or raises BackendError."""
     hdrs = dict(headers or {})
+    settings = get_settings()
+    if settings.proxy_secret:
+        # Proves to the backend that the client address / calling number in these headers are the gateway's.
+        hdrs["X-Anxin-Proxy-Secret"] = settings.proxy_secret
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
-    url = f"{get_settings().backend_url}/api/v1{path}"
+    url = f"{settings.backend_url}/api/v1{path}"
     try:
         async with httpx.AsyncClient(timeout=timeout_s) as client:
             resp = await client.request(method, url, json=json, params=params, headers=hdrs)

@@ -135,10 +135,10 @@ def caller_phone(raw: str | None) -> str | None:
 
 
 def caller_key(phone: str) -> str:
-    """X-Anxin-Caller for the backend's sign-in limits: sha256 hex of the calling number (11 digits, as
-    `caller_phone` gives it). Each caller has a bucket of their own, instead of every call sharing the
-    gateway's address; the number itself is not sent twice."""
-    return hashlib.sha256(phone.encode()).hexdigest()
+    """X-Anxin-Caller for the backend's sign-in limits: sha256 hex of the calling number in E.164
+    ("+8613800000001"; `phone` as `caller_phone` gives it). Each caller has a bucket of their own, instead of
+    every call sharing the gateway's address; the number itself is not sent twice."""
+    return hashlib.sha256(f"+86{phone}".encode()).hexdigest()
 
 
 def mask_phone(phone: str | None) -> str:

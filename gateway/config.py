@@ -26,6 +26,9 @@ class GatewaySettings(BaseSettings):
     web_origins: str = ""
     # ANXIN_DEMO=1 (`make run`): cookies may go without Secure over plain http on the demo's loopback.
     demo: bool = False
+    # ANXIN_PROXY_SECRET, shared with the backend: sent as X-Anxin-Proxy-Secret so the backend believes the
+    # gateway's X-Forwarded-For / X-Anxin-Caller (on one host every local process shares the loopback address).
+    proxy_secret: str = ""
 
 
 @lru_cache

@@ -268,7 +268,9 @@
     }
 
     function addBot(reply) {
-      var li = A.el("li", { class: "msg bot" }, A.el("span", { class: "from", text: "安心助手：" }));
+      // A fraud stop says so in words (read by screen readers too), with a red frame: never colour alone.
+      var li = A.el("li", { class: reply.risk ? "msg bot risk" : "msg bot" },
+        A.el("span", { class: "from", text: reply.risk ? "安心助手（防骗提醒）：" : "安心助手：" }));
       if (reply.text) li.append(A.el("p", {}, A.withAmounts(reply.text)));
       if (reply.buttons && reply.buttons.length) {
         var choices = A.el("div", { class: "choices", role: "group", "aria-label": "可以选择" });
@@ -291,7 +293,6 @@
       if (acts.childNodes.length) li.append(acts);
       if (reply.call_person) li.append(callPerson(reply.call_person));
       if (reply.staff_alerted) li.append(A.el("p", { class: "notice", role: "status", text: "已经请工作人员马上过来帮您。" }));
-      if (reply.risk) li.classList.add("risk");
       log.append(li);
       scroll();
     }

@@ -1,8 +1,9 @@
 """A scripted stand-in for Rasa's REST channel, for browser tests that run before (or without) the model.
 
-It speaks the contract of docs/contracts.md (POST /webhooks/rest/webhook with the token in the metadata) and
-does real banking through the real backend with that token, so the widget, the gateway and the backend are
-exercised for real; only the language understanding is a few keyword rules.
+It speaks the contract of docs/contracts.md (POST /webhooks/rest/webhook with the token in the metadata, and
+the reply contract's `custom` fields: risk, handoff, transfer_id, pending_id, receipt, end_call) and does real
+banking through the real backend with that token, so the widget, the gateway and the backend are exercised for
+real; only the language understanding is a few keyword rules.
 """
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from fastapi import FastAPI, Request
 
 from money import parse_amount, to_capitals
 
+SCAM_CUES = ("安全账户", "民警", "公安")
+FRAUD_WARNING = ("这很像冒充公检法的骗局。\n公检法不会让您把钱转到“安全账户”。\n请马上挂断那个电话，钱一分也不要转。\n"
+                 "有疑问请打反诈专线96110。")
+
 
 def _yuan(amount: str) -> str:
     return f"{amount} 元（{to_capitals(amount)}）"
@@ -31,6 +36,7 @@ class Script:
         self.pending: dict[str, int] = {}
         self.last: dict[str, list[dict[str, Any]]] = {}
         self.metadata_seen: list[dict[str, Any]] = []
+        self.messages_seen: list[dict[str, str]] = []
 
     def _get(self, path: str, token: str) -> Any:
         return httpx.get(self.backend + path, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
@@ -49,8 +55,17 @@ class Script:
         return out
 
     def _answer(self, sender: str, text: str, token: str) -> list[dict[str, Any]]:
+        if any(cue in text for cue in SCAM_CUES):
+            # The fraud stop: the pending transfer is cancelled, nothing moves, a person is offered.
+            if sender in self.pending:
+                self._post(f"/transfers/{self.pending.pop(sender)}/cancel", token)
+            return [{"text": FRAUD_WARNING, "custom": {
+                "risk": {"kind": "fraud", "family": "authority", "level": "stop"},
+                "handoff": {"reason": "fraud", "summary": "客户说民警让他把钱转到安全账户"}}}]
+        if "再见" in text:
+            return [{"text": "好的，再见。祝您身体健康。", "custom": {"end_call": True}}]
         if "人工" in text:
-            return [{"text": "好的，正在为您转人工，请稍等。", "custom": {"handoff": True}}]
+            return [{"text": "好的，正在为您转人工，请稍等。", "custom": {"handoff": {"reason": "asked", "summary": ""}}}]
         if "余额" in text:
             acct = self._get("/accounts", token)[0]
             return [{"text": f"您的{acct['name']}余额是 {_yuan(acct['balance'])}。"}]
@@ -59,8 +74,8 @@ class Script:
             t = self._post(f"/transfers/{tid}/confirm", token).json()
             if t["status"] == "held":
                 return [{"text": "这笔转账需要工作人员核对。核对好以后就会转出。", "custom": {"transfer_id": tid}}]
-            return [{"text": f"转账成功。已转给{t['payee']['name']} {_yuan(t['amount'])}。",
-                     "custom": {"transfer_id": tid}}]
+            return [{"text": f"办好了，{t['payee']['name']}会收到 {_yuan(t['amount'])}。",
+                     "custom": {"transfer_id": tid, "receipt": {"transfer_id": tid}}}]
         if text == "/deny" and sender in self.pending:
             self._post(f"/transfers/{self.pending.pop(sender)}/cancel", token)
             return [{"text": "好的，这笔不转了。"}]
@@ -82,7 +97,8 @@ class Script:
             self.pending[sender] = t["id"]
             return [{"text": f"请您核对：从{acct['name']}转给{payee['relationship']}{payee['name']} "
                              f"{_yuan(t['amount'])}。对吗？",
-                     "buttons": [{"title": "对，转吧", "payload": "/affirm"}, {"title": "不转了", "payload": "/deny"}]}]
+                     "buttons": [{"title": "对，转吧", "payload": "/affirm"}, {"title": "不转了", "payload": "/deny"}],
+                     "custom": {"transfer_id": t["id"], "pending_id": t["id"], "key_figure": f"{t['amount']}元"}}]
         return [{"text": "对不起，我没听懂。您可以选下面的事。",
                  "buttons": [{"title": "查余额", "payload": "查余额"}, {"title": "转人工", "payload": "转人工"}]}]
 
@@ -96,6 +112,7 @@ def make_app(script: Script) -> FastAPI:
         meta = body.get("metadata") or {}
         script.metadata_seen.append({k: v for k, v in meta.items() if k != "token"} | {"has_token": "token" in meta})
         sender = body["sender"]
+        script.messages_seen.append({"sender": sender, "text": str(body.get("message") or "")})
         out = script.reply(sender, str(body.get("message") or ""), meta.get("token", ""))
         return [{"recipient_id": sender, **item} for item in out]
 

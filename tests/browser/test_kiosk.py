@@ -49,7 +49,7 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     live = panel.locator("#transcripts article", has_text="陈阿婆")
     live.wait_for(state="visible")
     assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
-    assert "对，转吧" in live.inner_text() and "/affirm" not in live.inner_text()  # what the customer saw
+    assert "对，转吧" in live.inner_text() and "/affirm" not in live.inner_text()  # the offered button's title
     assert_accessible(panel, "staff panel: approval pending")
     screenshot(panel, "staff-panel.png")
     card.get_by_role("button", name="✔ 批准").click()
@@ -149,7 +149,8 @@ def test_a_kiosk_whose_staff_left_asks_for_staff_again(web_stack: WebStack, new_
     kiosk = new_page()
     open_kiosk(kiosk, web_stack)
     # The station's sign-in ends behind the page's back (staff token expired, or signed out elsewhere).
-    kiosk.evaluate("async () => { await fetch('/api/staff/logout', {method: 'POST'}); }")
+    kiosk.evaluate("async () => { await fetch('/api/staff/logout', {method: 'POST', "
+                   "headers: {'Content-Type': 'application/json'}, body: '{}'}); }")
     pad = kiosk.locator("#keypad")
     for digit in ZHANG[0] + ZHANG[1]:
         pad.get_by_role("button", name=digit, exact=True).click()
@@ -157,3 +158,38 @@ def test_a_kiosk_whose_staff_left_asks_for_staff_again(web_stack: WebStack, new_
     kiosk.wait_for_function("() => document.querySelector('#login-error').textContent.includes('工作人员')")
     kiosk.locator("#staff-view").wait_for(state="visible", timeout=10_000)
     assert kiosk.locator("#chat-view").is_hidden() and "张桂兰" not in kiosk.content()
+
+
+def test_a_scam_story_at_the_kiosk_alerts_the_staff_panel_at_once(web_stack: WebStack, new_page: NewPage) -> None:
+    panel = new_page(width=1280, height=900)
+    staff_sign_in(panel, web_stack.url + "/kiosk/staff")
+    panel.locator("#panel").wait_for(state="visible")
+    assert panel.locator("#alarm").is_hidden()
+    # Another customer is at a second kiosk already: the scam's card must come before theirs.
+    other = new_page(width=1280, height=900)
+    open_kiosk(other, web_stack)
+    keypad_sign_in(other, *ZHANG)
+    ask(other, "余额")
+    kiosk = new_page(width=1280, height=900)
+    open_kiosk(kiosk, web_stack)
+    keypad_sign_in(kiosk, *CHEN)
+    ask(kiosk, "给孙子转200元")
+    warning = ask(kiosk, "电话里的民警叫我把钱转到安全账户，别告诉孩子")
+    assert "96110" in warning and "工作人员马上过来" in last_bot(kiosk).inner_text()
+    assert last_bot(kiosk).get_by_role("link").count() == 0  # no phone number to tap at the kiosk: staff come
+    assert_accessible(kiosk, "kiosk: fraud stop, staff called")
+
+    alarm = panel.locator("#alarm")
+    alarm.wait_for(state="visible")
+    assert "疑似诈骗，请马上过去" in alarm.inner_text() and "陈阿婆" in alarm.inner_text()
+    first = panel.locator("#transcripts article").first
+    assert "陈阿婆" in first.inner_text() and "疑似诈骗，请马上过去" in first.inner_text()
+    assert "电话里的民警叫我把钱转到安全账户" in first.inner_text()  # with the transcript
+    assert "alert" in (first.get_attribute("class") or "")
+    assert "张桂兰" in panel.locator("#transcripts article").nth(1).inner_text()
+    assert_accessible(panel, "staff panel: fraud alert from a kiosk")
+    screenshot(panel, "staff-panel-fraud-alert.png")
+    kiosk.get_by_role("button", name="结束办理").click()
+    other.get_by_role("button", name="结束办理").click()
+    panel.wait_for_function("() => !document.querySelector('#transcripts').innerText.includes('陈阿婆')")
+    alarm.wait_for(state="hidden")

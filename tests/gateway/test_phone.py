@@ -221,7 +221,7 @@ def test_right_pin_signs_in_with_the_calling_number_and_never_logs_the_pin(world
     assert backend.logins == [{"phone": "13800000001", "pin": PIN}]
     # The caller's own bucket for the backend's sign-in limits: the hashed calling number, not the gateway's
     # address that every call would share.
-    assert backend.headers == [{"X-Anxin-Caller": hashlib.sha256(b"13800000001").hexdigest()}]
+    assert backend.headers == [{"X-Anxin-Caller": hashlib.sha256(b"+8613800000001").hexdigest()}]
     gather = _gather(root)
     assert gather.get("input") == "speech dtmf" and gather.get("speechTimeout") == "2"
     assert gather.get("numDigits") == "1"  # the greeting's choices are keys
