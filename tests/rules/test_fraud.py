@@ -71,6 +71,17 @@ HITS = [
     ("credentials", "他说短信里有个数字，让我念给他听"),
     ("credentials", "对方让我把银行卡正反面拍照发给他"),
     ("credentials", "那个人让我把手机屏幕给他看"),
+    ("authority", "人家说是公安局的，要查俺的钱"),
+    ("customer_service", "你帮我把养老金转到那个新账户，银行的人说老的不安全"),
+    ("customer_service", "俺要交社保卡升级费，转给那个工作人员"),
+    ("relative", "孙子打电话叫我别跟任何人说，给一个叫王经理的人转钱"),
+    ("relative", "我女婿说别让我闺女知道，叫我给他同事打两万"),
+    ("relative", "我老同学说他要买房差点钱，让我转给他弟弟"),
+    ("relative", "孙子出车祸要我打钱"),
+    ("investment", "那人说买他们的纪念币能升值，一套三万"),
+    ("investment", "电话里推荐一个高收益的理财，说比存银行强多了"),
+    ("credentials", "人家叫俺把手机上来的那串数字念给他"),
+    ("credentials", "他让我关掉手机上的安全提醒再转账"),
 ]
 
 
@@ -102,6 +113,12 @@ def test_every_family_has_hits_here() -> None:
     "警察叔叔说要小心骗子", "给儿子转钱要不要验证码", "我把存款从活期挪到定期", "侄子急用钱，给他转三千",
     "给我老同学转五百块份子钱", "给孙女转两千，她说今天必须交培训费", "银行卡被冻结了，我该去哪里解冻",
     "你们会打电话让我转账吗", "别人让我转账我该怎么办", "同事找我借钱，我给他转一千",
+    "老伴出车祸住院了，给他转一万交医药费", "儿子欠债了，给他转五万还债", "网上认识的朋友结婚，给她转个红包",
+    "女儿让我把钱转到她的新卡上", "社保局通知我去办理养老金资格认证，不收费", "朋友在微信上说他借的钱下周还我",
+    "给护工转这个月的工资", "我看新闻说有人冒充公检法骗钱", "儿子在微信上说急用钱，给他转两千",
+    "给闺女转钱，她说今天必须交房租", "帮我给孙子转一千，别让他爸知道", "把钱交给女儿保管", "我刚才转错人了",
+    "我转多了，能让他退给我吗", "女儿说现在骗子多，让我别乱转账", "转人工客服", "儿子说车坏了急用钱，给他转两千",
+    "怎么扣了我的钱", "我的卡是不是不安全了，最近老收到短信", "孩子在学校和同学打架了，老师让我去学校一趟",
 ])
 def test_ordinary_requests_are_not_hits(text: str) -> None:
     assert screen(text) is None
@@ -129,6 +146,16 @@ def test_pressure_alone_is_only_soft(text: str, marker: str) -> None:
 def test_pressure_with_money_to_someone_else_is_a_hit(text: str) -> None:
     hit = screen(text)
     assert hit is not None and hit.pressure
+
+
+@pytest.mark.parametrize("text", [
+    "他叫我别跟柜台说实话，就说给侄子买房",
+    "那人交代了，银行的人要是问，就说是自己要转的",
+    "电话里不让我挂电话，叫我马上去银行把钱转走",
+    "那个人不让俺报警，叫俺今天把钱全部转过去",
+])
+def test_steering_the_customer_past_the_bank_is_a_hit(text: str) -> None:
+    assert screen(text) is not None
 
 
 def test_no_pressure_no_flag() -> None:
