@@ -7,7 +7,19 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from backend import scheduler
-from backend.api.routes import accounts, auth, deposits, fraud, payees, savings, staff, transfers
+from backend.api.routes import (
+    accounts,
+    auth,
+    bills,
+    deposits,
+    family,
+    fraud,
+    payees,
+    pension,
+    savings,
+    staff,
+    transfers,
+)
 from backend.core import log_redaction
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, run_migrations
@@ -45,7 +57,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, accounts, payees, transfers, savings, deposits, staff, fraud):
+    for module in (auth, accounts, payees, transfers, savings, deposits, staff, fraud, bills, pension, family):
         api.include_router(module.router)
 
     @api.get("/health", response_model=HealthOut, tags=["health"])

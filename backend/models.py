@@ -251,3 +251,149 @@ class JobLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=64)
     expires_at: datetime = Field(sa_column=_time())
+
+
+# Everyday services (issue 12, migration 0006): bill payment, pension payroll, notices, family contact, outbox.
+
+
+class Biller(SQLModel, table=True):
+    """A biller the bank collects for (水费, 电费, 燃气费, 话费), with its own internal settlement account."""
+
+    __tablename__ = "billers"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)  # WATER | POWER | GAS | MOBILE
+    name: str = Field(max_length=20)
+    kind: str = Field(max_length=8)  # bill (amount due set by the biller) | topup (amount chosen by the customer)
+    settlement_account_id: int = Field(foreign_key="accounts.id")
+
+
+class BillAccount(SQLModel, table=True):
+    """A biller account number (户号, or the phone number for 话费) a customer saved under a label."""
+
+    __tablename__ = "bill_accounts"
+    __table_args__ = (UniqueConstraint("customer_id", "biller_id", "account_no", name="uq_bill_accounts_customer"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    biller_id: int = Field(foreign_key="billers.id")
+    account_no: str = Field(max_length=20)
+    label: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class Bill(SQLModel, table=True):
+    """A biller's bill as the bank saw it; unique per (biller, account number, period), so paid once only."""
+
+    __tablename__ = "bills"
+    __table_args__ = (UniqueConstraint("biller_id", "account_no", "period", name="uq_bills_biller_account_period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    biller_id: int = Field(foreign_key="billers.id")
+    account_no: str = Field(max_length=20)
+    period: str = Field(max_length=7)  # 2026-11
+    amount_fen: int = Field(sa_column=_money())
+    due_date: date
+    reference: str = Field(max_length=64)  # the biller's own bill number
+    status: str = Field(default="unpaid", max_length=8)  # unpaid | paid
+    payment_id: int | None = None  # the bill payment that paid it
+    paid_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class BillPayment(SQLModel, table=True):
+    __tablename__ = "bill_payments"
+    __table_args__ = (Index("ix_bill_payments_customer_created", "customer_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    bill_account_id: int = Field(foreign_key="bill_accounts.id")
+    biller_id: int = Field(foreign_key="billers.id")
+    bill_id: int | None = Field(default=None, foreign_key="bills.id")  # None for a top-up (话费)
+    from_account_id: int = Field(foreign_key="accounts.id")
+    amount_fen: int = Field(sa_column=_money())
+    status: str = Field(max_length=12)  # pending | completed | cancelled | expired
+    # Far above the household's usual bill: said aloud before the read-back (usual_amount_fen: that usual bill).
+    unusual: bool = False
+    usual_amount_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
+    journal_id: int | None = Field(default=None, foreign_key="journals.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    executed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class PensionEnrollment(SQLModel, table=True):
+    """A pension account on the social-security payer's monthly payroll (代发), with its monthly amount."""
+
+    __tablename__ = "pension_enrollments"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", unique=True)
+    monthly_amount_fen: int = Field(sa_column=_money())
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class PayrollBatch(SQLModel, table=True):
+    """One payroll file (代发批次); its batch id is the idempotency key of the whole batch."""
+
+    __tablename__ = "payroll_batches"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: str = Field(max_length=64, unique=True)
+    payer: str = Field(max_length=32)  # the payer's internal account number
+    content_hash: str = Field(max_length=64)  # the same batch id with other contents is refused
+    credits: int
+    total_fen: int = Field(sa_column=_money())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class PayrollCredit(SQLModel, table=True):
+    __tablename__ = "payroll_credits"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "account_id", name="uq_payroll_credits_batch_account"),
+        Index("ix_payroll_credits_customer_credited", "customer_id", "credited_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="payroll_batches.id")
+    account_id: int = Field(foreign_key="accounts.id")
+    customer_id: int = Field(foreign_key="customers.id")
+    amount_fen: int = Field(sa_column=_money())
+    journal_id: int = Field(foreign_key="journals.id")
+    credited_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class NoticeSeen(SQLModel, table=True):
+    """A one-time notice (pension arrived, deposit matured) the customer has heard: it is not said again."""
+
+    __tablename__ = "notices_seen"
+    __table_args__ = (UniqueConstraint("customer_id", "notice_key", name="uq_notices_seen_customer_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    notice_key: str = Field(max_length=40)  # pension:<credit id> | deposit:<maturity id>
+    seen_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class FamilyContact(SQLModel, table=True):
+    """The customer's one family contact (亲情联系人), set by staff: called to confirm a held transfer, never
+    able to move money."""
+
+    __tablename__ = "family_contacts"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", unique=True)
+    name: str = Field(max_length=50)
+    relationship: str = Field(max_length=20)
+    phone: str = Field(max_length=20)
+    set_by: int = Field(foreign_key="staff_users.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification for a real SMS gateway to send (it reads unsent rows); one per (kind, reference, phone)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (UniqueConstraint("kind", "reference", "to_phone", name="uq_outbox_kind_reference_phone"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(default="sms", max_length=8)
+    kind: str = Field(max_length=24)  # pension_credit | transfer_held_family
+    reference: str = Field(max_length=40)  # payroll_credit:<id> | transfer:<id>
+    customer_id: int = Field(foreign_key="customers.id")
+    to_phone: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
