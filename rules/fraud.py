@@ -89,7 +89,11 @@ _V["ME"] = r"(?:我们|俺们|咱们|我|俺|咱|偶|人家)"
 # Someone asks the customer to do something: 他让我, 民警叫我, 要俺, 逼咱.
 _V["REQ"] = r"(?:让|叫|喊|逼|催|要求|非要|非让|教|指导|要)<ME>"
 # Reported speech and the channels a script arrives on: 他说, 电话里, 打电话来, 微信上, 短信.
-_V["SAID"] = r"(?:说|讲|告诉|通知|打电话|打来|来电|电话|短信|微信|视频|qq|发消息|留言)"
+# Not the customer's own words to Anxin (我说的是…, 你听我说, 我跟你讲) and not 电话银行.
+_V["SAID"] = (
+    r"(?:(?<![我你])(?<!我跟你)(?<!我和你)(?<!我给你)(?<!我对你)(?<!听我)(?<!我是)(?<!我刚才)(?<!我刚)(?:说|讲)(?!错|清楚)"
+    r"|告诉|通知|打电话|打来|来电|电话(?!银行|费)|短信|微信|视频|qq|发消息|留言)"
+)
 _V["REPORT"] = r"(?:<REQ>|<SAID>)"
 # Money moving (the customer's side of a script).
 _V["MOVE"] = (
@@ -150,8 +154,9 @@ _V["PAYEE_X"] = r"(?:中介|供应商|护工|律师|担保人|中间人|经纪�
 _V["STAFF"] = r"(?:工作人员|客服|经理|理财经理|柜员|专员|警官|民警|警察|法官|检察官)"
 # An account that is not one of the customer's saved payees ("my own new card" is not one).
 _V["NEW_ACCT"] = (
-    r"(?:(?<![我俺他她])(?<!我的)(?<!俺的)(?<!他的)(?<!她的)(?<!自己)(?<!自己的)新(?:开|办|换)?的?|另一个|另外一个|另一张|另外一张|别的"
-    r"|指定的?|他们|他们给的|他给的|她给的|对方给的|对方|给我的|发来的|发给我的|陌生的?|一个|对公|公司的?)的?"
+    r"(?<![我俺他她])(?<!我的)(?<!俺的)(?<!他的)(?<!她的)(?<!自己)(?<!自己的)"
+    r"(?:(?<![子儿女伴妇婿姐哥弟妹妈爸孙]的)新(?:开|办|换)?的?|另一个|另外一个|另一张|另外一张|别的|指定的?|他们|他们给的|他给的|她给的|对方给的|对方|给我的"
+    r"|发来的|发给我的|陌生的?|一个|对公|公司的?)的?"
     r"(?:账户|账号|卡号|银行卡|卡|户头)"
 )
 _V["STRANGER"] = (
@@ -279,7 +284,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("safe_account", "authority", _has(
         r"(?:安全|监管|清查|核查|保密|审查|验资|国家|公证|专案)(?:账户|账号)|安全卡|国家专用|资金监管")),
     # "Move it somewhere safe": whoever says it (a fake bank as often as a fake policeman).
-    _Rule("safe_place", None, _has(r"<MOVE>.{0,8}(?:安全|监管)的(?:账户|账号|卡|地方)"), "authority"),
+    _Rule("safe_place", None, _has(r"<MOVE>.{0,8}(?:安全|监管)的.{0,2}(?:账户|账号|卡|地方)"), "authority"),
     # "Hand the cash to us for safekeeping".
     _Rule("custody", None, _has(
         r"(?:交给|放到|放在|存到|存在|转给|给|交到)(?:他们|他|她|对方|警察|民警|国家|政府|那边)(?:那里|那儿|那)?(?:保管|代管|看管"
@@ -545,12 +550,26 @@ def _pressure_rule(norm: str, markers: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def screen(text: str) -> FraudHit | None:
-    """The scam family that `text` sounds like, or None. Normalises the text itself (raw customer text is fine);
-    the first matching rule wins, most specific families first, then the pressure combinations."""
-    norm = normalize(text)
-    if not norm:
-        return None
+def _segments(text: str) -> list[str]:
+    """The normalised messages of `text`. Several messages joined by newlines (a flow's context) are screened one
+    by one, so words of two messages never join into a pattern that neither holds; fragments shorter than a few
+    characters ("安\n全\n账\n户", a slot answer such as "儿子") stay joined to their neighbours."""
+    segments: list[str] = []
+    for line in text.splitlines():
+        norm = normalize(line)
+        if not norm:
+            continue
+        if segments and (len(segments[-1]) < _FRAGMENT or len(norm) < _FRAGMENT):
+            segments[-1] += norm
+        else:
+            segments.append(norm)
+    return segments
+
+
+_FRAGMENT = 5
+
+
+def _screen_one(norm: str) -> FraudHit | None:
     markers = _markers(norm)
     for rule in _RULES:
         if rule.test(norm):
@@ -561,4 +580,19 @@ def screen(text: str) -> FraudHit | None:
         # Secrecy is the hallmark of the 公检法 scripts ("秘密侦查，不许告诉任何人"), so that is the default voice.
         name, family = combined
         return FraudHit(family, name, FAMILIES[family].explanation, True)
+    return None
+
+
+def screen(text: str) -> FraudHit | None:
+    """The scam family that `text` sounds like, or None. Normalises the text itself (raw customer text is fine);
+    the first matching rule wins, most specific families first, then the pressure combinations. A text of several
+    lines is screened line by line (see _segments); `pressure` is set when a marker occurs anywhere in it."""
+    if not text:
+        return None
+    for norm in _segments(text):
+        hit = _screen_one(norm)
+        if hit is not None:
+            if not hit.pressure and pressure_markers(text):
+                hit = FraudHit(hit.family, hit.rule, hit.explanation, True)
+            return hit
     return None

@@ -192,3 +192,27 @@ def test_hit_is_a_frozen_dataclass() -> None:
     assert (hit.family, hit.rule) == ("authority", "safe_account")
     with pytest.raises(AttributeError):
         hit.family = "fee"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("context", [
+    "银行说我的卡要年审了，是真的吗\n我弟弟急用钱，给他转一万",
+    "他们说养老金要涨了\n给儿子转两千，他要交保险费",
+    "帮我给孙子转一千，别让他爸知道\n我有个快递被海关扣了",
+    "儿子说他撞车了，车修好了，没事\n儿子欠债了，给他转五万还债",
+])
+def test_messages_of_a_flow_are_screened_one_by_one(context: str) -> None:
+    assert screen(context) is None
+
+
+@pytest.mark.parametrize("context", [
+    "给儿子转钱\n五百\n电话里的民警叫我别跟孩子们讲，把钱交给他们保管",
+    "安\n全\n账\n户",
+    "转账\n儿子\n他们说我涉嫌洗钱",
+])
+def test_a_scam_message_in_a_flow_still_hits(context: str) -> None:
+    assert screen(context) is not None
+
+
+def test_pressure_anywhere_in_the_flow_flags_the_hit() -> None:
+    hit = screen("马上转\n验证码告诉他")
+    assert hit is not None and hit.family == "credentials" and hit.pressure
