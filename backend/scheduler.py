@@ -21,7 +21,7 @@ from sqlalchemy import Engine, Table, or_, update
 from backend.core.config import Settings
 from backend.core.db import write_session
 from backend.models import JobLease
-from backend.services import clock, maturity
+from backend.services import clock, maturity, payroll
 
 log = logging.getLogger("backend.scheduler")
 
@@ -94,6 +94,10 @@ class Scheduler:
                              len(report.renewed), len(report.paid_out), len(report.failed))
             except Exception as exc:  # the database may be down for a while; the next run tries again
                 log.warning("deposit maturity run failed: %s", type(exc).__name__)
+            try:  # exactly once per month by its batch id, whichever instance runs it (no lease needed)
+                payroll.run_monthly_if_due(self.engine, self.settings.payroll_day)
+            except Exception as exc:
+                log.warning("monthly payroll run failed: %s", type(exc).__name__)
             self._stop.wait(self.settings.maturity_interval_s)
 
 

@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from backend import seed_services
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, run_migrations, write_session
 from backend.core.security import hash_secret, make_hasher, verify_secret
@@ -120,6 +121,8 @@ def seed(engine: Engine, settings: Settings, staff_password: str) -> None:
             ensure_customer(session, hasher, demo)
         for username, name in DEMO_STAFF:
             ensure_staff(session, hasher, username, name, staff_password)
+        session.flush()
+        seed_services.ensure_services(session)  # bill accounts, pension payroll, family contacts (issue 12)
         session.commit()
 
 

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # `python -m backend.jobs mature` runs it by hand), and how long one run may hold the job's lease.
     maturity_interval_s: float = Field(default=3600.0, ge=0)
     maturity_lease_s: int = Field(default=900, ge=10)
+    # Monthly pension payroll (services/payroll.py), run by the same scheduler: from this day of the month on the
+    # month's batch PENSION-YYYY-MM is posted once for every enrolled pension account (0: off).
+    payroll_day: int = Field(default=0, ge=0, le=28)
 
     # argon2 cost; tests lower it to keep the suite fast, production keeps the library's defaults.
     argon2_time_cost: int = 3

@@ -1,4 +1,5 @@
 """`python -m backend.jobs mature [--now DATE] [--no-lease]`: run the deposit maturity job once, now.
+(`python -m backend.jobs payroll ...`: a pension payroll batch, see backend/jobs/payroll_cli.py.)
 
 --now takes a China calendar date (2027-03-01) or an ISO instant (2027-03-01T09:00:00+08:00): maturities due
 on or before that day are handled (a clock to catch up with, or to rehearse a day ahead on a copy of the data).
@@ -14,6 +15,7 @@ from datetime import date, datetime
 
 from backend.core.config import get_settings
 from backend.core.db import make_engine, run_migrations
+from backend.jobs import payroll_cli
 from backend.scheduler import run_maturity_job
 from backend.services import clock, maturity
 
@@ -35,12 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     mature.add_argument("--now", type=_day, default=None, help="China date or ISO instant; default today")
     mature.add_argument("--no-lease", action="store_true",
                         help="skip the job lease (still exactly once per deposit and maturity date)")
+    payroll_job = jobs.add_parser("payroll", help="post a pension payroll batch (代发), idempotent by batch id")
+    payroll_cli.add_arguments(payroll_job)
     args = parser.parse_args(argv)
 
     settings = get_settings()
     run_migrations(settings.database_url)
     engine = make_engine(settings)
     try:
+        if args.job == "payroll":
+            return payroll_cli.run(engine, args)
         if args.no_lease:
             report = maturity.mature_due(engine, args.now)
         else:

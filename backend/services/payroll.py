@@ -161,6 +161,11 @@ def run_monthly_if_due(engine: Engine, payroll_day: int, today: date | None = No
     today = today or clock.today_cn()
     if payroll_day <= 0 or today.day < payroll_day:
         return None
+    batch_id = monthly_batch_id(today)
+    with Session(engine) as session:
+        # Posted already this month: done, even if enrollments changed since (they start next month).
+        if session.exec(select(PayrollBatch.id).where(PayrollBatch.batch_id == batch_id)).first() is not None:
+            return None
     return run_monthly(engine, today)
 
 
