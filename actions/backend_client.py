@@ -106,6 +106,9 @@ class BackendClient:
                 "context": context, "require_confirmation": require_confirmation}
         return await self._request("POST", "/transfers", json=body, idempotency_key=idempotency_key)
 
+    async def transfer(self, transfer_id: Any) -> dict[str, Any]:
+        return await self._request("GET", f"/transfers/{_path_id(transfer_id)}")
+
     async def confirm_transfer(self, transfer_id: Any) -> dict[str, Any]:
         return await self._request("POST", f"/transfers/{_path_id(transfer_id)}/confirm")
 

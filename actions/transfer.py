@@ -225,12 +225,17 @@ class ActionAskTransferConfirmed(Action):
         try:
             client = client_for(tracker)
             previous = tracker.get_slot("pending_transfer_id")
-            if previous and tracker.get_slot("pending_transfer_key") != key:
-                # The customer changed something at the read-back: the old record must never be confirmed.
-                await _cancel_quietly(client, previous)
-                events.append(SlotSet("pending_transfer_id", None))
-            record = await client.create_transfer(key, account_id, payee_id, digits(amount), context=context,
-                                                  require_confirmation=True)
+            if previous and tracker.get_slot("pending_transfer_key") == key:
+                # Asked again (after "再说一遍", a misunderstanding): the same record, read from the bank. Not
+                # POSTed again: the context has grown since, and the same key with another body is refused.
+                record = await client.transfer(previous)
+            else:
+                if previous:
+                    # The customer changed something at the read-back: the old record must never be confirmed.
+                    await _cancel_quietly(client, previous)
+                    events.append(SlotSet("pending_transfer_id", None))
+                record = await client.create_transfer(key, account_id, payee_id, digits(amount), context=context,
+                                                      require_confirmation=True)
             accounts = await client.accounts()
         except NotSignedIn:
             return events + _stop("not_signed_in")
@@ -243,8 +248,8 @@ class ActionAskTransferConfirmed(Action):
             # Nothing was confirmed: at worst a pending record waits at the bank until it expires.
             return events + _stop("backend_down")
         if record.get("status") != "pending":
-            # A bank that did not keep the record pending has decided already: report it, ask nothing.
-            return events + _stop(_report(dispatcher, tracker, record))
+            # Expired or cancelled meanwhile, or a bank that did not keep it pending: report it, ask nothing.
+            return events + [SlotSet("pending_transfer_id", None)] + _stop(_report(dispatcher, tracker, record))
         record_amount = yuan(record.get("amount"))
         payee = record.get("payee") or {}
         account = find_account(accounts, record.get("from_account_id"))

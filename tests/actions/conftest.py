@@ -68,6 +68,7 @@ class FakeBackend:
     delay_s: float = 0.0
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     transfers_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfer_bodies: dict[str, Any] = field(default_factory=dict)
     transfers: dict[int, dict[str, Any]] = field(default_factory=dict)
     deposits_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     deposits: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -79,7 +80,7 @@ class FakeBackend:
         self.cooling_off = False
         self.delay_s = 0.0
         self.requests.clear()
-        for table in (self.transfers_by_key, self.transfers, self.deposits_by_key, self.deposits):
+        for table in (self.transfers_by_key, self.transfer_bodies, self.transfers, self.deposits_by_key, self.deposits):
             table.clear()
 
     def moved(self) -> list[dict[str, Any]]:
@@ -113,6 +114,11 @@ def _app(fake: FakeBackend) -> web.Application:
                 status, answer = fake.transfer_answer
                 return web.json_response(answer, status=status)
             key = request.headers.get("Idempotency-Key", "")
+            if key in fake.transfer_bodies and fake.transfer_bodies[key] != body:
+                # As the real backend: a key is one request; another body under it is refused.
+                return web.json_response({"code": "IDEMPOTENCY_KEY_REUSED", "message": "这个请求已经用过了。"},
+                                         status=422)
+            fake.transfer_bodies[key] = body
             if key not in fake.transfers_by_key:
                 payee = next(p for p in fake.state["payees"] if p["id"] == body["payee_id"])
                 record = {
@@ -124,6 +130,11 @@ def _app(fake: FakeBackend) -> web.Application:
                 fake.transfers_by_key[key] = record
                 fake.transfers[record["id"]] = record
             return web.json_response(fake.transfers_by_key[key], status=201)
+        if path.startswith("/transfers/") and request.method == "GET":
+            record = fake.transfers.get(int(path.split("/")[2]))
+            if record is None:
+                return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
+            return web.json_response(record)
         if path.startswith("/transfers/") and request.method == "POST":
             _, _, number, verb = path.split("/")
             record = fake.transfers.get(int(number))

@@ -370,3 +370,22 @@ def test_haste_or_secrecy_adds_one_plain_sentence_and_no_question(backend, domai
                          events=[{"event": "user", "text": "给儿子转500，他急用"},
                                  {"event": "action", "name": "action_transfer_start"}])
     assert "96110" not in plain[0]["text"]
+
+
+def test_the_read_back_asked_again_after_more_words_reads_the_same_record(backend, domain):
+    # After "再说一遍" the form asks again; the flow's context has grown, so a second POST under the same key
+    # would be refused by the bank (another body): the record is read back from the bank instead.
+    first, _ = read_back(backend, domain, events=[{"event": "action", "name": "action_transfer_start"}])
+    more = [{"event": "action", "name": "action_transfer_start"}, {"event": "user", "text": "再说一遍"}]
+    again, messages = read_back(backend, domain, slots={**READY, **first}, events=more)
+    assert "给儿子王小明转账500.00元" in messages[0]["text"]
+    assert again.get("pending_transfer_id", first["pending_transfer_id"]) == first["pending_transfer_id"]
+    assert len(backend.posts("/api/v1/transfers")) == 1
+
+
+def test_a_record_that_expired_before_the_read_back_was_asked_again_is_said(backend, domain):
+    first, _ = read_back(backend, domain)
+    backend.transfers[int(first["pending_transfer_id"])]["status"] = "expired"
+    again, messages = read_back(backend, domain, slots={**READY, **first})
+    assert again["transfer_stop"] == "refused" and again["pending_transfer_id"] is None
+    assert "作废" in texts(messages)

@@ -117,6 +117,17 @@ def test_the_read_back_is_a_pending_record_that_yes_confirms(assistant_stack):
     assert done[0]["custom"]["receipt"] == {"transfer_id": pending}
 
 
+def test_the_read_back_said_again_confirms_the_same_record(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = Decimal(customer.balance())
+    pending = customer.say("给儿子转30块")[-1]["custom"]["pending_id"]
+    again = customer.say("再说一遍")
+    assert "转账30.00元" in text_of(again) and again[-1]["custom"]["pending_id"] == pending
+    assert "转好了" in text_of(customer.say("是"))
+    assert customer.api(f"/transfers/{pending}")["status"] == "completed"
+    assert Decimal(customer.balance()) == before - Decimal("30.00")
+
+
 def test_a_rating_does_not_open_the_transfer_form(assistant_stack):
     customer = login(assistant_stack, "张桂兰")
     replies = customer.say("给《活着》这本书打五颗星")
