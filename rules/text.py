@@ -39,7 +39,7 @@ def _converter_ready() -> bool:
     return True
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
     """The comparison form of `text`: NFKC, no spaces/punctuation/symbols/format characters, simplified, lower."""
     if not text:
