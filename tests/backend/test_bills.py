@@ -243,3 +243,31 @@ def test_the_quote_is_read_only_and_uses_the_china_month(client: TestClient, ali
     with Session(engine) as session:  # nothing stored until a payment is made
         assert session.exec(select(Bill).where(Bill.account_no == account["account_no_display"])).first() is None
         assert session.get(Customer, alice.id) is not None
+
+
+def test_other_customers_ids_look_like_missing_ones(client: TestClient, engine: Engine, alice: CustomerFixture,
+                                                    bob: CustomerFixture):
+    account = save(client, bob, "POWER", new_household(), "电费")
+    pending = pay(client, bob, account["id"], require_confirmation=True).json()
+    mine = save(client, alice, "POWER", new_household(), "电费")
+    before = balance_fen(engine, bob.accounts["demand"])
+    requests = [
+        ("GET", "/bill-accounts/{}/bill", "account", None),
+        ("GET", "/bill-payments/{}", "payment", None),
+        ("POST", "/bill-payments/{}/confirm", "payment", None),
+        ("POST", "/bill-payments/{}/cancel", "payment", None),
+        ("POST", "/bill-payments", "account", lambda ident: {"bill_account_id": ident,
+                                                             "from_account_id": alice.accounts["demand"]}),
+        ("POST", "/bill-payments", "source", lambda ident: {"bill_account_id": mine["id"], "from_account_id": ident}),
+    ]
+    ids = {"account": account["id"], "payment": pending["id"], "source": bob.accounts["demand"]}
+    for method, template, kind, body in requests:
+        answers = []
+        for ident in (ids[kind], 2_000_000_000):
+            response = client.request(method, template.format(ident), json=body(ident) if body else None,
+                                      headers=alice.idem())
+            assert response.status_code == 404, (template, response.text)
+            answers.append(response.json())
+        assert answers[0] == answers[1], template
+    assert client.get(f"/bill-payments/{pending['id']}", headers=bob.headers).json()["status"] == "pending"
+    assert balance_fen(engine, bob.accounts["demand"]) == before
