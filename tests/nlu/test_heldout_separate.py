@@ -19,7 +19,7 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 INTENTS = {
     "greet", "goodbye", "affirm", "deny", "thank", "check_balance", "transfer_money", "inform",
     "savings_products", "open_time_deposit", "recent_transactions", "repeat", "slower",
-    "human_handoff", "cancel", "help", "bot_challenge", "out_of_scope",
+    "human_handoff", "cancel", "help", "bot_challenge", "out_of_scope", "report_scam_instruction",
 }
 ENTITY_MARKUP = re.compile(r"\[[^\]]+\]\s*[({]")
 
