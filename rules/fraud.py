@@ -85,7 +85,8 @@ def warning_text(family: str) -> str:
 # as .{0,20} stay plain regex.
 
 _V: dict[str, str] = {}
-_V["ME"] = r"(?:我们|俺们|咱们|我|俺|咱|偶|人家)"
+# 额 (Shaanxi/Gansu) and 阿拉 (Shanghai) are "I" too; 额度 is not.
+_V["ME"] = r"(?:我们|俺们|咱们|我|俺|咱|偶|人家|阿拉|额(?![度外]))"
 # Someone asks the customer to do something: 他让我, 民警叫我, 要俺, 逼咱.
 _V["REQ"] = r"(?:让|叫|喊|逼|催|要求|非要|非让|教|指导|要)<ME>"
 # Reported speech and the channels a script arrives on: 他说, 电话里, 打电话来, 微信上, 短信.
@@ -135,7 +136,7 @@ _V["CS"] = (
 )
 # The customer's family (dialect included: 娃, 伢, 崽, 幺儿, 闺女).
 _V["REL"] = (
-    r"(?:儿子|女儿|闺女|姑娘|孙子|孙女|外孙|孙儿|娃|孩子|孩儿|小孩|伢|崽|幺儿|儿媳|媳妇|女婿|侄子|侄女|外甥"
+    r"(?:儿子|女儿|闺女|姑娘|丫头|妮儿|妮子|孙子|孙女|外孙|孙儿|娃|孩子|孩儿|小孩|伢|崽|幺儿|儿媳|媳妇|女婿|侄子|侄女|外甥"
     r"|亲戚|老表|表哥|表弟|表姐|表妹|堂哥|堂弟|弟弟|妹妹|哥哥|姐姐|兄弟|老伴)"
 )
 # Friends, colleagues and bosses (the 冒充熟人/领导 scripts).
@@ -157,7 +158,7 @@ _V["STAFF"] = r"(?:工作人员|客服|经理|理财经理|柜员|专员|警官|
 _V["NEW_ACCT"] = (
     r"(?<![我俺他她])(?<!我的)(?<!俺的)(?<!他的)(?<!她的)(?<!自己)(?<!自己的)"
     r"(?:(?<![子儿女伴妇婿姐哥弟妹妈爸孙]的)新(?:开|办|换)?的?|另一个|另外一个|另一张|另外一张|别的|指定的?|他们|他们给的|他给的|她给的|对方给的|对方|给我的"
-    r"|发来的|发给我的|陌生的?|一个|对公|公司的?)的?"
+    r"|发来的|发给我的|发过来的|陌生的?|一个|对公|公司的?)的?(?:这个|那个)?"
     r"(?:账户|账号|卡号|银行卡|卡|户头)"
 )
 _V["STRANGER"] = (
@@ -309,7 +310,8 @@ _RULES: tuple[_Rule, ...] = (
         r"|(?:案件|案子).{0,10}(?:牵连|涉及|有关|嫌疑)|嫌疑人|取保候审|刑事案件|诉讼费|强制执行|保全费"
         r"|(?:说|讲)(?:我|俺|你|您)(?:犯了?事|犯罪|犯法|违法|有案底)", guard=True)),
     _Rule("authority_transfer", "authority", _has(
-        r"<AUTH>.{0,8}<REPORT>.{0,30}<PAY>|(?:转|汇|交|打|付|存)(?:钱|款|账)?(?:给|到|进)了?.{0,2}<AUTH>",
+        r"<AUTH>.{0,8}<REPORT>.{0,30}<PAY>|(?:转|汇|交|打|付|存)(?:钱|款|账)?(?:给|到|进)了?.{0,2}<AUTH>"
+        r"|(?:给|往|向)(?:那个|这个|那位)?<AUTH>(?!的|局的|旁边|附近|门口|对面).{0,8}<MOVE>",
         unless=_ADVICE)),
     _Rule("freeze_threat", "authority", _has(
         r"(?:冻结|查封|封存|坐牢|判刑|抓(?:你|我|您|俺|人)|拘留|逮捕|立案|起诉|黑名单).{0,30}(?:<REQ>|必须).{0,15}<MOVE>"
@@ -389,7 +391,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("service_account", None, _has(
         r"<CS>.{0,10}<REPORT>.{0,30}<MOVE>.{0,10}(?:<NEW_ACCT>|(?:这个|那个)(?:账户|账号|卡号|卡))"
         r"|(?:转|汇|打)(?:钱|款|账)?(?:给|到)(?:那个|这个|那位)<STAFF>|<MOVE>.{0,6}<STAFF>的(?:个人)?(?:账户|账号|卡)"
-        r"|交给(?:那个|这个|那位)?<STAFF>"
+        r"|交给(?:那个|这个|那位)?<STAFF>|(?:给|往|向)(?:那个|这个|那位)<STAFF>.{0,8}<MOVE>"
         r"|<MOVE>.{0,8}(?:他|她)?的?个人(?:账户|卡|账号)", guard=True, unless=_ADVICE), "customer_service"),
     # -- relatives, friends, bosses: new number, accident/arrest, third person's account, urgent loan ----------
     _Rule("new_number", "relative", _has(
@@ -418,7 +420,9 @@ _RULES: tuple[_Rule, ...] = (
         r"|(?:给|到)(?:那个|一个|某个)<PAYEE_X>.{0,8}<MOVE>"
         r"|(?:<MOVE>.{0,4})?(?:给|到)(?:医院的?|学校的?)?(?:一个|某个)(?:医生|叫.{0,6}的|姓.{0,3}的|放贷的)(?:人)?(?:.{0,8}<MOVE>)?"
         r"|<REQ>.{0,15}<MOVE>.{0,8}(?:给|到|进)?(?:别人|外人|陌生人|第三方|第三人|中间人)"
-        r"|(?:给|到)(?:他|她)?(?:网上认识的|不认识的|陌生的)(?:一个)?人.{0,6}<MOVE>", guard=True)),
+        r"|(?:给|到)(?:他|她)?(?:网上认识的|不认识的|陌生的)(?:一个)?人.{0,6}<MOVE>"
+        r"|<MOVE>.{0,10}(?:给|到)?(?:我|俺|你)?的?<REL>的(?:同学|朋友|同事|室友|老板|领导|师傅|哥们)"
+        r"|(?:给|到)(?:我|俺|你)?的?<REL>的(?:同学|朋友|同事|室友|老板|领导|师傅|哥们).{0,10}<MOVE>", guard=True)),
     # A friend or boss asking to pay his brother, his in-laws: 老同学让我转给他弟弟.
     _Rule("friend_third_party", "relative", _has(
         r"(?:<FRIEND>|<BOSS>|对方|那个人|那人).{0,30}<MOVE>.{0,10}(?:给|到|进)?(?:他|她)(?:的|家)?(?:弟弟|哥哥|姐姐|妹妹"
@@ -473,6 +477,13 @@ _RULES: tuple[_Rule, ...] = (
         r"|(?:网上|微信上|抖音上|网络上).{0,8}(?:男的|女的|男人|女人|大哥|大姐|美女|帅哥|对象|男朋友|女朋友)|军官|维和)"
         r".{0,30}(?:投资|平台|博彩|彩票|稳赚|带我|赚钱|充值|充钱|<REQ>.{0,10}<PAY>|借|打钱|急用|彩礼|网站|黄金|门路|门道"
         r"|手续费)")),
+    _Rule("online_partner", "investment", _both(
+        _has(r"(?:网上|微信|抖音|快手|qq|直播|游戏|群里|网络)(?:上|里)?(?:认识|交)的?(?:一个|那个)?(?:男朋友|女朋友|对象|男的|女的"
+             r"|大哥|大姐|老公|老婆|军官|帅哥|美女|男人|女人)|网友|网恋"),
+        _has(r"<MOVE>|<BORROW>|打钱"))),
+    _Rule("investment_platform", "investment", _has(
+        r"(?:投资|理财|炒股|博彩|交易|炒币|期货|外汇)(?:平台|app|网站|软件).{0,10}(?:充值|充钱|<MOVE>)"
+        r"|(?:充值|充钱|<MOVE>).{0,8}(?:投资|理财|炒股|博彩|交易|炒币|期货|外汇)(?:平台|app|网站|软件)", guard=True)),
     _Rule("gambling_platform", "investment", _has(
         r"(?:博彩|彩票平台|时时彩|百家乐|赌博网站|网赌|赌球).{0,20}(?:<MOVE>|充值|赚|投|平台)", guard=True)),
     # -- fees: prizes, 刷单返利, unfreezing, loan deposits, tax before a payout, subsidies -----------------------
@@ -515,7 +526,9 @@ _RULES: tuple[_Rule, ...] = (
     # Money to a new account on someone's say-so.
     _Rule("given_account", None, _has(
         r"<MOVE>.{0,10}(?:他|她|他们|对方|人家|那人|客服|那个人|<STAFF>)(?:给|发|说|指定|提供)(?:的|我的)(?:那个|这个)?新?"
-        r"(?:账户|账号|卡号|卡|户头)", guard=True), "customer_service"),
+        r"(?:账户|账号|卡号|卡|户头)"
+        r"|(?:给|往|向|到)(?:他|她|他们|对方|人家|那人|客服|那个人|<STAFF>)(?:给|发|说|指定|提供)(?:来|过来)?的(?:这个|那个)?"
+        r"新?(?:账户|账号|卡号|卡|户头).{0,8}<MOVE>", guard=True), "customer_service"),
     _Rule("new_account", None, _has(r"<REQ>.{0,25}<MOVE>.{0,10}<NEW_ACCT>", guard=True), "customer_service"),
     # Only reported (他说…转到新卡): not when a relative of the customer is the one telling about his own new card.
     _Rule("new_account_said", None, _has(
