@@ -29,6 +29,10 @@ class GatewaySettings(BaseSettings):
     # ANXIN_PROXY_SECRET, shared with the backend: sent as X-Anxin-Proxy-Secret so the backend believes the
     # gateway's X-Forwarded-For / X-Anxin-Caller (on one host every local process shares the loopback address).
     proxy_secret: str = ""
+    # Proxies in front of the gateway (nginx in the cluster profile; IPs or CIDRs, comma-separated) whose
+    # X-Forwarded-For names the customer's address. Empty: the connecting peer is the customer. uvicorn runs
+    # with --no-proxy-headers so that the gateway alone decides this.
+    gateway_trusted_proxies: str = ""
 
 
 @lru_cache

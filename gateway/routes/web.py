@@ -6,6 +6,7 @@ stays in the gateway session and travels on to Rasa in the message metadata. Eve
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -116,12 +117,52 @@ async def read_body(request: Request) -> dict[str, Any] | JSONResponse:
     return data
 
 
+def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    out = []
+    for item in (part.strip() for part in spec.split(",")):
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            if item:
+                log.warning("ignored a malformed proxy address in the settings: %r", item[:80])
+    return out
+
+
+def _is_proxy(host: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def client_address(request: Request) -> str | None:
+    """The customer's address: the connecting peer, or, when the peer is a configured proxy
+    (ANXIN_GATEWAY_TRUSTED_PROXIES), the nearest X-Forwarded-For hop that is not itself one (hops further
+    left were written by the client and prove nothing)."""
+    if request.client is None:
+        return None
+    peer = request.client.host
+    networks = _networks(get_settings().gateway_trusted_proxies)
+    if not networks or not _is_proxy(peer, networks):
+        return peer
+    hops = [hop.strip() for line in request.headers.getlist("x-forwarded-for") for hop in line.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if _is_proxy(hop, networks):
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return peer  # a broken chain: trust nothing in it
+    return peer
+
+
 def client_headers(request: Request) -> dict[str, str]:
     """The customer's address for the backend's sign-in rate limit (per address). Without it every web
-    customer would share the gateway's own address and one busy village could lock out everyone.
-    `request.client` is the peer itself: uvicorn must trust X-Forwarded-For only from the configured proxy
-    (`--forwarded-allow-ips`), or a client could pick its own bucket."""
-    return {"X-Forwarded-For": request.client.host} if request.client else {}
+    customer would share the gateway's own address and one busy village could lock out everyone. A client
+    cannot pick its own bucket: its own X-Forwarded-For counts only through a configured proxy."""
+    address = client_address(request)
+    return {"X-Forwarded-For": address} if address else {}
 
 
 def wants_header_session(request: Request) -> bool:
@@ -148,6 +189,8 @@ def session_json(session: GatewaySession | None) -> dict[str, Any]:
 def _page(name: str, frame_ancestors: str) -> Response:
     resp = FileResponse(WEB_DIR / name, media_type="text/html; charset=utf-8")
     resp.headers["Content-Security-Policy"] = _CSP.format(ancestors=frame_ancestors)
+    if frame_ancestors == "'none'":  # the same for browsers that predate frame-ancestors
+        resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Content-Type-Options"] = "nosniff"

@@ -124,6 +124,7 @@ def test_pages_are_served_with_a_strict_content_policy(client: TestClient) -> No
         assert "default-src 'self'" in resp.headers["content-security-policy"]
     for path in ("/", "/chat", "/kiosk", "/kiosk/staff"):  # no site may frame a page unless allowed
         assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'none'")
+        assert client.get(path).headers["x-frame-options"] == "DENY"
     assert client.get("/anxin-widget.js").headers["content-type"].startswith("text/javascript")
     assert client.get("/static/anxin.css").status_code == 200
 
@@ -474,6 +475,7 @@ def test_frame_ancestors_come_from_the_allowlist(client: TestClient, monkeypatch
     csp = client.get("/chat").headers["content-security-policy"]
     assert csp.endswith("frame-ancestors https://www.bank.example.cn http://localhost:*")
     assert "script-src *" not in csp and csp.count("script-src") == 1
+    assert "x-frame-options" not in client.get("/chat").headers
     # The kiosk and the staff panel (PIN keypad, approvals) are never framed, whatever the setting.
     for path in ("/kiosk", "/kiosk/staff"):
         assert client.get(path).headers["content-security-policy"].endswith("frame-ancestors 'none'")
@@ -530,3 +532,19 @@ def test_a_fraud_stop_at_the_kiosk_alerts_the_staff_panel_at_once(fakes: tuple[F
     assert items[0]["alert"]["family"] == "authority" and items[1]["alert"] is None
     assert STORY in [line["text"] for line in items[0]["lines"]]  # with the transcript
     assert panel.get("/api/staff/queue").json()["items"] == []  # the kiosk's alert is the transcript's
+
+
+# ---------------------------------------------------------------- issue 10 item 8: whose address counts
+
+def test_a_client_cannot_pick_its_own_sign_in_bucket(client: TestClient, fakes: tuple[FakeBackend, FakeRasa],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    spoof = {"X-Forwarded-For": "203.0.113.9"}
+    client.post("/api/login", json={"phone": "13800000001", "pin": "135790"}, headers=spoof)
+    assert fakes[0].headers[-1] == {"X-Forwarded-For": "testclient"}  # the peer, not what it claims
+    # Behind a configured proxy, its hop counts; hops further left (the client's own) do not.
+    monkeypatch.setenv("ANXIN_GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8")
+    config.get_settings.cache_clear()
+    behind = TestClient(create_app(), client=("10.0.0.5", 50000))
+    behind.post("/api/login", json={"phone": "13800000001", "pin": "135790"},
+                headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7"})
+    assert fakes[0].headers[-1] == {"X-Forwarded-For": "203.0.113.7"}
