@@ -21,15 +21,17 @@ def redact_digits(text: str) -> str:
     return _DIGIT_RUN.sub("****", text or "")
 
 
-_SECRET_FIELDS = r"(?:access_token|refresh_token|id_token|auth_token|token|pin|password|passwd|secret|api_key|apikey)"
+# Field names that hold a secret: token, access_token, csrf_token, ANXIN_TOKEN_SECRET, X-Anxin-Actions-Secret,
+# X-Twilio-Signature, pin, password, api_key (the name ends with one of these words).
+_SECRET_KEY = r"[A-Za-z0-9_-]*(?:token|secret|signature|password|passwd|pin|api_?key|apikey)"
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
     # JWTs: header.payload.signature, the header always starts with base64('{"') = "eyJ".
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "***jwt***"),
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ***"),
     # "token": "...", 'pin': '1234' (JSON and Python reprs), also with a number value: "pin": 123456.
-    (re.compile(rf"(?i)([\"']{_SECRET_FIELDS}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*'|[0-9]+)"), r'\1"***"'),
-    # pin=1234, token=abc (query strings, key=value log lines; the "&" or space ends the value).
-    (re.compile(rf"(?i)(?<![A-Za-z0-9_])({_SECRET_FIELDS}=)[^\s&,;\"']+"), r"\1***"),
+    (re.compile(rf"(?i)([\"']{_SECRET_KEY}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*'|[0-9]+)"), r'\1"***"'),
+    # pin=1234, token=abc, X-Anxin-Actions-Secret: abc (query strings, key=value lines, headers).
+    (re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_SECRET_KEY}\s*[=:]\s*)(?![\s\"'])[^\s&,;\"'}}]+"), r"\1***"),
     # 16-19 digit card/account numbers, plain or in groups of four: the last four stay (what the customer sees).
     (re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,15}([0-9]{4})(?![0-9])"), r"****\1"),
 )

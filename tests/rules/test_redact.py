@@ -34,6 +34,10 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2hlcmU"
     ("password=hunter2 user=alice", "hunter2"),
     ("account 6222021234567891234 debited", "622202123456789"),
     ("card 6222 0212 3456 7890 debited", "6222 0212 3456"),
+    ("X-Anxin-Actions-Secret: k7Qw2pLx9Zr", "k7Qw2pLx9Zr"),
+    ("ANXIN_TOKEN_SECRET=abcdefghijklmnopqrstuvwxyz123456", "abcdefghijklmnopqrstuvwxyz123456"),
+    ("csrf_token=Zm9vYmFy&next=/", "Zm9vYmFy"),
+    ('{"csrf_token": "Zm9vYmFy"}', "Zm9vYmFy"),
 ])
 def test_redact_secrets_masks(raw: str, gone: str) -> None:
     cleaned = redact_secrets(raw)
@@ -46,6 +50,8 @@ def test_redact_secrets_masks(raw: str, gone: str) -> None:
     "transfer 42 completed amount_fen=50000",
     "customer 13 phone 138****0001",
     "2026-12-01 17:30:39 INFO backend: started",
+    "token_expired=True for customer 7",
+    "shipping=fast",
 ])
 def test_redact_secrets_keeps_ordinary_lines(line: str) -> None:
     assert redact_secrets(line) == line
