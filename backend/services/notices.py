@@ -19,7 +19,7 @@ from backend.services import clock, outbox
 from backend.services.customers import lock_customer
 
 NOTICE_DAYS = 35
-KEY = re.compile(r"^(pension|deposit):([1-9][0-9]{0,9})$")
+KEY = re.compile(r"^(pension|deposit):([1-9][0-9]{0,8})$")  # ids fit 32 bits
 
 
 @dataclass(frozen=True)
