@@ -171,3 +171,19 @@ def test_benign_transfers_with_scam_words_go_through(backend, domain, text):
     events, messages = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=confirmed), domain)
     assert slots_of(events)["outcome"] == "completed" and "转好了" in texts(messages)
     assert backend.posts("/api/v1/fraud/stops") == []
+
+
+def test_a_scam_story_at_the_deposit_read_back_cancels_the_pending_deposit(backend, domain):
+    from actions.savings import ActionAskDepositConfirmed, ValidateDepositForm
+
+    ready = {"deposit_term": "12", "deposit_amount": "10000.00", "from_account_id": "1", "deposit_form_id": "d-1"}
+    events, _ = run(ActionAskDepositConfirmed(), make_tracker("一万", slots=ready), domain)
+    at_read_back = {**ready, **slots_of(events), "requested_slot": "deposit_confirmed"}
+    pending = int(at_read_back["pending_deposit_id"])
+    tracker = scam_turn("理财经理说有个养老项目保本高收益，让我把定期取出来投进去", "investment",
+                        slots=at_read_back, active_loop="deposit_form")
+    assert run(ValidateDepositForm(), tracker, domain) == ([], [])
+    stopped, messages, events = stop(tracker, domain)
+    assert_warned(messages, "investment")
+    assert_flow_ended(stopped, events)
+    assert backend.deposits[pending]["status"] == "cancelled"
