@@ -59,3 +59,7 @@ def test_redact_secrets_keeps_ordinary_lines(line: str) -> None:
 
 def test_card_number_keeps_its_last_four() -> None:
     assert redact_secrets("acct 6222021234567891234") == "acct ****1234"
+
+
+def test_masked_json_field_stays_json() -> None:
+    assert redact_secrets('{"pin": "123456", "token": 42}') == '{"pin": "***", "token": "***"}'
