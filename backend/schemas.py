@@ -222,6 +222,12 @@ class StaffLoginOut(BaseModel):
     staff: StaffBrief
 
 
+class FamilyContactBrief(BaseModel):
+    name: str
+    relationship: str
+    phone: str
+
+
 class ApprovalOut(BaseModel):
     id: int
     kind: Literal["transfer"]
@@ -234,6 +240,8 @@ class ApprovalOut(BaseModel):
     created_at: datetime
     decided_by: int | None
     decided_at: datetime | None
+    # The customer's family contact (issue 12), the number staff call to confirm a held transfer; null: none.
+    family_contact: FamilyContactBrief | None = None
 
 
 class DecisionIn(BaseModel):

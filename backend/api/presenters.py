@@ -20,13 +20,14 @@ from backend.schemas import (
     AccountOut,
     ApprovalOut,
     DepositOut,
+    FamilyContactBrief,
     MeOut,
     PayeeOut,
     ProductOut,
     TransactionOut,
     TransferOut,
 )
-from backend.services import approvals, clock, deposits, fraud, transfers
+from backend.services import approvals, clock, deposits, family, fraud, transfers
 from backend.services.amounts import fen_to_yuan, rate_bp_to_percent
 from backend.services.masking import account_tail, mask_account, mask_phone
 
@@ -151,7 +152,15 @@ def approval(session: Session, row: Approval, settings: Settings) -> ApprovalOut
         reason=row.reason,
         customer_name=customer.name, transfer=transfer(session, transfer_row, settings), note=row.note,
         created_at=row.created_at, decided_by=row.decided_by, decided_at=row.decided_at,
+        family_contact=_family_contact(session, row.customer_id),
     )
+
+
+def _family_contact(session: Session, customer_id: int) -> FamilyContactBrief | None:
+    contact = family.contact_of(session, customer_id)
+    if contact is None:
+        return None
+    return FamilyContactBrief(name=contact.name, relationship=contact.relationship, phone=contact.phone)
 
 
 def me(row: Customer) -> MeOut:

@@ -7,8 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from backend.core.config import Settings
 from backend.models import AuditLog, OutboxMessage
-from tests.backend.factories import CustomerFixture, StaffFixture
+from tests.backend.factories import CustomerFixture, StaffFixture, create_customer
 
 CONTACT = {"name": "王小明", "relationship": "儿子", "phone": "13900000021"}
 
@@ -52,7 +53,7 @@ def test_only_staff_can_set_it(client: TestClient, alice: CustomerFixture, staff
 
 
 def test_a_held_transfer_tells_the_contact_and_shows_the_number_to_staff(
-    client: TestClient, engine: Engine, alice: CustomerFixture, bob: CustomerFixture, staff: StaffFixture
+    client: TestClient, engine: Engine, settings: Settings, alice: CustomerFixture, staff: StaffFixture
 ):
     client.put(path(alice.id), json=CONTACT, headers=staff.headers)
     held = client.post("/transfers", json={"from_account_id": alice.accounts["demand"],
@@ -65,22 +66,25 @@ def test_a_held_transfer_tells_the_contact_and_shows_the_number_to_staff(
     assert "张阿姨" in sms[0].text and "800.00元" in sms[0].text and "打电话确认" in sms[0].text
     approval = next(a for a in client.get("/staff/approvals?status=pending", headers=staff.headers).json()
                     if a["transfer"]["id"] == held["id"])
+    assert approval["family_contact"] == {"name": "王小明", "relationship": "儿子", "phone": "13900000021"}
     beside = client.get(f"/staff/approvals/{approval['id']}/family-contact", headers=staff.headers).json()
     assert beside["customer_id"] == alice.id and beside["contact"]["phone"] == "13900000021"
     assert client.get(f"/staff/approvals/{approval['id']}/family-contact", headers=alice.headers).status_code == 403
 
     # Without a contact: nothing is written, the staff view says so.
-    bob_held = client.post("/transfers", json={"from_account_id": bob.accounts["demand"],
-                                               "payee_id": bob.payees["李春花"], "amount": "1999.00"},
-                           headers=bob.idem()).json()
+    other = create_customer(engine, settings, "李大爷", {"demand": 10_000_00}, {"李春花": 100})
+    other_held = client.post("/transfers", json={"from_account_id": other.accounts["demand"],
+                                                 "payee_id": other.payees["李春花"], "amount": "6000.00"},
+                             headers=other.idem()).json()
+    assert other_held["status"] == "held" and other_held["hold_reason"] == "LARGE_AMOUNT"
     with Session(engine) as session:
         assert session.exec(select(OutboxMessage).where(
-            OutboxMessage.reference == f"transfer:{bob_held['id']}")).first() is None
-    if bob_held["status"] == "held":
-        bob_approval = next(a for a in client.get("/staff/approvals?status=pending", headers=staff.headers).json()
-                            if a["transfer"]["id"] == bob_held["id"])
-        assert client.get(f"/staff/approvals/{bob_approval['id']}/family-contact",
-                          headers=staff.headers).json()["contact"] is None
+            OutboxMessage.reference == f"transfer:{other_held['id']}")).first() is None
+    other_approval = next(a for a in client.get("/staff/approvals?status=pending", headers=staff.headers).json()
+                          if a["transfer"]["id"] == other_held["id"])
+    assert other_approval["family_contact"] is None
+    assert client.get(f"/staff/approvals/{other_approval['id']}/family-contact",
+                      headers=staff.headers).json()["contact"] is None
 
 
 def test_the_contact_has_no_power_over_the_money(client: TestClient, alice: CustomerFixture, staff: StaffFixture):
