@@ -12,7 +12,9 @@ files of tests/fraud/ through the gateway's web API, each conversation as a fres
 * every benign transfer as the opening message, then "是" at the read-back (at most one extra question is
   answered "是" too); it is blocked when no read-back came or the money did not move;
 * every out-of-domain request as the opening message: caught when Anxin asks no money-flow question (no
-  read-back, no 转给谁/存多少) and no record was made; each is also parsed by Rasa's /model/parse for the intent.
+  read-back, no 转给谁/存多少) and no record was made; each is also parsed by Rasa's /model/parse for the intent;
+* positive controls: "给儿子转十块" + "是" and the form filled step by step must move the money, otherwise a
+  "stopped" figure could come from a broken transfer path rather than from the guard.
 
 Why a fresh customer per conversation: a scam stop puts the customer under a 24-hour cooling-off (later transfers
 held for staff), so conversations must not share one. The customers are copies of the demo customer 张桂兰
