@@ -181,3 +181,18 @@ def test_demo_mode_backend_generates_its_secret_keeps_it_and_refuses_the_old_def
     with running_backend(demo) as api:  # the next start reuses the secret: the earlier token still works
         assert httpx.get(f"{api}/accounts", headers={"Authorization": f"Bearer {token}"},
                          timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("endpoints", ["assistant/endpoints.yml", "cluster/endpoints.yml"])
+def test_rasa_sends_the_action_servers_secret_from_the_endpoints_file(endpoints: str):
+    """Rasa expands ${VAR} only in plain YAML scalars: a quoted one would send the text "${...}" itself."""
+    value = secrets.generate()
+    code = ("import sys; from rasa.utils.endpoints import read_endpoint_config; "
+            f"print(read_endpoint_config(sys.argv[1], 'action_endpoint').headers['{secrets.ACTIONS_SECRET_HEADER}'])")
+    env = clean_env(ANXIN_ACTIONS_SECRET=value, ANXIN_ACTIONS_URL="http://127.0.0.1:1",
+                    ANXIN_RASA_TRACKER_URL="postgresql://x@127.0.0.1:1/rasa", ANXIN_REDIS_HOST="127.0.0.1",
+                    ANXIN_REDIS_PORT="1")
+    done = subprocess.run([str(VENV_RASA / "python"), "-c", code, str(ROOT / endpoints)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == value
