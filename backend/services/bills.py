@@ -280,6 +280,13 @@ def own_payment(session: Session, customer_id: int, payment_id: int, lock: bool 
     return row
 
 
+def recent_payments(session: Session, customer_id: int, limit: int = 10) -> list[BillPayment]:
+    return list(session.exec(
+        select(BillPayment).where(BillPayment.customer_id == customer_id)
+        .order_by(BillPayment.id.desc()).limit(limit)  # type: ignore[union-attr]
+    ).all())
+
+
 def is_expired(row: BillPayment, now: datetime | None = None) -> bool:
     return row.status in LIVE and row.expires_at is not None and row.expires_at <= (now or clock.now())
 

@@ -271,3 +271,13 @@ def test_other_customers_ids_look_like_missing_ones(client: TestClient, engine: 
         assert answers[0] == answers[1], template
     assert client.get(f"/bill-payments/{pending['id']}", headers=bob.headers).json()["status"] == "pending"
     assert balance_fen(engine, bob.accounts["demand"]) == before
+
+
+def test_recent_payments_newest_first(client: TestClient, alice: CustomerFixture, bob: CustomerFixture):
+    account = save(client, alice, "MOBILE", "13900000012", "我的手机")
+    first = pay(client, alice, account["id"], amount="30").json()
+    second = pay(client, alice, account["id"], amount="20", require_confirmation=True).json()
+    listed = client.get("/bill-payments", headers=alice.headers).json()
+    assert [p["id"] for p in listed] == [second["id"], first["id"]]
+    assert [p["id"] for p in client.get("/bill-payments?limit=1", headers=alice.headers).json()] == [second["id"]]
+    assert client.get("/bill-payments", headers=bob.headers).json() == []

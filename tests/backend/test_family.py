@@ -91,3 +91,11 @@ def test_the_contact_has_no_power_over_the_money(client: TestClient, alice: Cust
     client.put(path(alice.id), json=CONTACT, headers=staff.headers)
     login = client.post("/auth/login", json={"phone": CONTACT["phone"], "pin": "135790"})
     assert login.status_code == 401 and login.json()["code"] == "BAD_CREDENTIALS"
+
+
+def test_staff_find_the_customer_by_phone(client: TestClient, alice: CustomerFixture, staff: StaffFixture):
+    found = client.get(f"/staff/customers?phone={alice.phone}", headers=staff.headers).json()
+    assert found == [{"id": alice.id, "name": alice.name, "phone_masked": f"{alice.phone[:3]}****{alice.phone[-4:]}"}]
+    assert client.get("/staff/customers?phone=13000000000", headers=staff.headers).json() == []
+    assert client.get(f"/staff/customers?phone={alice.phone}", headers=alice.headers).status_code == 403
+    assert client.get("/staff/customers?phone=abc", headers=staff.headers).status_code == 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlmodel import Session
@@ -196,6 +196,14 @@ def create_bill_payment(
 
     payload = body.model_dump(exclude={"amount"}) | {"amount_fen": amount_fen}
     return run_once(session, customer_id, idempotency_key, "bill_payment", payload, action)
+
+
+@router.get("/bill-payments", response_model=list[BillPaymentOut], responses={401: {"model": ErrorOut}})
+def list_bill_payments(
+    customer_id: CustomerId, session: SessionDep, limit: Annotated[int, Query(ge=1, le=50)] = 10
+) -> list[BillPaymentOut]:
+    """The customer's latest payments, newest first ("上个月的电费交了没有", a receipt again)."""
+    return [present_payment(session, row) for row in bills.recent_payments(session, customer_id, limit)]
 
 
 @router.get("/bill-payments/{payment_id}", response_model=BillPaymentOut, responses=_ERRORS)

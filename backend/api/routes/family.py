@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from sqlmodel import select
 
 from backend.api.deps import CustomerId, SessionDep, StaffId, WriteSessionDep
 from backend.errors import not_found
-from backend.models import Approval
+from backend.models import Approval, Customer
 from backend.schemas import MAX_ID, ErrorOut, Name
 from backend.services import family
 from backend.services.masking import mask_phone
@@ -51,6 +52,22 @@ class ApprovalContactOut(BaseModel):
 def _out(row) -> FamilyContactOut:  # type: ignore[no-untyped-def]
     return FamilyContactOut(customer_id=row.customer_id, name=row.name, relationship=row.relationship,
                             phone=row.phone, updated_at=row.updated_at, set_by=row.set_by)
+
+
+class CustomerFound(BaseModel):
+    id: int
+    name: str
+    phone_masked: str
+
+
+@router.get("/staff/customers", response_model=list[CustomerFound], responses=_ERRORS)
+def find_customer(
+    staff_id: StaffId, session: SessionDep,
+    phone: Annotated[StrictStr, Query(pattern=r"^1[0-9]{10}$", examples=["13800000001"])],
+) -> list[CustomerFound]:
+    """The customer at the counter, by the phone number they give (to set their family contact)."""
+    row = session.exec(select(Customer).where(Customer.phone == phone)).first()
+    return [] if row is None else [CustomerFound(id=row.id, name=row.name, phone_masked=mask_phone(row.phone))]  # type: ignore[arg-type]
 
 
 @router.put("/staff/customers/{customer_id}/family-contact", response_model=FamilyContactOut, responses=_ERRORS)
