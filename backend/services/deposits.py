@@ -227,3 +227,28 @@ def withdraw_early(session: Session, customer_id: int, deposit_id: int) -> TimeD
                  days_held=quote.days_held)
     session.flush()
     return deposit
+
+
+def days_to_maturity(deposit: TimeDeposit) -> int:
+    """Whole days from today (China) to the maturity date; 0 on or after it."""
+    return max((deposit.maturity_date - clock.today_cn()).days, 0)
+
+
+def set_maturity_choice(session: Session, customer_id: int, deposit_id: int, choice: str) -> TimeDeposit:
+    """What happens at maturity (renew or back to demand), changeable until then: by voice, "定期到期了转到活期".
+
+    Only a deposit that has not matured or ended yet (pending or active) can change it; nothing moves now."""
+    if choice not in (RENEW, DEMAND_CHOICE):
+        raise ErrorCode.VALIDATION_ERROR.error("到期后只能自动转存或转回活期。")
+    deposit = own_deposit(session, customer_id, deposit_id, lock=True)
+    status = effective_status(deposit)
+    if status not in ("pending", "active"):
+        raise ErrorCode.INVALID_STATE.error("这笔定期已经到期或取出了，不能再改。")
+    if deposit.maturity_choice != choice:
+        before = deposit.maturity_choice
+        deposit.maturity_choice = choice
+        session.add(deposit)
+        audit.record(session, "customer", customer_id, "deposit.maturity_choice", "deposit", deposit.id,
+                     before=before, after=choice)
+        session.flush()
+    return deposit

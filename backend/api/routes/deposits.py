@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import select
 
 from backend.api import presenters
@@ -18,6 +20,20 @@ from backend.services.amounts import fen_to_yuan, parse_yuan, rate_bp_to_percent
 router = APIRouter(tags=["deposits"])
 DepositId = Annotated[int, Path(ge=1, le=MAX_ID)]
 _ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+
+
+class EarlyWithdrawalPreviewOut(EarlyWithdrawalPreview):
+    """The preview with what the dialogue must say plainly (issue 11): the term interest lost by taking it out
+    now, the date it would have matured and how many days are left. Figures are the bank's, never the dialogue's."""
+
+    lost_interest: str
+    maturity_date: date
+    days_to_maturity: int
+
+
+class MaturityChoiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    maturity_choice: Literal["renew", "demand"]
 
 
 # Never opened: a listing of the customer's deposits leaves these out unless asked (GET /deposits/{id} shows any).
@@ -60,21 +76,35 @@ def get_deposit(deposit_id: DepositId, customer_id: CustomerId, session: Session
     return presenters.deposit(session, deposits.own_deposit(session, customer_id, deposit_id))
 
 
-@router.get("/deposits/{deposit_id}/early-withdrawal", response_model=EarlyWithdrawalPreview, responses=_ERRORS)
+@router.patch("/deposits/{deposit_id}", response_model=DepositOut, responses=_ERRORS)
+def change_deposit(
+    deposit_id: DepositId, body: MaturityChoiceIn, customer_id: CustomerId, session: WriteSessionDep
+) -> DepositOut:
+    """Changes what happens at maturity (renew | demand) of a pending or active deposit; nothing moves."""
+    deposit = deposits.set_maturity_choice(session, customer_id, deposit_id, body.maturity_choice)
+    out = presenters.deposit(session, deposit)
+    session.commit()
+    return out
+
+
+@router.get("/deposits/{deposit_id}/early-withdrawal", response_model=EarlyWithdrawalPreviewOut, responses=_ERRORS)
 def preview_early_withdrawal(
     deposit_id: DepositId, customer_id: CustomerId, session: SessionDep
-) -> EarlyWithdrawalPreview:
+) -> EarlyWithdrawalPreviewOut:
     deposit = deposits.own_deposit(session, customer_id, deposit_id)
     if deposit.status != "active":
         raise deposits.not_active(deposit)
     quote = deposits.quote_early_withdrawal(session, deposit)
-    return EarlyWithdrawalPreview(
+    return EarlyWithdrawalPreviewOut(
         principal=fen_to_yuan(quote.principal_fen),
         interest=fen_to_yuan(quote.interest_fen),
         annual_rate_percent=rate_bp_to_percent(quote.rate_bp),
         total=fen_to_yuan(quote.total_fen),
         days_held=quote.days_held,
         expected_interest_if_held=fen_to_yuan(deposit.expected_interest_fen),
+        lost_interest=fen_to_yuan(max(deposit.expected_interest_fen - quote.interest_fen, 0)),
+        maturity_date=deposit.maturity_date,
+        days_to_maturity=deposits.days_to_maturity(deposit),
     )
 
 
