@@ -44,7 +44,19 @@ def classifier_top(ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((r for r in ranking if r.get("name") != FALLBACK_INTENT), None)
 
 
+# "帮我打给女儿", "给儿子打个电话": 打给 without money is a phone call, even though it names a relative.
+_CALL = re.compile(r"打(?:个|一个)?(?:电话|视频|语音)?给|给.{0,8}打(?:个|一个|一)?(?:电话|视频|语音)|拨(?:个|一个)?(?:电话)?给")
+_MONEY_WORDS = re.compile(r"钱|款|转|汇|元|块")
+
+
+def is_phone_call(text: str, entity_names: set[str]) -> bool:
+    norm = normalize(text)
+    return bool(_CALL.search(norm)) and "amount" not in entity_names and not _MONEY_WORDS.search(norm)
+
+
 def has_banking_signal(text: str, entity_names: set[str]) -> bool:
+    if is_phone_call(text, entity_names):
+        return False
     if entity_names & BANKING_ENTITIES:
         return True
     return bool(_TRANSFER_WORDS.search(normalize(text)))

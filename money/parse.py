@@ -62,7 +62,7 @@ _ID_BEFORE = re.compile(
 # What may follow a number that makes it a count, term, time or measure ("一年", "三个月", "五分钟").
 _COUNT_AFTER = re.compile(
     r"\s*(?:个|月|年|日|号|天|岁|周|星期|礼拜|次|遍|位|张|笔|人(?!民)|名|小时|时|钟|秒|%|期|倍|折|成(?!功)|"
-    r"楼|层|室|路|公里|斤|克|米|度|℃|条|件|台|辆|户|家|间|份|项|页|句|只|头|届|级|栋|之|儿|下|些)"
+    r"楼|层|室|路(?![费上])|公里|斤|克|米|度|℃|条|件|台|辆|户|家|间|份|项|页|句|只|头|届|级|栋|之|儿|下|些)"
 )
 _RMB_BEFORE = re.compile(r"(?:¥|RMB|CNY|人民币)\s*$", re.IGNORECASE)
 # "一块去" = together, not one yuan.

@@ -50,3 +50,20 @@ def normalize(text: str) -> str:
         return ""
     _converter_ready()
     return zhconv.convert(kept, "zh-cn").lower()
+
+
+@lru_cache(maxsize=1024)
+def simplified(text: str) -> str:
+    """`text` in simplified characters, of the same length and otherwise untouched (spaces, punctuation, width).
+
+    For what the intent classifier and the entity extractors read: they were trained on simplified text, and the
+    entities they report are spans of the customer's message, so a conversion that changed the length (a phrase
+    table may map one traditional word to a longer or shorter simplified one) is done character by character
+    instead."""
+    if not text:
+        return text or ""
+    _converter_ready()
+    whole = zhconv.convert(text, "zh-cn")
+    if len(whole) == len(text):
+        return whole
+    return "".join(c if len(c := zhconv.convert(ch, "zh-cn")) == 1 else ch for ch in text)

@@ -16,7 +16,7 @@ step "pytest (.venv, python3.11)"
 run .venv/bin/python -m pytest tests --ignore=tests/actions -p no:cacheprovider
 
 step "pytest (.venv-rasa, python3.10)"
-run .venv-rasa/bin/python -m pytest tests/actions tests/money -p no:cacheprovider
+run .venv-rasa/bin/python -m pytest tests/actions tests/money tests/rules -p no:cacheprovider
 
 step "rasa data validate + rasa test (stories)"
 run scripts/rasa-checks.sh

@@ -43,6 +43,9 @@ _ID_AFTER_WORD = re.compile(rf"({_ID_WORD})([是为:：\s]*)(\d+(?:[\s-]\d{{4}})
 _MASKED_CARD = re.compile(r"\d{4}(?:\s*[*＊]{4}){2,3}\s*(\d{4})")
 _MOBILE = re.compile(r"(?<![\d.])1[3-9]\d{9}(?![\d.])")
 _LONG_DIGITS = re.compile(r"(?<![\d.,])\d{7,}(?![\d.,]|\s*(?:元|块|万|亿))")
+# Service and hotline numbers are dialled, so they are read digit by digit wherever they stand ("拿不准就打96110"):
+# the five-digit 95xxx/96xxx lines (banks, the anti-fraud hotline) and 12xxx government lines, never an amount.
+_SERVICE_NUMBER = re.compile(r"(?<![\d.,])(?:9[56]\d{3}|12\d{3})(?![\d.,]|\s*(?:元|块|万|亿))")
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT_YEN = re.compile(rf"(-)?¥\s*(-)?({_NUM})(?:\s*元)?")
@@ -116,6 +119,7 @@ def _strip_markup(text: str) -> str:
 def _identifiers(text: str) -> str:
     text = _ID_AFTER_WORD.sub(lambda m: m.group(1) + m.group(2).strip() + read_digits(m.group(3)), text)
     text = _MOBILE.sub(lambda m: read_digits(m.group()), text)
+    text = _SERVICE_NUMBER.sub(lambda m: read_digits(m.group()), text)
     return _LONG_DIGITS.sub(lambda m: read_digits(m.group()), text)
 
 

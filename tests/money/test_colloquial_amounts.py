@@ -36,3 +36,13 @@ def test_words_that_start_with_a_magnitude_are_not_amounts(text: str) -> None:
 def test_a_sentence_full_stop_is_not_a_decimal_point() -> None:
     # "好的.500元": the point follows a word, but "500" is not "0.500" (finer than a fen would be invalid).
     assert str(parse_amount("好的. 500元").yuan) == "500.00"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("给他转五百路费", "500.00"), ("转两百路上买吃的", "200.00")])
+def test_road_money_is_an_amount(text: str, expected: str) -> None:
+    # 路 after a number is a bus route ("300路"), but 路费 and 路上 are money for the journey.
+    assert str(parse_amount(text).yuan) == expected
+
+
+def test_a_bus_route_is_not_an_amount() -> None:
+    assert parse_amount("坐300路公交").kind == "none"

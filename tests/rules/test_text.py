@@ -43,3 +43,10 @@ def test_simplified_text_is_left_alone() -> None:
 ])
 def test_disguised_scam_words_still_hit(disguised: str) -> None:
     assert screen(disguised) is not None
+
+
+def test_simplified_keeps_length_and_everything_but_the_script() -> None:
+    from rules.text import simplified
+
+    assert simplified("給女兒轉 1,000 塊！") == "给女儿转 1,000 块！"
+    assert simplified("") == ""
