@@ -100,7 +100,7 @@ def transfer(session: Session, row: Transfer, settings: Settings, payee_row: Pay
         from_account_id=row.from_account_id, payee=payee(payee_row, settings), hold_reason=row.hold_reason,  # type: ignore[arg-type]
         note=row.note, created_at=row.created_at, executed_at=row.executed_at,
         expires_at=row.expires_at if status in transfers.LIVE else None, failure_reason=row.failure_reason,
-        message=transfer_message(row, status, payee_row),
+        message=transfer_message(row, status, payee_row) + _family_call(session, row, status),
     )
 
 
@@ -154,6 +154,14 @@ def approval(session: Session, row: Approval, settings: Settings) -> ApprovalOut
         created_at=row.created_at, decided_by=row.decided_by, decided_at=row.decided_at,
         family_contact=_family_contact(session, row.customer_id),
     )
+
+
+def _family_call(session: Session, row: Transfer, status: str) -> str:
+    """A held transfer: whom the bank will call to confirm it (issue 12), when the customer has a family contact."""
+    if status != "held":
+        return ""
+    contact = family.contact_of(session, row.customer_id)
+    return "" if contact is None else f"银行工作人员会给您的{contact.relationship}{contact.name}打电话确认。"
 
 
 def _family_contact(session: Session, customer_id: int) -> FamilyContactBrief | None:

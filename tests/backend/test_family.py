@@ -60,6 +60,7 @@ def test_a_held_transfer_tells_the_contact_and_shows_the_number_to_staff(
                                            "payee_id": alice.payees["新朋友"], "amount": "800.00"},
                        headers=alice.idem()).json()
     assert held["status"] == "held" and held["hold_reason"] == "NEW_PAYEE"
+    assert held["message"].endswith("银行工作人员会给您的儿子王小明打电话确认。")
     with Session(engine) as session:
         sms = session.exec(select(OutboxMessage).where(OutboxMessage.reference == f"transfer:{held['id']}")).all()
     assert [(m.kind, m.to_phone, m.customer_id) for m in sms] == [("transfer_held_family", "13900000021", alice.id)]
@@ -77,6 +78,7 @@ def test_a_held_transfer_tells_the_contact_and_shows_the_number_to_staff(
                                                  "payee_id": other.payees["李春花"], "amount": "6000.00"},
                              headers=other.idem()).json()
     assert other_held["status"] == "held" and other_held["hold_reason"] == "LARGE_AMOUNT"
+    assert "打电话确认" not in other_held["message"]
     with Session(engine) as session:
         assert session.exec(select(OutboxMessage).where(
             OutboxMessage.reference == f"transfer:{other_held['id']}")).first() is None
