@@ -2,11 +2,30 @@
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.routes import audio, phone, staff, web
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+# Text the browser fetches: the pages, their CSS/JS, the embed script and the JSON API. Not the audio (mp3 does
+# not shrink) nor the phone's TwiML.
+_TEXT_PATHS = ("/static/", "/api/", "/kiosk", "/chat", "/anxin-widget.js")
+
+
+class TextGZip:
+    """gzip for the text responses only (Starlette's GZipMiddleware, which skips bodies under 500 bytes)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=500, compresslevel=9)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == "/" or path.startswith(_TEXT_PATHS):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def create_app() -> FastAPI:
@@ -26,7 +45,9 @@ def create_app() -> FastAPI:
     app.include_router(phone.router)
     app.include_router(audio.router)
     # The widget's and kiosk's own CSS/JS: same origin as the API, nothing from a CDN.
-    app.mount("/static", StaticFiles(directory=web.WEB_DIR), name="static")
+    # Versioned URLs (?v=<content hash>, written into the pages) are cached for a year.
+    app.mount("/static", web.Assets(directory=web.WEB_DIR), name="static")
+    app.add_middleware(TextGZip)
     return app
 
 

@@ -61,14 +61,22 @@
   // ("伍佰元整。" on their own line, as the actions write them). The figures are never recomputed.
   var CAPS = "[零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]+[元圆](?:整|正|[零壹贰叁肆伍陆柒捌玖]角(?:[零壹贰叁肆伍陆柒捌玖]分)?|[零壹贰叁肆伍陆柒捌玖]分)?";
   var AMOUNT = new RegExp("(\\d[\\d,]*(?:\\.\\d{1,2})?\\s*元)(\\s*[（(]" + CAPS + "[）)])?|(" + CAPS + ")", "g");
+  // Its width in em (digits about 0.6, a CJK character 1): CSS shrinks the part to fit its bubble with it.
+  function part(cls, text) {
+    var w = 0;
+    for (var i = 0; i < text.length; i++) w += text.charCodeAt(i) > 0x2e80 ? 1 : text[i] === " " ? 0.3 : 0.62;
+    var n = A.el("span", { class: cls, text: text });
+    n.style.setProperty("--w", String(Math.max(1, Math.round(w * 100) / 100)));  // CSSOM: allowed by the CSP
+    return n;
+  }
   A.withAmounts = function (text) {
     var frag = document.createDocumentFragment();
     var last = 0;
     text.replace(AMOUNT, function (m, digits, caps, alone, at) {
       if (at > last) frag.append(text.slice(last, at));
       var span = A.el("span", { class: "amount" });
-      if (digits) span.append(A.el("span", { class: "amount-digits", text: digits }));
-      if (caps || alone) span.append(A.el("span", { class: "amount-caps", text: caps || alone }));
+      if (digits) span.append(part("amount-digits", digits));
+      if (caps || alone) span.append(part("amount-caps", caps || alone));
       frag.append(span);
       last = at + m.length;
       return m;
@@ -77,45 +85,92 @@
     return frag;
   };
 
-  // ------------------------------------------------------------ A+ / A-
+  // ------------------------------------------------------------ 字大一点 / 字小一点
+  // The button just tapped stays where the finger is (the page is scrolled back by what the new size moved
+  // it), and the size is said in words beside it ("字号：大"), never in pixels.
   var SIZES = [24, 30, 36, 42, 48, 56];
+  var NAMES = ["标准", "较大", "大", "很大", "特大", "最大"];
+  var relayout = [];  // the conversation's bottom bar measures itself again after a size change
+  A.onRelayout = function (fn) { relayout.push(fn); };
+  A.relayout = function () { relayout.forEach(function (fn) { fn(); }); };
   A.fontControls = function (up, down, status, persist) {
     var i = 0;
     try { if (persist) i = Math.max(0, SIZES.indexOf(+localStorage.getItem("anxin.fontSize"))); } catch (e) { i = 0; }
-    function apply(announce) {
+    function apply(tapped) {
+      var before = tapped ? tapped.getBoundingClientRect().top : 0;
       document.documentElement.style.setProperty("--fs", SIZES[i] + "px");
       try { if (persist) localStorage.setItem("anxin.fontSize", String(SIZES[i])); } catch (e) { /* private mode */ }
-      if (announce) {
-        A.say(status, "字号：" + SIZES[i] + " 像素" + (i === SIZES.length - 1 ? "（最大）" : i === 0 ? "（标准）" : ""), "notice");
-        // Keep the latest message in sight: a bigger font pushes it down the page.
-        var last = document.querySelector("#log > li:last-child");
-        if (last && last.offsetParent) last.scrollIntoView({ block: "end" });
+      status.textContent = "字号：" + NAMES[i];
+      A.relayout();
+      if (tapped) {
+        var moved = tapped.getBoundingClientRect().top - before;
+        if (Math.abs(moved) > 0.5) window.scrollBy(0, moved);
       }
     }
-    up.addEventListener("click", function () { i = Math.min(SIZES.length - 1, i + 1); apply(true); });
-    down.addEventListener("click", function () { i = Math.max(0, i - 1); apply(true); });
-    apply(false);
-    return { reset: function () { i = 0; apply(false); } };
+    up.addEventListener("click", function () { i = Math.min(SIZES.length - 1, i + 1); apply(up); });
+    down.addEventListener("click", function () { i = Math.max(0, i - 1); apply(down); });
+    apply(null);
+    return { reset: function () { i = 0; apply(null); } };
   };
 
   // ------------------------------------------------------------ sound
-  var playing = null;
+  // The bubble being read says so on its button ("■ 停止朗读", filled), which stops it.
+  var playing = null, playingBtn = null;
   var queue = [];
-  A.play = function (url, onError) {
+  var READ = "▶ 朗读这句", STOP = "■ 停止朗读";
+  function mark(btn, on) {
+    if (!btn) return;
+    btn.textContent = on ? STOP : READ;
+    btn.classList.toggle("primary", on);
+    btn.classList.toggle("playing", on);
+  }
+  A.play = function (url, onError, btn) {
     A.stopSound();
     playing = new Audio(url);
-    playing.addEventListener("ended", function () { playing = null; if (queue.length) A.play(queue.shift(), onError); });
-    playing.play().catch(function () { if (onError) onError("声音放不出来，请看屏幕上的字。"); });
+    playingBtn = btn || null;
+    mark(playingBtn, true);
+    playing.addEventListener("ended", function () {
+      mark(playingBtn, false);
+      playing = playingBtn = null;
+      if (queue.length) { var next = queue.shift(); A.play(next.url, onError, next.btn); }
+    });
+    playing.play().catch(function () { mark(playingBtn, false); if (onError) onError("声音放不出来，请看屏幕上的字。"); });
   };
-  A.playAll = function (urls, onError) {
-    urls = urls.filter(Boolean);
-    if (!urls.length) return;
-    A.play(urls[0], onError);
-    queue = urls.slice(1);
+  A.playAll = function (items, onError) {  // [{url, btn}]
+    items = items.filter(function (x) { return x.url; });
+    if (!items.length) return;
+    A.play(items[0].url, onError, items[0].btn);
+    queue = items.slice(1);
   };
+  A.isPlaying = function (btn) { return !!playing && playingBtn === btn; };
   A.stopSound = function () {
     queue = [];
-    if (playing) { playing.pause(); playing = null; }
+    mark(playingBtn, false);
+    if (playing) { playing.pause(); }
+    playing = playingBtn = null;
+  };
+
+  // A short beep (WebAudio, no file): the kiosk's countdown is heard, not only seen.
+  var ctx = null;
+  A.beep = function () {
+    try {
+      ctx = ctx || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 660;  // low enough for ears that lost the high tones
+      gain.gain.value = 0.3;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.4);
+      A.beeps = (A.beeps || 0) + 1;
+    } catch (e) { /* no sound device: the countdown is on screen */ }
+  };
+  // Spoken by the browser's own voice where it has one (offline on most systems); silent otherwise.
+  A.speakLocal = function (text) {
+    try {
+      if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) return;
+      var u = new SpeechSynthesisUtterance(text);
+      u.lang = "zh-CN"; u.rate = 0.8;
+      window.speechSynthesis.speak(u);
+    } catch (e) { /* no voice: the beep and the screen remain */ }
   };
 
   // ------------------------------------------------------------ voice input (only where the browser has it)
@@ -195,14 +250,20 @@
   // Never a silent time-out: a countdown shows warn_s seconds before the end, with "需要更多时间".
   A.Timer = function (opts) {
     var box = A.$("timeout"), count = A.$("countdown"), more = A.$("more-time");
-    var deadline = 0, warn = 30, tick = null, local = false;
+    var deadline = 0, warn = 30, tick = null, local = false, chimed = false;
     function hide() { box.hidden = true; }
     function step() {
       var left = Math.ceil((deadline - Date.now()) / 1000);
       if (left <= 0) { stop(); opts.onExpire(); return; }
       if (left <= warn) {
         count.textContent = String(left);
-        if (box.hidden) { box.hidden = false; more.focus(); }
+        if (box.hidden) {
+          box.hidden = false;
+          more.focus();
+          if (opts.audible) { A.beep(); A.speakLocal("还有" + left + "秒就要自动退出了。还要办，请点：需要更多时间。"); }
+          chimed = false;
+        }
+        if (opts.audible && left <= 10 && !chimed) { chimed = true; A.beep(); }
       } else hide();
     }
     function stop() { if (tick) clearInterval(tick); tick = null; deadline = 0; hide(); }
@@ -234,67 +295,117 @@
 
   // ------------------------------------------------------------ the conversation
   A.Chat = function (opts) {
-    var log = A.$("log"), status = A.$("status");
+    var log = A.$("log"), status = A.$("chat-status") || A.$("status");
     var busy = false;
     var autoRead = false;
 
-    function onSoundError(text) { A.say(status, text, "notice"); }
+    function onSoundError(text) { A.say(status, text, "notice"); reveal(status); }
 
-    // The dock ("再说一遍", "转人工", the input) stays on screen at the bottom; scrolling leaves room for it so
-    // the newest reply is never hidden behind it. When very large text makes the dock take half the screen,
-    // it goes back into the page flow, so the conversation keeps room to be read.
-    var dock = document.querySelector(".dock");
+    // The slim bar ("再说一遍", "转人工") is fixed at the bottom at every size; the page keeps its height free
+    // (--dock-h) so no reply hides under it. The text field sits in the bar only while bar and field together
+    // take at most 30% of the screen; otherwise it goes into the page, under the conversation.
+    var dock = A.$("dock"), form = A.$("ask"), home = A.$("ask-home");
     function fitDock() {
-      if (!dock) return;
-      var tall = dock.offsetHeight > window.innerHeight * 0.5;
-      dock.classList.toggle("static", tall);
-      document.documentElement.style.scrollPaddingBottom = tall ? "0px" : dock.offsetHeight + 8 + "px";
+      if (!dock || !dock.getClientRects().length) return;  // (a fixed element has no offsetParent)
+      if (form.parentNode !== dock) dock.append(form);
+      if (dock.offsetHeight > window.innerHeight * 0.3) home.append(form);
+      document.documentElement.style.setProperty("--dock-h", dock.offsetHeight + 8 + "px");
+      document.documentElement.style.scrollPaddingBottom = dock.offsetHeight + 8 + "px";
+      document.body.classList.add("docked");
     }
-    if (dock && window.ResizeObserver) new ResizeObserver(fitDock).observe(dock);
+    A.onRelayout(fitDock);
     window.addEventListener("resize", fitDock);
 
+    // The part of the screen not under the bottom bar.
+    function visibleBottom() { return window.innerHeight - (dock && dock.getClientRects().length ? dock.offsetHeight : 0); }
+    // Shows a node from its top when any of it is out of sight (the first new bubble, not the last: the
+    // answer is usually in the first one).
+    function reveal(node) {
+      if (!node || !node.getBoundingClientRect) return;
+      var r = node.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > visibleBottom()) node.scrollIntoView({ block: "start" });
+    }
+
     function addMe(text) {
-      log.append(A.el("li", { class: "msg me" }, A.el("span", { class: "from", text: "我说：" }), A.el("p", { text: text })));
-      scroll();
+      var li = A.el("li", { class: "msg me" }, A.el("span", { class: "from", text: "我说：" }), A.el("p", { text: text }));
+      log.append(li);
+      return li;
     }
-    function scroll() { var last = log.lastElementChild; if (last && last.scrollIntoView) last.scrollIntoView({ block: "end" }); }
 
-    // Beside a fraud warning on the web: a person to call, with one tap (tel: links work on every phone).
-    function callPerson(route) {
+    // Beside a fraud warning or a request for a person on the web: a person to call, with one tap (tel: links
+    // work on every phone); the hotline only beside a fraud warning.
+    function callPerson(route, fraud) {
       return A.el("div", { class: "call-person", role: "group", "aria-label": "找真人帮忙" },
-        A.el("p", { text: "先挂断那个人的电话。想找真人问一问，请打：" }),
+        A.el("p", { text: fraud ? "先挂断那个人的电话。想找真人问一问，请打：" : "想马上和真人说话，请打：" }),
         A.el("a", { class: "tel", href: route.bank_tel, text: "☎ 银行客服 " + route.bank_phone }),
-        A.el("a", { class: "tel", href: route.hotline_tel, text: "☎ 反诈专线 " + route.hotline }));
+        fraud && route.hotline_tel ? A.el("a", { class: "tel", href: route.hotline_tel, text: "☎ 反诈专线 " + route.hotline }) : null);
     }
 
-    function addBot(reply) {
-      // A fraud stop says so in words (read by screen readers too), with a red frame: never colour alone.
-      var li = A.el("li", { class: reply.risk ? "msg bot risk" : "msg bot" },
-        A.el("span", { class: "from", text: reply.risk ? "安心助手（防骗提醒）：" : "安心助手：" }));
+    // A money decision: two different buttons that say what they do ("是，转出200.00元" / "不转"), far apart.
+    var YES = /^\/affirm\b/, NO = /^\/deny\b/;
+    function moneyLabel(reply, b) {
+      if (!reply.pending_id || !reply.key_figure) return null;
+      var transfer = !!reply.transfer_id;
+      if (YES.test(b.payload || "")) return { text: (transfer ? "是，转出" : "是，存入") + reply.key_figure, cls: "yes" };
+      if (NO.test(b.payload || "")) return { text: transfer ? "不转" : "不存", cls: "no" };
+      return null;
+    }
+
+    function readButton(url) {
+      var btn = A.el("button", { type: "button", class: "read", "data-audio": url, text: "▶ 朗读这句" });
+      btn.addEventListener("click", function () {
+        if (A.isPlaying(btn)) A.stopSound(); else A.play(url, onSoundError, btn);
+      });
+      return btn;
+    }
+
+    // `how.repeat`: the answer to "再说一遍", labelled as such and without a second receipt button (it is the
+    // same transfer, not a new one).
+    function addBot(reply, how) {
+      how = how || {};
+      var from = reply.risk ? "安心助手（防骗提醒）：" : how.repeat ? "刚才说的是：" : "安心助手：";
+      var li = A.el("li", { class: "msg bot" + (reply.risk ? " risk" : "") + (how.repeat ? " repeat" : "") },
+        A.el("span", { class: "from", text: from }));
       if (reply.text) li.append(A.el("p", {}, A.withAmounts(reply.text)));
       if (reply.buttons && reply.buttons.length) {
-        var choices = A.el("div", { class: "choices", role: "group", "aria-label": "可以选择" });
-        reply.buttons.forEach(function (b) {
+        var labels = reply.buttons.map(function (b) { return moneyLabel(reply, b); });
+        var money = labels.some(Boolean);
+        var choices = A.el("div", { class: money ? "choices money" : "choices", role: "group",
+          "aria-label": money ? "请决定这笔钱" : "可以选择" });
+        reply.buttons.forEach(function (b, k) {
           // A press goes as the offered payload in its own field; the gateway checks it was offered.
-          choices.append(A.el("button", { type: "button", text: b.title,
-            onclick: function () { send({ payload: b.payload || b.title, title: b.title }); } }));
+          var label = labels[k];
+          var btn = A.el("button", { type: "button", class: label ? label.cls : "", text: label ? label.text : b.title });
+          btn.addEventListener("click", function () {
+            send({ payload: b.payload || b.title, title: label ? label.text : b.title }, btn);
+          });
+          choices.append(btn);
         });
         li.append(choices);
       }
       var acts = A.el("div", { class: "acts" });
-      if (reply.audio_url) {
-        acts.append(A.el("button", { type: "button", class: "read", "data-audio": reply.audio_url, text: "▶ 朗读这句",
-          onclick: function () { A.play(reply.audio_url, onSoundError); } }));
-      }
+      if (reply.audio_url) acts.append(readButton(reply.audio_url));
       // The reply says what it is (docs/contracts.md, reply contract): never guessed from its words.
-      if (reply.receipt && reply.receipt.transfer_id && opts.onReceipt) {
+      if (!how.repeat && reply.receipt && reply.receipt.transfer_id && opts.onReceipt) {
         acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(reply.receipt.transfer_id, li); } }));
       }
       if (acts.childNodes.length) li.append(acts);
-      if (reply.call_person) li.append(callPerson(reply.call_person));
+      if (reply.call_person) li.append(callPerson(reply.call_person, !!reply.risk));
+      if (reply.queued) {
+        li.append(A.el("p", { class: "waiting", role: "status",
+          text: "⏳ 正在等工作人员：已经把您排上了，工作人员会尽快打电话给您。" }));
+      }
       if (reply.staff_alerted) li.append(A.el("p", { class: "notice", role: "status", text: "已经请工作人员马上过来帮您。" }));
       log.append(li);
-      scroll();
+      return li;
+    }
+
+    // Every answered choice in the history is closed: an old "是" must not look like it still works.
+    function closeChoices(pressed) {
+      log.querySelectorAll(".choices button").forEach(function (b) {
+        b.disabled = true;
+        if (b === pressed) b.classList.add("chosen");
+      });
     }
 
     // A transfer held for staff: tell the customer on screen as soon as staff have decided, so nobody waits
@@ -308,14 +419,18 @@
       if (held === null) {
         held = items.filter(function (t) { return t.status === "held"; }).map(function (t) { return t.id; });
       }
-      items.forEach(function (t) {
-        if (held.indexOf(t.id) < 0 || t.status === "held") return;
+      for (var k = 0; k < items.length; k++) {
+        var t = items[k];
+        if (held.indexOf(t.id) < 0 || t.status === "held") continue;
         held.splice(held.indexOf(t.id), 1);
-        var who = (t.payee && t.payee.name) || "";
-        addBot(t.status === "completed"
-          ? { text: "工作人员已经核对好了。\n给" + who + "转了" + t.amount + "元。", transfer_id: t.id, receipt: { transfer_id: t.id } }
-          : { text: "工作人员没有通过这笔转账，钱没有转出。\n有疑问请问工作人员。" });
-      });
+        // The gateway words the decision like every amount message (with capitals and its audio).
+        var d = await A.api("GET", "/api/transfers/" + encodeURIComponent(t.id) + "?decision=1");
+        var notice = d.ok && d.data.decision ? d.data.decision : {
+          text: t.status === "completed" ? "工作人员已经核对好了。" : "工作人员没有通过这笔转账，钱没有转出。" };
+        var li = addBot(t.status === "completed"
+          ? Object.assign({ transfer_id: t.id, receipt: { transfer_id: t.id } }, notice) : notice);
+        reveal(li);
+      }
       if (!held.length) stopWatching();
     }
     function watchHeld() {
@@ -329,33 +444,41 @@
     }
 
     // `what` is the words typed or said, or a button press {payload, title}.
-    async function send(what) {
+    async function send(what, pressed) {
       var press = typeof what === "object" && what !== null;
       var text = press ? what.title : (what || "").trim();
       if (!text || busy) return;
       busy = true;
       A.stopSound();
       A.say(status, "");
+      closeChoices(pressed);
+      var repeat = !press && text === "再说一遍";
       addMe(text);
       var wait = A.el("li", { class: "msg bot thinking", "aria-busy": "true" }, A.el("p", { text: "安心助手正在想，请稍等…" }));
       log.append(wait);
-      scroll();
+      reveal(wait);
       var r = await A.api("POST", "/api/chat", press ? { payload: what.payload } : { text: text });
       wait.remove();
       busy = false;
       if (!r.ok) {
         if (r.status === 401) { opts.onSignedOut(r.data.message); return; }
         A.say(status, r.data.message);
+        reveal(status);
         return;
       }
-      r.data.replies.forEach(addBot);
+      var added = r.data.replies.map(function (x) { return addBot(x, { repeat: repeat }); });
+      if (added.length) reveal(added[0]);
       // A reply about a transfer that neither asks to confirm it nor reports it done: held for staff.
-      if (r.data.replies.some(function (x) { return x.transfer_id && !x.pending_id && !x.receipt; })) watchHeld();
-      if (autoRead) A.playAll(r.data.replies.map(function (x) { return x.audio_url; }), onSoundError);
+      if (!repeat && r.data.replies.some(function (x) { return x.transfer_id && !x.pending_id && !x.receipt; })) watchHeld();
+      if (autoRead) {
+        A.playAll(r.data.replies.map(function (x, k) {
+          return { url: x.audio_url, btn: added[k] && added[k].querySelector("button.read") };
+        }), onSoundError);
+      }
       if (opts.onReplies) opts.onReplies(r.data);
     }
 
-    A.$("ask").addEventListener("submit", function (e) {
+    form.addEventListener("submit", function (e) {
       e.preventDefault();
       var input = A.$("text");
       var text = input.value;
@@ -371,11 +494,13 @@
       auto.textContent = autoRead ? "自动朗读：开" : "自动朗读：关";
       if (!autoRead) A.stopSound();
     });
-    A.mic(A.$("mic"), function (t) { send(t); }, function (m) { A.say(status, m); });
+    // A microphone error shows beside the conversation, where the customer is looking.
+    A.mic(A.$("mic"), function (t) { send(t); }, function (m) { A.say(status, m); reveal(status); });
 
     return {
       send: send,
-      addBot: addBot,
+      addBot: function (reply) { var li = addBot(reply); fitDock(); reveal(li); return li; },
+      fit: fitDock,
       clear: function () { stopWatching(); A.stopSound(); log.replaceChildren(); A.say(status, ""); A.$("text").value = ""; },
     };
   };
@@ -410,7 +535,7 @@
         window.print();
       } })));
     after.append(card);  // inside the reply's list item: a list holds only items
-    card.scrollIntoView({ block: "end" });
+    card.scrollIntoView({ block: "start" });
   };
 
   // ------------------------------------------------------------ forget everything on this screen

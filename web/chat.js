@@ -11,13 +11,16 @@
     A.$("login-view").hidden = false;
     A.$("chat-view").hidden = true;
     A.$("sign-out").hidden = true;
+    A.$("auto-read").hidden = true;  // nothing to read before sign-in: the keypad keeps the room
   }
   function showChat(s) {
     A.$("who").textContent = s.name || "";
     A.$("login-view").hidden = true;
     A.$("chat-view").hidden = false;
     A.$("sign-out").hidden = false;
+    A.$("auto-read").hidden = false;
     timer.set(s.seconds_left, s.warn_s);
+    chat.fit();
     if (!A.$("log").childElementCount) {
       chat.addBot(s.greeting || { text: "您好！想办什么？", buttons: STARTERS.map(function (t) { return { title: t, payload: t }; }) });
     }
@@ -32,12 +35,12 @@
   }
 
   A.forgetAll = function () { chat.clear(); login.clear(); };
-  A.fontControls(A.$("font-up"), A.$("font-down"), status, true);
+  A.fontControls(A.$("font-up"), A.$("font-down"), A.$("size-status"), true);
   var timer = A.Timer({ onExpire: function () { signOut("为了安全，已经自动退出。需要时请重新登录。"); } });
   var chat = A.Chat({
     onSignedOut: function (m) { signOut(m); },
     onReplies: function (d) { if (d.seconds_left) timer.set(d.seconds_left, d.warn_s); },
-    onReceipt: function (id, li) { A.receipt(id, li, status); },
+    onReceipt: function (id, li) { A.receipt(id, li, A.$("chat-status")); },
   });
   var login = A.login({ onSignedIn: function (s) { A.say(status, ""); showChat(s); } });
   A.$("sign-out").addEventListener("click", function () { signOut(); });

@@ -14,6 +14,7 @@
     A.$("who").textContent = s.name || "";
     view("chat-view");
     timer.set(s.seconds_left, s.warn_s);
+    chat.fit();
     chat.addBot(s.greeting || { text: "您好！想办什么？",
       buttons: ["查余额", "转账", "存定期"].map(function (t) { return { title: t, payload: t }; }) });
   }
@@ -25,18 +26,19 @@
     A.wipe("/kiosk");
   }
 
-  A.fontControls(A.$("font-up"), A.$("font-down"), status, false);
+  A.fontControls(A.$("font-up"), A.$("font-down"), A.$("size-status"), false);
   var timer = A.Timer({
     onExpire: function () {
       if (!A.$("chat-view").hidden) { endVisit(); return; }
       login.clear();  // digits typed by someone who walked away
     },
     localSeconds: function () { return idle; },
+    audible: true,  // a kiosk is in a busy hall: the countdown beeps and speaks, not only shows
   });
   var chat = A.Chat({
     onSignedOut: function () { endVisit(); },
     onReplies: function (d) { if (d.seconds_left) timer.set(d.seconds_left, d.warn_s); },
-    onReceipt: function (id, li) { A.receipt(id, li, status); },
+    onReceipt: function (id, li) { A.receipt(id, li, A.$("chat-status")); },
   });
   var login = A.login({
     kiosk: true,
@@ -73,6 +75,8 @@
   function start(s) {
     idle = s.kiosk_idle_timeout_s || idle;
     warn = Math.min(s.warn_s || warn, Math.max(1, idle - 1));
+    // The time limit is said at sign-in, in minutes when it is whole minutes ("2 分钟").
+    A.$("limit").textContent = "为了安全，" + (idle % 60 ? idle + " 秒" : idle / 60 + " 分钟") + "不操作会自动退出，之前会响铃提醒。";
     var staff = s.staff && s.staff.role === "station" ? s.staff : null;
     A.$("station").hidden = !staff;
     A.$("station").textContent = staff ? "工作人员：" + staff.name : "";

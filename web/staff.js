@@ -4,10 +4,10 @@
   "use strict";
   var A = window.Anxin;
   var status = A.$("status");
-  var REASONS = { NEW_PAYEE: "新收款人", LARGE_AMOUNT: "大额转账" };
+  var REASONS = { NEW_PAYEE: "新收款人", LARGE_AMOUNT: "大额转账", SCAM_RISK: "疑似诈骗冷静期", CUMULATIVE_AMOUNT: "当天累计金额大" };
   var poller = null;
 
-  A.fontControls(A.$("font-up"), A.$("font-down"), status, true);
+  A.fontControls(A.$("font-up"), A.$("font-down"), A.$("size-status"), true);
 
   function signedIn(s) {
     A.$("staff-view").hidden = true;
@@ -44,11 +44,18 @@
   function approvalCard(item) {
     var t = item.transfer || {}, p = t.payee || {};
     var card = A.el("article", { class: "card", "data-approval": String(item.id), "aria-label": "审批 " + item.id });
+    var fam = item.family_contact;
     card.append(
       A.el("h3", { text: item.customer_name + " → " + (p.relationship ? p.relationship + " " : "") + (p.name || "") }),
       A.el("p", {}, A.withAmounts(t.amount + " 元" + (t.amount_capitals ? "（" + t.amount_capitals + "）" : ""))),
-      A.el("p", { text: "原因：" + (REASONS[item.reason] || REASONS[t.hold_reason] || item.reason || "需要核对") }),
+      A.el("p", { class: item.reason === "SCAM_RISK" ? "alert-text" : "",
+        text: "原因：" + (item.reason_text || REASONS[item.reason] || REASONS[t.hold_reason] || "需要核对") }),
+      A.el("p", { text: "时间：" + (item.time_local || "") }),
+      A.el("p", { text: "转账编号：" + (t.id || "") }),
+      A.el("p", { text: "在哪里：" + (item.where || "网上或电话（不在自助机）") }),
       A.el("p", { text: "收款账号：" + (p.bank || "") + " " + (p.account_masked || "") }),
+      fam && fam.phone ? A.el("p", {}, "家人：" + (fam.relationship || "") + " " + (fam.name || "") + " ",
+        A.el("a", { class: "tel", href: "tel:" + String(fam.phone).replace(/[^\d+]/g, ""), text: "☎ " + fam.phone })) : null,
       A.el("div", { class: "acts" },
         A.el("button", { type: "button", class: "primary", text: "✔ 批准", onclick: function () { decide(item, "approve", card); } }),
         A.el("button", { type: "button", class: "danger", text: "✖ 拒绝", onclick: function () { decide(item, "reject", card); } })));

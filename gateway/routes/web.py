@@ -6,6 +6,8 @@ stays in the gateway session and travels on to Rasa in the message metadata. Eve
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import json
 import logging
@@ -18,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from gateway import backend_client
 from gateway.config import get_settings
@@ -186,12 +190,55 @@ def session_json(session: GatewaySession | None) -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------- versioned assets
+# The pages name their CSS/JS as /static/<file>?v=<hash of its content>: a browser keeps such a file for a year
+# and never asks again, and a new version has a new URL. The pages themselves are revalidated every time
+# (no-cache, with an ETag-less body this small: one request), so a deploy reaches everyone at once.
+_STATIC_REF = re.compile(r"/static/([\w.-]+\.(?:css|js))")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@functools.lru_cache(maxsize=128)
+def _content_hash(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def asset_version(name: str) -> str:
+    """The version of web/<name> (a content hash, recomputed only when the file changes)."""
+    path = WEB_DIR / name
+    st = path.stat()
+    return _content_hash(str(path), st.st_mtime_ns, st.st_size)
+
+
+def versioned_html(name: str) -> str:
+    text = (WEB_DIR / name).read_text(encoding="utf-8")
+    return _STATIC_REF.sub(lambda m: f"/static/{m[1]}?v={asset_version(m[1])}", text)
+
+
+class Assets(StaticFiles):
+    """web/ under /static: a year's cache for the URL of the current version, revalidation for any other."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        resp = await super().get_response(path, scope)
+        query = scope.get("query_string", b"").decode("latin-1")
+        wanted = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get("v")
+        current = None
+        if resp.status_code == 200 and wanted:
+            try:
+                current = asset_version(path)
+            except OSError:
+                current = None
+        resp.headers["Cache-Control"] = IMMUTABLE if current and wanted == current else "no-cache"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+
 def _page(name: str, frame_ancestors: str) -> Response:
-    resp = FileResponse(WEB_DIR / name, media_type="text/html; charset=utf-8")
+    resp = Response(versioned_html(name), media_type="text/html; charset=utf-8")
     resp.headers["Content-Security-Policy"] = _CSP.format(ancestors=frame_ancestors)
     if frame_ancestors == "'none'":  # the same for browsers that predate frame-ancestors
         resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Cache-Control"] = "no-cache"
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
@@ -241,6 +288,7 @@ def widget_script() -> Response:
 # ---------------------------------------------------------------- session
 
 STARTERS = ["查余额", "转账", "存定期"]
+HELD_LINE = "转账编号 "
 GREETING = "您好，{name}！\n想办什么？\n请点下面的按钮，也可以说话。"
 
 
@@ -394,6 +442,14 @@ def _act_on(session: GatewaySession, replies: list[Reply], out: list[dict[str, A
                     item["staff_alerted"] = True
                 else:
                     item["call_person"] = call_person_route()
+                    item["queued"] = True
+    elif handoff is not None and not kiosk:
+        # "转人工" on the web: the bank's number to tap and a waiting status, beside the queue entry below.
+        for item in out:
+            if item["handoff"] is not None:
+                route = call_person_route()
+                item["call_person"] = {"bank_phone": route["bank_phone"], "bank_tel": route["bank_tel"]}
+                item["queued"] = True
     if kiosk:
         if risk is not None:
             get_book().alert(session.conversation_id, risk.kind, risk.family)
@@ -449,6 +505,9 @@ async def chat(request: Request) -> Response:
     if kiosk:
         for reply in replies:
             get_book().add(conversation_id, "assistant", reply.text)
+            if reply.transfer_id and not reply.pending_id and not reply.receipt_transfer_id:
+                # Held for staff: the staff panel's approval card names this kiosk by this line.
+                get_book().add(conversation_id, "system", f"{HELD_LINE}{reply.transfer_id} 等工作人员核对")
     _act_on(session, replies, out)
     # The buttons now on screen; re-read the session (the turn was slow: it may have been signed out).
     latest = get_store().get(session.sid)
@@ -478,8 +537,28 @@ async def get_transfer(transfer_id: str, request: Request) -> Response:
     except Exception:  # a receipt without capitals is still a receipt
         capitals = ""
     when = transfer.get("executed_at") or transfer.get("created_at") if isinstance(transfer, dict) else None
-    return JSONResponse({"transfer": transfer, "amount_capitals": capitals, "customer_name": session.customer_name,
-                         "time_local": local_time(when), "printed_at": local_time(None)})
+    out = {"transfer": transfer, "amount_capitals": capitals, "customer_name": session.customer_name,
+           "time_local": local_time(when), "printed_at": local_time(None)}
+    if request.query_params.get("decision") == "1" and isinstance(transfer, dict):
+        decision = decision_text(transfer, capitals)
+        if decision:
+            out["decision"] = {"text": decision, "key_figure": f"{transfer.get('amount')}元",
+                               "audio_url": await audio_url_async(decision, None, 1.0, "mp3",
+                                                                  f"{transfer.get('amount')}元")}
+    return JSONResponse(out)
+
+
+def decision_text(transfer: dict[str, Any], capitals: str) -> str:
+    """Staff's decision on a held transfer, worded like every amount message: who (with the relationship),
+    the amount in digits and in capitals."""
+    payee = transfer.get("payee") if isinstance(transfer.get("payee"), dict) else {}
+    who = f"{payee.get('relationship') or ''}{payee.get('name') or ''}"
+    amount = f"{transfer.get('amount')} 元" + (f"（{capitals}）" if capitals else "")
+    if transfer.get("status") == "completed":
+        return f"工作人员已经核对好了。\n已经给{who}转了 {amount}。"
+    if transfer.get("status") in ("rejected", "cancelled", "expired"):
+        return f"工作人员没有通过这笔转账。\n给{who}的 {amount}没有转出。\n有疑问请问工作人员。"
+    return ""
 
 
 def local_time(iso: str | None) -> str:

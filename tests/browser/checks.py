@@ -22,11 +22,13 @@ MIN_FONT_PX = 24
 MIN_LINE_HEIGHT = 1.5
 MIN_TARGET_PX = 64
 
+# AA and AAA rules, WCAG 2.2, and the experimental ones (label-content-name-mismatch: WCAG 2.5.3, the visible
+# label is part of the accessible name) switched on besides axe's defaults.
 _AXE_RUN = """async () => {
-  const r = await axe.run(document, {
-    rules: {"color-contrast-enhanced": {enabled: true}, "color-contrast": {enabled: true}},
-    resultTypes: ["violations"],
-  });
+  const rules = {"color-contrast-enhanced": {enabled: true}, "color-contrast": {enabled: true},
+                 "label-content-name-mismatch": {enabled: true}};
+  for (const r of axe.getRules(["wcag2aaa", "wcag21aaa", "wcag22aa", "experimental"])) rules[r.ruleId] = {enabled: true};
+  const r = await axe.run(document, {rules, resultTypes: ["violations"]});
   return JSON.stringify({version: axe.version, violations: r.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 5).map(n => ({target: n.target, summary: n.failureSummary}))}))});
@@ -108,3 +110,62 @@ def keypad_sign_in(page: Any, phone: str, pin: str) -> None:
         pad.get_by_role("button", name=digit, exact=True).click()
     page.get_by_role("button", name="登录", exact=True).click()
     page.locator("#chat-view").wait_for(state="visible")
+
+
+# Every visible control, scrolled into view, is inside the screen, shows all its text and is the element under
+# its centre (nothing covers it: not the bottom bar, not another control). Amounts sit on one line, whole.
+_LAYOUT = """() => {
+  const bad = [];
+  const de = document.documentElement;
+  const vw = de.clientWidth, vh = window.innerHeight;
+  if (de.scrollWidth > vw) bad.push("horizontal scroll: " + de.scrollWidth + " > " + vw);
+  const shown = (el) => {
+    const cs = getComputedStyle(el);
+    if (cs.display === "none" || cs.visibility === "hidden") return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const name = (el) => el ? el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " +
+    (el.textContent || el.value || "").trim().slice(0, 16) : "nothing";
+  const y0 = window.scrollY;
+  for (const el of document.querySelectorAll("button, a[href], input")) {
+    if (!shown(el) || el.matches(".skip")) continue;  // the skip link shows only when focused
+    if (!el.closest("#dock")) el.scrollIntoView({block: "center"});
+    const r = el.getBoundingClientRect();
+    if (r.left < -0.5 || r.right > vw + 0.5 || r.top < -0.5 || r.bottom > vh + 0.5)
+      bad.push("off-screen " + name(el) + " " + [r.left, r.top, r.right, r.bottom].map(Math.round));
+    if (el.tagName !== "INPUT" && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1))
+      bad.push("text clipped " + name(el));
+    const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    if (!hit || !(hit === el || el.contains(hit))) bad.push("covered " + name(el) + " by " + name(hit));
+  }
+  for (const a of document.querySelectorAll(".amount-digits, .amount-caps")) {
+    if (!shown(a)) continue;
+    const r = a.getBoundingClientRect();
+    const lh = parseFloat(getComputedStyle(a).lineHeight);
+    if (a.getClientRects().length !== 1 || r.height > 1.5 * lh || a.scrollWidth > a.clientWidth + 1)
+      bad.push("amount broken " + a.textContent + " " + Math.round(r.width) + "x" + Math.round(r.height));
+    if (r.right > vw + 0.5 || r.left < -0.5) bad.push("amount off-screen " + a.textContent);
+  }
+  window.scrollTo(0, y0);
+  return bad;
+}"""
+
+
+def layout_problems(page: Any) -> list[str]:
+    """What is wrong with the layout at the current size (empty: nothing)."""
+    return list(page.evaluate(_LAYOUT))
+
+
+def in_view(page: Any, selector: str, whole: bool = True) -> bool:
+    """Whether the element is on screen and not under the fixed bottom bar (its top, or all of it)."""
+    return bool(page.evaluate("""([sel, whole]) => {
+      const el = document.querySelector(sel);
+      if (!el) return false;
+      const r = el.getBoundingClientRect();
+      const dock = document.getElementById("dock");
+      const inDock = dock && dock.contains(el);
+      const bottom = window.innerHeight - (dock && dock.getClientRects().length && !inDock ? dock.offsetHeight : 0);
+      return r.top >= -0.5 && r.top < bottom && (!whole || r.bottom <= bottom + 0.5) && r.left >= -0.5
+        && r.right <= document.documentElement.clientWidth + 0.5;
+    }""", [selector, whole]))
