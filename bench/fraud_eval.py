@@ -123,6 +123,16 @@ def read_tsv(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def use_data_dir(path: Path) -> None:
+    """Evaluate another held-out set laid out like tests/fraud/ (redteam_scam.tsv, redteam_benign.tsv, ood*.tsv):
+    tests/fraud_v2/ is the one that was never used to tune anything."""
+    global DATA_DIR, SCAM_FILE, BENIGN_FILE, OOD_FILE
+    DATA_DIR = path
+    SCAM_FILE = path / "redteam_scam.tsv"
+    BENIGN_FILE = path / "redteam_benign.tsv"
+    OOD_FILE = next(iter(sorted(path.glob("ood*.tsv"))), path / "ood.tsv")
+
+
 def load_scams() -> list[dict[str, str]]:
     return read_tsv(SCAM_FILE)
 
@@ -853,7 +863,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the first N utterances of each family/payee (N/3 per domain): a quick look")
     parser.add_argument("--no-parse", action="store_true", help="skip Rasa /model/parse of the OOD set")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="another held-out set laid out like tests/fraud/ (e.g. tests/fraud_v2)")
     args = parser.parse_args(argv)
+    if args.data is not None:
+        use_data_dir(args.data.resolve())
 
     from tests.support.stack import running_stack
 
