@@ -114,9 +114,10 @@ class Cluster:
         return tuple(needed)
 
     def check_secrets(self) -> dict[str, str]:
-        """The operator's settings (environment, then extra_env) if every needed secret is usable; else a
+        """The operator's settings (.env, the environment, extra_env) if every needed secret is usable; else a
         SecretError with one line naming each problem. The production profile has no demo mode."""
-        operator = {k: v for k, v in os.environ.items() if k.startswith("ANXIN_") and k != "ANXIN_DEMO"}
+        dotenv = secret_rules.read_env_file(ROOT / ".env")  # the checkout's .env, under the environment
+        operator = {k: v for k, v in {**dotenv, **os.environ}.items() if k.startswith("ANXIN_")}
         operator.update(self.extra_env)
         operator.pop("ANXIN_DEMO", None)
         problems = [p for p in (secret_rules.problem(n, operator.get(n)) for n in self.required_secrets()) if p]
