@@ -69,6 +69,7 @@
     n.style.setProperty("--w", String(Math.max(1, Math.round(w * 100) / 100)));  // CSSOM: allowed by the CSP
     return n;
   }
+  A.keep = function (text) { return part("keep", text); };  // a phone number: one line, shrunk to fit
   A.withAmounts = function (text) {
     var frag = document.createDocumentFragment();
     var last = 0;
@@ -327,7 +328,7 @@
     }
 
     function addMe(text) {
-      var li = A.el("li", { class: "msg me" }, A.el("span", { class: "from", text: "我说：" }), A.el("p", { text: text }));
+      var li = A.el("li", { class: "msg me" }, A.el("span", { class: "from", text: "我说：" }), A.el("p", {}, A.withAmounts(text)));
       log.append(li);
       return li;
     }
@@ -337,8 +338,8 @@
     function callPerson(route, fraud) {
       return A.el("div", { class: "call-person", role: "group", "aria-label": "找真人帮忙" },
         A.el("p", { text: fraud ? "先挂断那个人的电话。想找真人问一问，请打：" : "想马上和真人说话，请打：" }),
-        A.el("a", { class: "tel", href: route.bank_tel, text: "☎ 银行客服 " + route.bank_phone }),
-        fraud && route.hotline_tel ? A.el("a", { class: "tel", href: route.hotline_tel, text: "☎ 反诈专线 " + route.hotline }) : null);
+        A.el("a", { class: "tel", href: route.bank_tel }, "☎ 银行客服 ", A.keep(route.bank_phone)),
+        fraud && route.hotline_tel ? A.el("a", { class: "tel", href: route.hotline_tel }, "☎ 反诈专线 ", A.keep(route.hotline)) : null);
     }
 
     // A money decision: two different buttons that say what they do ("是，转出200.00元" / "不转"), far apart.
@@ -346,7 +347,8 @@
     function moneyLabel(reply, b) {
       if (!reply.pending_id || !reply.key_figure) return null;
       var transfer = !!reply.transfer_id;
-      if (YES.test(b.payload || "")) return { text: (transfer ? "是，转出" : "是，存入") + reply.key_figure, cls: "yes" };
+      if (YES.test(b.payload || "")) return { text: (transfer ? "是，转出" : "是，存入") + reply.key_figure, cls: "yes",
+        verb: transfer ? "是，转出" : "是，存入" };
       if (NO.test(b.payload || "")) return { text: transfer ? "不转" : "不存", cls: "no" };
       return null;
     }
@@ -375,7 +377,9 @@
         reply.buttons.forEach(function (b, k) {
           // A press goes as the offered payload in its own field; the gateway checks it was offered.
           var label = labels[k];
-          var btn = A.el("button", { type: "button", class: label ? label.cls : "", text: label ? label.text : b.title });
+          var btn = A.el("button", { type: "button", class: label ? label.cls : "" },
+            label && label.verb ? label.verb : label ? label.text : b.title,
+            label && label.verb ? A.withAmounts(reply.key_figure) : null);  // the amount kept whole
           btn.addEventListener("click", function () {
             send({ payload: b.payload || b.title, title: label ? label.text : b.title }, btn);
           });
