@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 
+from gateway import http_pool
 from gateway.config import get_settings
 
 UNAVAILABLE_MESSAGE = "系统暂时连不上，请稍后再试，或者转人工。"
@@ -40,8 +41,7 @@ async def call(
         hdrs["Authorization"] = f"Bearer {token}"
     url = f"{settings.backend_url}/api/v1{path}"
     try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
-            resp = await client.request(method, url, json=json, params=params, headers=hdrs)
+        resp = await http_pool.client().request(method, url, json=json, params=params, headers=hdrs, timeout=timeout_s)
     except httpx.HTTPError as exc:
         raise BackendError(503, "BACKEND_UNAVAILABLE", UNAVAILABLE_MESSAGE) from exc
     if resp.status_code >= 400:

@@ -5,6 +5,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway import http_pool
 from gateway.routes import audio, phone, staff, web
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
     # Versioned URLs (?v=<content hash>, written into the pages) are cached for a year.
     app.mount("/static", web.Assets(directory=web.WEB_DIR), name="static")
     app.add_middleware(TextGZip)
+    app.router.on_shutdown.append(http_pool.aclose)  # issue 14: the one pool to Rasa and the backend
     return app
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 
+from gateway import http_pool
 from gateway.config import get_settings
 
 
@@ -17,8 +18,8 @@ async def send_message(sender: str, text: str, metadata: dict[str, Any]) -> list
     settings = get_settings()
     url = f"{settings.rasa_url}/webhooks/rest/webhook"
     try:
-        async with httpx.AsyncClient(timeout=settings.rasa_timeout_s) as client:
-            resp = await client.post(url, json={"sender": sender, "message": text, "metadata": metadata})
+        resp = await http_pool.client().post(url, json={"sender": sender, "message": text, "metadata": metadata},
+                                             timeout=settings.rasa_timeout_s)
     except httpx.HTTPError as exc:
         raise RasaUnavailable(type(exc).__name__) from exc
     if resp.status_code != 200:
