@@ -260,6 +260,7 @@ class FraudStopOut(BaseModel):
     cooling_off_until: datetime
     cancelled_transfer_ids: list[int]
     cancelled_deposit_ids: list[int]
+    cancelled_bill_payment_ids: list[int] = []
     # Transfers already with staff: they stay held, now marked SCAM_RISK for their reviewer.
     held_transfer_ids: list[int]
 

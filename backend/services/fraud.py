@@ -18,17 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rules.redact import redact_digits
 from sqlalchemy import Engine, Table, bindparam, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
 from backend.core.db import write_session
-from backend.models import Approval, Customer, TimeDeposit, Transfer
+from backend.models import Approval, BillPayment, Customer, TimeDeposit, Transfer
 from backend.services import audit, clock
 from backend.services.customers import lock_customer
 from rules import fraud as fraud_rules
+from rules.redact import redact_digits
 
 SCAM_RISK = "SCAM_RISK"
 CHANNELS = ("web", "phone", "kiosk")
@@ -65,6 +65,7 @@ class StopOutcome:
     cooling_off_until: datetime
     cancelled_transfer_ids: list[int] = field(default_factory=list)
     cancelled_deposit_ids: list[int] = field(default_factory=list)
+    cancelled_bill_payment_ids: list[int] = field(default_factory=list)
     held_transfer_ids: list[int] = field(default_factory=list)  # already with staff, now marked SCAM_RISK
 
 
@@ -110,9 +111,23 @@ def start_cooling_off(
         if deposit.status == "cancelled":
             outcome.cancelled_deposit_ids.append(deposit.id)  # type: ignore[arg-type]
 
+    pending_payments = session.exec(
+        select(BillPayment).where(BillPayment.customer_id == customer_id, BillPayment.status == "pending")
+        .order_by(BillPayment.id)  # type: ignore[arg-type]
+        .with_for_update()
+    ).all()
+    for payment in pending_payments:
+        payment.status = "expired" if payment.expires_at is not None and payment.expires_at <= now else "cancelled"
+        payment.ended_at = now
+        session.add(payment)
+        if payment.status == "cancelled":
+            outcome.cancelled_bill_payment_ids.append(payment.id)  # type: ignore[arg-type]
+
     audit.record(session, "customer", customer_id, action, "customer", customer_id, **detail,
                  cooling_off_until=until.isoformat(), cancelled_transfer_ids=outcome.cancelled_transfer_ids,
-                 cancelled_deposit_ids=outcome.cancelled_deposit_ids, held_transfer_ids=outcome.held_transfer_ids)
+                 cancelled_deposit_ids=outcome.cancelled_deposit_ids,
+                 cancelled_bill_payment_ids=outcome.cancelled_bill_payment_ids,
+                 held_transfer_ids=outcome.held_transfer_ids)
     session.flush()
     return outcome
 
