@@ -4,17 +4,66 @@ Every call has a 3 s budget: an old customer waiting in silence is worse than a 
 sorted into what the dialogue can say: not signed in, refused (with the backend's own Chinese message),
 unreachable (nothing was sent or nothing happened), or no answer in time (a money request may or may not
 have been carried out).
+
+Issue 14: one aiohttp session (one keep-alive connection pool) per process and event loop, made on first use and
+closed when the action server stops (`close_sessions`), instead of a new connection per call; and GET reads
+memoised within one turn (same token, same turn, same path: one request), since several actions of a turn read
+the same accounts and payees. A write (any other method) forgets the token's memo, so a read after a write in
+the same turn sees the new state; errors are never memoised.
 """
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import os
+import time
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 import aiohttp
 
 API_PREFIX = "/api/v1"
 TIMEOUT_S = 3.0
+# Below uvicorn's 5 s keep-alive: an idle connection is dropped by us before the backend closes it under a request.
+KEEPALIVE_S = 3.0
+MEMO_TTL_S = 30.0  # a turn is seconds long; older memo entries belong to no running turn
+MEMO_MAX = 1024
+
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = weakref.WeakKeyDictionary()
+_memo: OrderedDict[tuple[str, str, str], tuple[float, Any]] = OrderedDict()
+stats = {"sessions": 0, "requests": 0, "memo_hits": 0}
+
+
+def session() -> aiohttp.ClientSession:
+    """This process's (and loop's) shared session; each request passes its own timeout."""
+    loop = asyncio.get_running_loop()
+    shared = _sessions.get(loop)
+    if shared is None or shared.closed:
+        connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=KEEPALIVE_S)
+        shared = _sessions[loop] = aiohttp.ClientSession(connector=connector)
+        stats["sessions"] += 1
+    return shared
+
+
+async def close_sessions(*_args: Any) -> None:
+    """Closes this loop's session (the action server's after_server_stop listener)."""
+    shared = _sessions.pop(asyncio.get_running_loop(), None)
+    if shared is not None:
+        await shared.close()
+
+
+def turn_key(tracker: Any) -> str | None:
+    """Identifies the turn an action runs in: the conversation and its latest user message's id (Rasa gives
+    every message one). None (no memo) when there is no such id."""
+    message_id = (getattr(tracker, "latest_message", None) or {}).get("message_id")
+    return f"{tracker.sender_id}:{message_id}" if message_id else None
+
+
+def _forget(token_id: str) -> None:
+    for key in [k for k in _memo if k[0] == token_id]:
+        del _memo[key]
 
 
 def backend_url() -> str:
@@ -48,23 +97,44 @@ class BackendNoAnswer(BackendError):
 
 
 class BackendClient:
-    def __init__(self, token: str | None, base_url: str | None = None, timeout_s: float | None = None) -> None:
+    def __init__(self, token: str | None, base_url: str | None = None, timeout_s: float | None = None,
+                 turn: str | None = None) -> None:
         if not token:
             raise NotSignedIn("no token")
         self._headers = {"Authorization": f"Bearer {token}"}
         self._base = (base_url or backend_url()) + API_PREFIX
         self._timeout = aiohttp.ClientTimeout(total=timeout_s or TIMEOUT_S)
+        # The memo is keyed by a digest, so it holds no token.
+        self._token_id = hashlib.sha256(token.encode()).hexdigest()[:24]
+        self._turn = turn
 
     async def _request(self, method: str, path: str, json: Any = None,
                        idempotency_key: str | None = None) -> Any:
+        memo_key = (self._token_id, self._turn, self._base + path) if method == "GET" and self._turn else None
+        if memo_key is not None:
+            hit = _memo.get(memo_key)
+            if hit is not None and time.monotonic() - hit[0] < MEMO_TTL_S:
+                stats["memo_hits"] += 1
+                return copy.deepcopy(hit[1])  # the caller may change what it got
+        elif method != "GET":
+            _forget(self._token_id)  # a write makes what was read before it old (even if the write fails)
+        body = await self._send(method, path, json, idempotency_key)
+        if memo_key is not None:
+            _memo[memo_key] = (time.monotonic(), copy.deepcopy(body))
+            while len(_memo) > MEMO_MAX:
+                _memo.popitem(last=False)
+        return body
+
+    async def _send(self, method: str, path: str, json: Any, idempotency_key: str | None) -> Any:
         headers = dict(self._headers)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        stats["requests"] += 1
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session:
-                async with session.request(method, self._base + path, json=json, headers=headers) as resp:
-                    body = await resp.json(content_type=None) if resp.content_length != 0 else None
-                    status = resp.status
+            async with session().request(method, self._base + path, json=json, headers=headers,
+                                         timeout=self._timeout) as resp:
+                body = await resp.json(content_type=None) if resp.content_length != 0 else None
+                status = resp.status
         except aiohttp.ClientConnectionError as exc:
             if isinstance(exc, aiohttp.ServerTimeoutError):
                 raise BackendNoAnswer(path) from exc

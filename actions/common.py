@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import money
-from actions.backend_client import BackendClient
+from actions.backend_client import BackendClient, turn_key
 from actions.texts import TEXTS
 from rules.redact import redact_digits
 
@@ -30,7 +30,7 @@ def token_of(tracker: Tracker) -> str | None:
 
 def client_for(tracker: Tracker) -> BackendClient:
     """Raises NotSignedIn when the message carries no token."""
-    return BackendClient(token_of(tracker))
+    return BackendClient(token_of(tracker), turn=turn_key(tracker))  # reads memoised within the turn (issue 14)
 
 
 def speech_rate(tracker: Tracker) -> float:

@@ -56,6 +56,9 @@ def create_app(secret: str, actions_package: str = "actions", cors_origins: Any 
         return response.json({"error": "ACTION_FAILED"}, status=status if 400 <= status < 600 else 500)
 
     app.error_handler.add(Exception, plain_error)
+    from actions.backend_client import close_sessions  # the actions' one pool to the backend (issue 14)
+
+    app.register_listener(close_sessions, "after_server_stop")
     return app
 
 

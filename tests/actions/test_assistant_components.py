@@ -25,7 +25,7 @@ from assistant.components.amount_extractor import AmountExtractor
 from assistant.components.fraud_guard import FraudGuard
 from assistant.components.phrase_entities import PhraseEntityExtractor
 from assistant.nlg import SpeechRateNLG
-from assistant.tracker_store import RedactingInMemoryTrackerStore
+from assistant.tracker_store import RedactingInMemoryTrackerStore, RedactingSQLiteTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "eyJ.secret-token.sig"
@@ -172,14 +172,17 @@ def test_tracker_store_never_keeps_the_token():
     assert [e.as_dict()["event"] for e in restored.events] == [e.as_dict()["event"] for e in live.events]
 
 
-def test_tracker_store_is_created_from_the_endpoint_config(monkeypatch: pytest.MonkeyPatch):
+def test_tracker_store_is_created_from_the_endpoint_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import read_endpoint_config
 
     # The file's action endpoint sends ${ANXIN_ACTIONS_SECRET}: Rasa refuses to read it when that is unset.
     monkeypatch.setenv("ANXIN_ACTIONS_SECRET", "x" * 43)
+    monkeypatch.setenv("ANXIN_RASA_TRACKER_DB", str(tmp_path / "tracker.db"))
     config = read_endpoint_config(str(ROOT / "assistant" / "endpoints.yml"), "tracker_store")
-    assert isinstance(TrackerStore.create(config, DOMAIN), RedactingInMemoryTrackerStore)
+    # Issue 14: the embedded profile keeps conversations in SQLite (assistant.tracker_store), token redacted.
+    store = TrackerStore.create(config, DOMAIN)
+    assert isinstance(store, RedactingSQLiteTrackerStore) and store.path == tmp_path / "tracker.db"
 
 
 def test_channel_sends_text_buttons_and_custom_as_one_item():

@@ -215,6 +215,7 @@ def running_stack(assistant: bool = True, gateway: bool = True, **env: str) -> I
         **secret_rules.generate_all(),
         "ANXIN_DATABASE_URL": db_url,
         "ANXIN_AUDIO_DIR": str(workdir / "audio"),
+        "ANXIN_RASA_TRACKER_DB": str(workdir / "tracker.db"),  # issue 14: Rasa's SQLite store, per stack
         # Plain http on loopback, like the demo: the session cookie must not be Secure-only here.
         "ANXIN_COOKIE_SECURE": "false",
         "PYTHONPATH": str(ROOT),
