@@ -1,0 +1,490 @@
+"""Bill payment by voice (issue 12): "交电费", "电费该交多少", "给老伴手机充一百块话费", "家里水费交了没".
+
+The form asks one thing at a time: which saved biller account (words: 电费/水费/燃气费/话费 and the label's
+words such as 老伴/家里; or buttons), for 话费 the top-up amount, and the account to pay from. The read-back
+(`action_ask_bill_confirmed`) first reads the bank's quote (`GET /bill-accounts/{id}/bill`): a bill already
+paid or nothing due is said in the bank's plain words and nothing is asked; an amount far above the usual
+bill is said before the read-back. Then it creates a **pending** bill payment (`require_confirmation`) and
+reads back that record; "是" confirms exactly `pending_bill_id` (`POST /bill-payments/{id}/confirm`). Done
+says 交好了 with `custom.receipt` so the web and kiosk offer a receipt and the phone speaks it.
+A scam story in any state is left to the stop rule (actions/fraud.py).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.accounts import account_label, extract_from_account, find_account, source_accounts
+from actions.backend_client import (
+    BackendClient,
+    BackendError,
+    BackendNoAnswer,
+    BackendRefused,
+    NotSignedIn,
+    _path_id,
+)
+from actions.common import (
+    button,
+    capitals,
+    client_for,
+    digits,
+    first_entity,
+    idempotency_key,
+    latest_intent,
+    latest_text,
+    say,
+    speech_rate,
+    yuan,
+)
+from actions.fraud import is_scam_turn
+from actions.texts import TEXTS
+
+FORM = "bill_form"
+FORM_SLOTS = ("bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop",
+              "pending_bill_id", "pending_bill_key")
+START_ACTION = "action_bill_start"
+LEAVING_INTENTS = ("cancel", "human_handoff")
+TOPUP = "topup"
+# The bank's top-up range (docs/contracts.md, issue 12): said before the bank has to refuse it.
+TOPUP_MIN, TOPUP_MAX = yuan("10"), yuan("500")
+INSUFFICIENT = ("INSUFFICIENT_FUNDS",)
+STOP_OUTCOMES = {"backend_down": "backend_down", "not_signed_in": "not_signed_in", "refused": "refused",
+                 "insufficient_funds": "insufficient_funds", "unknown": "unknown", "nothing_due": "refused"}
+# Spoken words -> biller code. 充值/充 alone means a phone top-up (the only thing that is topped up).
+BILLER_WORDS = {
+    "POWER": re.compile(r"电费|电表|交电|缴电|用电|电钱"),
+    "WATER": re.compile(r"水费|水表|交水|缴水|用水|水钱"),
+    "GAS": re.compile(r"燃气|煤气|天然气|气费"),
+    "MOBILE": re.compile(r"话费|手机费|电话费|充值|充.{0,4}块|充.{0,4}元|手机"),
+}
+# Words of a saved label the customer may use to say which one ("老伴的手机", "家里的电费").
+LABEL_WORDS = re.compile(r"老伴|老头|老头子|老太婆|老伴儿|家里|自己|我的|儿子|女儿|闺女|孙子|孙女|老家|店里")
+SPOKEN_PERSON = {"老头": "老伴", "老头子": "老伴", "老太婆": "老伴", "老伴儿": "老伴"}
+
+TEXTS.update({
+    "no_bill_accounts": '您还没有存缴费的户号。\n存户号，请到柜台办理。',
+    "bill_account_not_found": '没有找到您存的{what}户号。\n存户号，请到柜台办理。',
+    "ask_bill_account": '交哪一项？\n请说“电费”“水费”，或点下面的。',
+    "ask_bill_account_some": '您说的是哪一个？',
+    "ask_bill_amount": '充多少钱？\n一次可以充10元到500元。',
+    "topup_range": '话费一次可以充10元到500元。',
+    "bill_status": '{message}',
+    "bill_unusual": '请注意：这次{what}{amount}元，\n比平常多不少。\n平常大约{usual}元。\n请先核对一下。',
+    "bill_readback": '交{what}，{label}，{number}。\n{amount}元，{capitals}。{due}\n从{account}出钱。\n对吗？',
+    "topup_readback": '给{label}充话费，{number}。\n{amount}元，{capitals}。\n从{account}出钱。\n对吗？',
+    "bill_refused": '这笔没有交成。\n{message}',
+    "bill_done": '交好了。\n{what}{amount}元。\n{capitals}。\n{receipt}',
+    "bill_expired": '时间过了，这笔已经作废。\n钱没有动。\n要交，请再说一次。',
+})
+
+logger = logging.getLogger(__name__)
+
+
+def reset_events() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+# --- the bank's bill routes (docs/contracts.md, "Everyday services") ---------------------------------------
+
+async def bill_accounts(client: BackendClient) -> list[dict[str, Any]]:
+    return await client._request("GET", "/bill-accounts")
+
+
+async def quote(client: BackendClient, bill_account_id: Any) -> dict[str, Any]:
+    return await client._request("GET", f"/bill-accounts/{_path_id(bill_account_id)}/bill")
+
+
+async def create_payment(client: BackendClient, key: str, bill_account_id: Any, from_account_id: Any,
+                         amount: str | None) -> dict[str, Any]:
+    body = {"bill_account_id": int(_path_id(bill_account_id)), "from_account_id": int(_path_id(from_account_id)),
+            "amount": amount, "require_confirmation": True}
+    return await client._request("POST", "/bill-payments", json=body, idempotency_key=key)
+
+
+async def payment(client: BackendClient, payment_id: Any) -> dict[str, Any]:
+    return await client._request("GET", f"/bill-payments/{_path_id(payment_id)}")
+
+
+async def confirm_payment(client: BackendClient, payment_id: Any) -> dict[str, Any]:
+    return await client._request("POST", f"/bill-payments/{_path_id(payment_id)}/confirm")
+
+
+async def cancel_payment(client: BackendClient, payment_id: Any) -> dict[str, Any]:
+    return await client._request("POST", f"/bill-payments/{_path_id(payment_id)}/cancel")
+
+
+async def cancel_quietly(client: BackendClient, payment_id: Any) -> None:
+    """A failure is only logged: the pending record expires at the bank anyway."""
+    if not payment_id:
+        return
+    try:
+        await cancel_payment(client, payment_id)
+    except BackendError as exc:
+        logger.warning("pending bill payment not cancelled: %s", type(exc).__name__)
+
+
+# --- words ----------------------------------------------------------------------------------------------
+
+def biller_codes(text: str) -> list[str]:
+    codes = [code for code, words in BILLER_WORDS.items() if words.search(text)]
+    # "电话费" and "手机" mean 话费, not 电费.
+    if "MOBILE" in codes and "POWER" in codes and not re.search(r"(?<!话)电费|电表|用电", text.replace("电话费", "")):
+        codes.remove("POWER")
+    return codes
+
+
+def label_words(text: str, relationship: str | None = None) -> list[str]:
+    words = [SPOKEN_PERSON.get(w, w) for w in LABEL_WORDS.findall(text)]
+    if relationship:
+        words.append(SPOKEN_PERSON.get(relationship, relationship))
+    return [w for w in words if w not in ("我的", "自己")]
+
+
+def match_bill_accounts(accounts: list[dict[str, Any]], text: str,
+                        relationship: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """(the biller codes said, the saved accounts that fit the words)."""
+    codes = biller_codes(text)
+    fits = [a for a in accounts if not codes or (a.get("biller") or {}).get("code") in codes]
+    words = label_words(text, relationship)
+    if words:
+        labelled = [a for a in fits if any(w in str(a.get("label") or "") for w in words)]
+        fits = labelled or fits
+    return codes, (fits if codes or words else [])
+
+
+def bill_label(account: dict[str, Any]) -> str:
+    """"家里的电费" (the label), with the biller's name when the label does not say it."""
+    label = str(account.get("label") or "")
+    name = str((account.get("biller") or {}).get("name") or "")
+    return label if name and (name in label or name[:1] in label) else f"{label}（{name}）" if label else name
+
+
+def account_number_words(account: dict[str, Any]) -> str:
+    """户号 tail only in speech: "户号尾号1236"; a phone is already masked by the bank (139****0011)."""
+    if (account.get("biller") or {}).get("kind") == TOPUP:
+        return f"手机{account.get('account_no_display') or ''}"
+    return f"户号尾号{account.get('account_tail') or ''}"
+
+
+def month_words(period: Any) -> str:
+    text = str(period or "")
+    return f"{int(text[5:7])}月的" if re.fullmatch(r"\d{4}-\d{2}", text) else ""
+
+
+def day_words(iso: Any) -> str:
+    text = str(iso or "")[:10]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return f"{int(text[5:7])}月{int(text[8:10])}日"
+    return ""
+
+
+# --- actions --------------------------------------------------------------------------------------------
+
+class ActionBillStart(Action):
+    """Clears the last bill payment, checks sign-in, the backend and that a biller account is saved."""
+
+    def name(self) -> str:
+        return START_ACTION
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        events = reset_events() + [SlotSet("from_account_id", None), SlotSet("bill_form_id", uuid.uuid4().hex)]
+        if tracker.get_slot("fraud_stopped"):
+            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
+            return events + [SlotSet("outcome", "refused")]
+        try:
+            client = client_for(tracker)
+            saved = await bill_accounts(client)
+            accounts = source_accounts(await client.accounts())
+        except NotSignedIn:
+            return events + [SlotSet("outcome", "not_signed_in")]
+        except BackendError:
+            return events + [SlotSet("outcome", "backend_down")]
+        if not saved or not accounts:
+            say(dispatcher, tracker, "msg_no_bill_accounts" if not saved else "msg_no_accounts")
+            return events + [SlotSet("outcome", "refused")]
+        if len(accounts) == 1:
+            events.append(SlotSet("from_account_id", str(accounts[0]["id"])))
+        return events + [SlotSet("outcome", "ready")]
+
+
+class ValidateBillForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_bill_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # A scam story changes nothing (not even an amount it mentions): the stop rule runs.
+        if is_scam_turn(tracker):
+            return []
+        intent = latest_intent(tracker)
+        requested = tracker.get_slot("requested_slot")
+        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "bill_confirmed")):
+            return []
+        before = {s: tracker.slots.get(s) for s in ("bill_kind", "bill_hint")}
+        try:
+            events = await super().run(dispatcher, tracker, domain)
+        except NotSignedIn:
+            return [SlotSet("bill_stop", "not_signed_in"), SlotSet("requested_slot", None)]
+        except BackendError:
+            return [SlotSet("bill_stop", "backend_down"), SlotSet("requested_slot", None)]
+        # rasa-sdk returns only the form's own slots; the helper slots set while extracting are passed on.
+        for slot, value in before.items():
+            if tracker.slots.get(slot) != value:
+                events.insert(0, SlotSet(slot, tracker.slots.get(slot)))
+        return events
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("bill_stop"):
+            return []
+        # Until the account is known an amount may be a top-up's ("充一百块"): it is extracted, then dropped
+        # for a bill (validate_bill_amount).
+        kind = tracker.slots.get("bill_kind")
+        return [s for s in domain_slots if s != "bill_amount" or kind in (TOPUP, None)]
+
+    async def extract_bill_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        chosen = first_entity(tracker, "bill_account_id")
+        requested = tracker.get_slot("requested_slot")
+        text = latest_text(tracker)
+        if text.startswith("/") and chosen is None:
+            return {}
+        relationship = first_entity(tracker, "relationship")
+        if (chosen is None and requested not in (None, "bill_account_id")
+                and not biller_codes(text)):
+            return {}
+        saved = await bill_accounts(client_for(tracker))
+        if chosen is not None:
+            found = next((a for a in saved if str(a.get("id")) == chosen), None)
+            return self._chosen(tracker, found)
+        codes, fits = match_bill_accounts(saved, text, relationship)
+        if requested not in (None, "bill_account_id") and not codes:
+            return {}
+        if len(fits) == 1:
+            return self._chosen(tracker, fits[0])
+        if len(fits) > 1:
+            tracker.slots["bill_hint"] = text[:40]
+            return {"bill_account_id": None}
+        if codes:
+            names = {"POWER": "电费", "WATER": "水费", "GAS": "燃气费", "MOBILE": "话费"}
+            say(dispatcher, tracker, "msg_bill_account_not_found", what="、".join(names[c] for c in codes))
+            return {"bill_account_id": None}
+        return {}
+
+    @staticmethod
+    def _chosen(tracker: Tracker, account: dict[str, Any] | None) -> dict[str, Any]:
+        if account is None:
+            return {"bill_account_id": None}
+        tracker.slots["bill_kind"] = (account.get("biller") or {}).get("kind")
+        tracker.slots["bill_hint"] = None
+        return {"bill_account_id": str(account["id"])}
+
+    async def extract_bill_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        amount = yuan(first_entity(tracker, "amount"))
+        if amount is None or amount <= 0:
+            issue = first_entity(tracker, "amount_issue")
+            if requested == "bill_amount" and issue in ("ambiguous", "foreign", "invalid"):
+                say(dispatcher, tracker, f"msg_amount_{issue if issue in ('ambiguous', 'foreign') else 'invalid'}")
+                return {"bill_amount": None}
+            return {}
+        if tracker.slots.get("bill_kind") != TOPUP and requested != "bill_amount":
+            return {}  # a bill's amount is the bank's, never the customer's
+        if amount < TOPUP_MIN or amount > TOPUP_MAX:
+            say(dispatcher, tracker, "msg_topup_range")
+            return {"bill_amount": None}
+        found: dict[str, Any] = {"bill_amount": f"{amount}"}
+        if requested == "bill_confirmed" and found["bill_amount"] != tracker.get_slot("bill_amount"):
+            found["bill_confirmed"] = None  # a new amount at the read-back is read back, not taken as a yes
+        return found
+
+    async def validate_bill_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        # An amount said in the first message before the account was known ("充一百块"): kept for 话费 only.
+        if tracker.slots.get("bill_kind") != TOPUP:
+            return {"bill_amount": None}
+        return {"bill_amount": value}
+
+    async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        return await extract_from_account(tracker, client_for(tracker))
+
+
+class ActionAskBillAccountId(Action):
+    """"交哪一项？" with the saved biller accounts as buttons (only those that fit, when words fitted several)."""
+
+    def name(self) -> str:
+        return "action_ask_bill_account_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            saved = await bill_accounts(client_for(tracker))
+        except (NotSignedIn, BackendError):
+            saved = []
+        hint = tracker.get_slot("bill_hint")
+        fits = match_bill_accounts(saved, hint)[1] if hint else []
+        shown = fits if len(fits) > 1 else saved
+        buttons = [button(bill_label(a), "inform", bill_account_id=str(a["id"])) for a in shown]
+        say(dispatcher, tracker, "msg_ask_bill_account_some" if len(fits) > 1 else "msg_ask_bill_account",
+            buttons=buttons)
+        return []
+
+
+class ActionAskBillAmount(Action):
+    def name(self) -> str:
+        return "action_ask_bill_amount"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        say(dispatcher, tracker, "msg_ask_bill_amount", buttons=[
+            button(f"{n}元", "inform", amount=f"{n}.00") for n in (50, 100, 200)])
+        return []
+
+
+def _stop(why: str) -> list[EventType]:
+    return [SlotSet("bill_stop", why), SlotSet("requested_slot", None)]
+
+
+class ActionAskBillConfirmed(Action):
+    """The bank's quote, then the confirm-last read-back rendered from the pending bill payment."""
+
+    def name(self) -> str:
+        return "action_ask_bill_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("fraud_stopped"):
+            return _stop("refused")
+        bill_account_id = tracker.get_slot("bill_account_id")
+        account_id = tracker.get_slot("from_account_id")
+        form_id = tracker.get_slot("bill_form_id")
+        topup = tracker.get_slot("bill_kind") == TOPUP
+        amount = yuan(tracker.get_slot("bill_amount")) if topup else None
+        if not bill_account_id or not account_id or not form_id or (topup and amount is None):
+            return _stop("refused")
+        key = idempotency_key("bill", tracker.sender_id, form_id, bill_account_id, digits(amount or 0), account_id)
+        events: list[EventType] = []
+        try:
+            client = client_for(tracker)
+            previous = tracker.get_slot("pending_bill_id")
+            if previous and tracker.get_slot("pending_bill_key") == key:
+                # Asked again (再说一遍): the same record, read from the bank.
+                record = await payment(client, previous)
+            else:
+                if previous:
+                    await cancel_quietly(client, previous)
+                    events.append(SlotSet("pending_bill_id", None))
+                if not topup:
+                    bill = await quote(client, bill_account_id)
+                    if bill.get("status") != "due":
+                        # Already paid, or nothing due: the bank's plain sentence, nothing asked.
+                        say(dispatcher, tracker, "msg_bill_status", message=str(bill.get("message") or "现在没有要交的费用。"))
+                        return events + _stop("nothing_due")
+                record = await create_payment(client, key, bill_account_id, account_id,
+                                              digits(amount) if amount is not None else None)
+            accounts = await client.accounts()
+        except NotSignedIn:
+            return events + _stop("not_signed_in")
+        except BackendRefused as refused:
+            say(dispatcher, tracker, "msg_bill_refused", message=refused.message)
+            return events + _stop("insufficient_funds" if refused.code in INSUFFICIENT else "refused")
+        except BackendError:
+            return events + _stop("backend_down")
+        if record.get("status") != "pending":
+            return events + [SlotSet("pending_bill_id", None)] + _stop(_report(dispatcher, tracker, record))
+        record_amount = yuan(record.get("amount"))
+        saved = record.get("bill_account") or {}
+        account = find_account(accounts, record.get("from_account_id"))
+        record_id = record.get("id")
+        if record_amount is None or not saved or account is None or not str(record_id or "").isdigit():
+            await cancel_quietly(client, record_id)
+            return events + _stop("backend_down")
+        what = f"{month_words(record.get('period'))}{(saved.get('biller') or {}).get('name') or ''}"
+        if record.get("unusual") and yuan(record.get("usual_amount")) is not None:
+            # Said before the read-back, on its own, so it is not lost in it.
+            say(dispatcher, tracker, "msg_bill_unusual", what=what, amount=digits(record_amount),
+                usual=digits(yuan(record.get("usual_amount"))))
+        values = {"label": str(saved.get("label") or ""), "number": account_number_words(saved),
+                  "amount": digits(record_amount), "capitals": capitals(record_amount),
+                  "account": account_label(account)}
+        if topup:
+            text = TEXTS["topup_readback"].format(**values)
+        else:
+            due = day_words(record.get("due_date"))
+            text = TEXTS["bill_readback"].format(what=what, due=f"\n{due}前交。" if due else "", **values)
+        dispatcher.utter_message(
+            text=text, buttons=[button("是", "affirm"), button("否", "deny")],
+            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(record_amount)}元",
+                          "bill_payment_id": int(record_id), "pending_id": int(record_id)},
+        )
+        return [*events, SlotSet("pending_bill_id", str(record_id)), SlotSet("pending_bill_key", key)]
+
+
+class ActionBillSubmit(Action):
+    """Confirms the pending bill payment the customer said yes to; the answer becomes `outcome`."""
+
+    def name(self) -> str:
+        return "action_bill_submit"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        outcome = await self._outcome(dispatcher, tracker)
+        return reset_events() + [SlotSet("outcome", outcome)]
+
+    async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
+        stop = tracker.get_slot("bill_stop")
+        pending = tracker.get_slot("pending_bill_id")
+        if stop:
+            return STOP_OUTCOMES.get(stop, "refused")
+        if tracker.get_slot("bill_confirmed") is not True or tracker.get_slot("fraud_stopped"):
+            if pending:
+                try:
+                    await cancel_quietly(client_for(tracker), pending)
+                except NotSignedIn:
+                    pass
+            return "cancelled"
+        if not pending:
+            say(dispatcher, tracker, "msg_bill_refused", message="钱没有动。")
+            return "refused"
+        try:
+            record = await confirm_payment(client_for(tracker), pending)
+        except NotSignedIn:
+            return "not_signed_in"
+        except BackendRefused as refused:
+            if refused.code == "EXPIRED":
+                say(dispatcher, tracker, "msg_bill_expired")
+                return "refused"
+            say(dispatcher, tracker, "msg_bill_refused", message=refused.message)
+            return "insufficient_funds" if refused.code in INSUFFICIENT else "refused"
+        except BackendNoAnswer:
+            return "unknown"
+        except BackendError:
+            return "backend_down"
+        return _report(dispatcher, tracker, record)
+
+
+def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str, Any]) -> str:
+    status = record.get("status")
+    if status == "completed":
+        amount = yuan(record.get("amount")) or 0
+        saved = record.get("bill_account") or {}
+        what = (f"{month_words(record.get('period'))}{(saved.get('biller') or {}).get('name') or ''}"
+                if saved.get("biller", {}).get("kind") != TOPUP else f"给{saved.get('label') or ''}充的话费")
+        receipt_no = str(record.get("receipt_no") or "")
+        ids = {"bill_payment_id": int(record["id"])} if str(record.get("id") or "").isdigit() else {}
+        receipt = {"receipt": {**ids, "kind": "bill_payment", "receipt_no": receipt_no}} if ids else {}
+        say(dispatcher, tracker, "msg_bill_done", what=what, amount=digits(amount), capitals=capitals(amount),
+            receipt=f"收据号{receipt_no}。" if receipt_no else "",
+            custom={"key_figure": f"{digits(amount)}元", **ids, **receipt})
+        return "completed"
+    if status == "pending":
+        return "unknown"
+    if status == "expired":
+        say(dispatcher, tracker, "msg_bill_expired")
+        return "refused"
+    say(dispatcher, tracker, "msg_bill_refused", message=str(record.get("message") or "钱没有动。"))
+    return "refused"
