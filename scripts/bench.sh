@@ -8,6 +8,7 @@ status=0
 run() { echo; echo "=== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 run .venv/bin/python bench/bench_transfers.py
 run .venv/bin/python bench/bench_tts.py
+run bash -c "scripts/asr-env.sh && .venv/bin/python bench/bench_speech_asr.py --configs default,old-default"
 run .venv/bin/python bench/bench_assistant.py
 run scripts/nlu-eval.sh
 run .venv/bin/python -m bench.load.run

@@ -26,11 +26,12 @@ class VoiceSettings(BaseSettings):
     audio_cache_max_age_h: float = Field(default=24.0, gt=0)
     # Overall pace a listener hears, pauses included; the guide asks 160-200 for older listeners.
     chars_per_minute: int = Field(default=180, ge=100, le=300)
-    espeak_voice: str = "cmn"
-    # espeak-ng's 0-100 scales (50 = the voice's own) and the gap between words in 10 ms units; chosen by the
-    # speech round trip (bench/bench_speech_asr.py, voice/README.md "Intelligibility").
+    # Variant m3 with the widest pitch range (tones further apart): of the settings tried, the one a recogniser
+    # understood best (bench/bench_speech_asr.py, voice/README.md "Intelligibility"); was "cmn", range 50.
+    espeak_voice: str = "cmn+m3"
+    # espeak-ng's 0-100 scales (50 = the voice's own) and the gap between words in 10 ms units.
     espeak_pitch: int = Field(default=45, ge=0, le=100)
-    espeak_pitch_range: int = Field(default=50, ge=0, le=100)
+    espeak_pitch_range: int = Field(default=100, ge=0, le=100)
     espeak_word_gap: int = Field(default=0, ge=0, le=50)
     gtts_timeout_s: float = Field(default=3.0, gt=0)
     # After a gTTS failure in auto mode, skip it this long instead of paying its timeout on every reply.
