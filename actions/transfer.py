@@ -312,12 +312,18 @@ class ActionTransferSubmit(Action):
             say(dispatcher, tracker, "msg_transfer_refused", message="钱没有转出。")
             return "refused"
         try:
-            transfer = await client_for(tracker).confirm_transfer(pending)
+            client = client_for(tracker)
+            transfer = await client.confirm_transfer(pending)
         except NotSignedIn:
             return "not_signed_in"
         except BackendRefused as refused:
             if refused.code == "SCAM_SUSPECTED":
                 return "scam"
+            already = await _already_confirmed(client, pending) if refused.code == "INVALID_STATE" else None
+            if already is not None:
+                # The same yes, delivered again after the bank executed the record (the first answer was lost):
+                # the customer hears what happened to that one record; nothing is sent twice.
+                return _report(dispatcher, tracker, already)
             say(dispatcher, tracker, "msg_transfer_refused", message=refused.message)
             return "insufficient_funds" if refused.code in INSUFFICIENT else "refused"
         except BackendNoAnswer:
@@ -325,6 +331,15 @@ class ActionTransferSubmit(Action):
         except BackendError:
             return "backend_down"
         return _report(dispatcher, tracker, transfer)
+
+
+async def _already_confirmed(client: Any, pending: Any) -> dict[str, Any] | None:
+    """The read-back record when a confirmation of it already went through (completed or held), else None."""
+    try:
+        record = await client.transfer(pending)
+    except BackendError:
+        return None
+    return record if record.get("status") in ("completed", "held") else None
 
 
 async def _cancel_pending(tracker: Tracker, pending: Any) -> None:

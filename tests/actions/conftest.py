@@ -145,7 +145,7 @@ def _app(fake: FakeBackend) -> web.Application:
                     status, answer = fake.confirm_answer
                     return web.json_response(answer, status=status)
                 if record["status"] != "pending":
-                    return web.json_response({"code": "NOT_PENDING", "message": "这笔已经不能确认了。"},
+                    return web.json_response({"code": "INVALID_STATE", "message": "只有等待确认的转账才能确认。"},
                                              status=409)
                 record["status"] = "held" if fake.cooling_off else "completed"
                 record["hold_reason"] = "SCAM_RISK" if fake.cooling_off else None
@@ -189,7 +189,7 @@ def _app(fake: FakeBackend) -> web.Application:
                 return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
             if verb == "confirm":
                 if record["status"] != "pending":
-                    return web.json_response({"code": "NOT_PENDING", "message": "这笔已经不能确认了。"},
+                    return web.json_response({"code": "INVALID_STATE", "message": "只有等待确认的转账才能确认。"},
                                              status=409)
                 record["status"] = "active"
             elif verb == "cancel" and record["status"] == "pending":
