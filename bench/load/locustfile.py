@@ -34,6 +34,9 @@ BACKEND_URL = os.environ.get("ANXIN_LOAD_BACKEND_URL", "")
 RASA_URL = os.environ.get("ANXIN_LOAD_RASA_URL", "")
 RESULTS = os.environ.get("ANXIN_LOAD_RESULTS", "")
 # Seconds a customer takes to read or hear a reply and answer: "low-high", uniformly drawn per turn.
+# Issue 14: in gateway mode each reply's audio is fetched after the turn, as the page does when it reads a reply
+# aloud; its latency is its own figure ("audio"), not part of the turn. ANXIN_LOAD_FETCH_AUDIO=0: never.
+FETCH_AUDIO = os.environ.get("ANXIN_LOAD_FETCH_AUDIO", "1") != "0"
 THINK_LOW, THINK_HIGH = (float(x) for x in os.environ.get("ANXIN_LOAD_THINK_S", "2-4").split("-"))
 
 TRANSFER = Decimal("500.00")
@@ -59,7 +62,7 @@ _finished: dict[str, int] = {}
 _confirmed: dict[str, int] = {}
 # Raw figures for bench/load/run.py, which computes exact percentiles over all turns (Locust's own are
 # per request name and rounded).
-_latency_ms: dict[str, list[float]] = {"turn": [], "sign-in": [], "conversation": []}
+_latency_ms: dict[str, list[float]] = {"turn": [], "sign-in": [], "conversation": [], "audio": []}
 _errors: dict[str, int] = {}
 _error_samples: list[str] = []
 
@@ -188,7 +191,14 @@ class Customer(HttpUser):
             if not replies or any("暂时" in t or "出了点问题" in t for t in texts):
                 resp.failure(f"unhelpful reply: {texts[:1]}")
                 return None
-            return replies
+        if MODE == "gateway" and FETCH_AUDIO:
+            for reply in replies:
+                if reply.get("audio_url"):
+                    with self.client.get(reply["audio_url"], headers=self.headers, name="audio",
+                                         catch_response=True) as got:
+                        if got.status_code != 200:
+                            got.failure(f"HTTP {got.status_code}")
+        return replies
 
     def _chat_steps(self) -> bool:
         for step, text in SCRIPT:

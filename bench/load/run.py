@@ -46,6 +46,7 @@ class RunFigures:
     customers: list[LoadCustomer] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds used during the run, per part
     users: int = 0  # concurrent customers of this run
+    audio: list[float] = field(default_factory=list)  # fetches of the replies' audio (gateway mode)
 
     @staticmethod
     def pct(values: list[float], p: float) -> float:
@@ -106,6 +107,7 @@ def run_once(cluster: Cluster, mode: str, n: int, users: int, duration_s: int, f
     figures.conversations = sum(data.get("finished", {}).values())
     figures.turns = data.get("latency_ms", {}).get("turn", [])
     figures.sign_ins = data.get("latency_ms", {}).get("sign-in", [])
+    figures.audio = data.get("latency_ms", {}).get("audio", [])
     figures.errors = data.get("errors", {})
     figures.error_samples = data.get("error_samples", [])
     figures.books = check_books(cluster.pg, data.get("confirmed", {})).problems
@@ -131,6 +133,8 @@ def report(mode: str, users: int, duration_s: int, runs: list[RunFigures], think
     row("turns/s", [f"{len(r.turns) / r.duration_s:.1f}" for r in runs])
     for p in (50, 95, 99):
         row(f"turn latency p{p} (ms)", [f"{r.pct(r.turns, p):.0f}" for r in runs])
+    if any(r.audio for r in runs):
+        row("audio fetch p50 / p95 (ms)", [f"{r.pct(r.audio, 50):.0f} / {r.pct(r.audio, 95):.0f}" for r in runs])
     row("sign-in latency p50 / p95 (ms)", [f"{r.pct(r.sign_ins, 50):.0f} / {r.pct(r.sign_ins, 95):.0f}" for r in runs])
     row("errors", [str(sum(r.errors.values())) for r in runs])
     parts = sorted({p for r in runs for p in r.cpu_s}, key=lambda p: -sum(r.cpu_s.get(p, 0) for r in runs))
