@@ -6,7 +6,6 @@ staff token, so the backend records which staff member decided.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway import backend_client
-from gateway.routes.web import HELD_LINE, client_headers, error, local_time, read_body, session_json
+from gateway.routes.web import client_headers, error, kiosk_of, local_time, read_body, session_json
 from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
 from gateway.staff_queue import get_queue
 from gateway.transcripts import get_book
@@ -101,10 +100,9 @@ async def approvals(request: Request) -> Response:
     except backend_client.BackendError as err:
         return error(err.status, err.code, err.message)
     items = items or []
-    kiosks = _kiosk_of_transfers()
     for item in items:
         if isinstance(item, dict):
-            _card_fields(item, kiosks)
+            _card_fields(item)
         # Staff read the amount back to the customer in capitals too, as the assistant does.
         transfer = item.get("transfer") if isinstance(item, dict) else None
         if isinstance(transfer, dict):
@@ -118,28 +116,15 @@ async def approvals(request: Request) -> Response:
 # Why a transfer waits for staff, in the words staff use (the backend's hold reasons).
 REASONS = {"SCAM_RISK": "疑似诈骗冷静期", "CUMULATIVE_AMOUNT": "当天累计金额大", "NEW_PAYEE": "新收款人",
            "LARGE_AMOUNT": "大额转账"}
-_HELD = re.compile(re.escape(HELD_LINE) + r"(\d+)")
 
 
-def _kiosk_of_transfers() -> dict[int, str]:
-    """transfer id -> the kiosk it was asked at ("自助机（王柜员）"), from the live kiosk transcripts."""
-    out: dict[int, str] = {}
-    for transcript in get_book().live():
-        for line in transcript.get("lines", []):
-            m = _HELD.match(str(line.get("text", ""))) if line.get("who") == "system" else None
-            if m:
-                out[int(m.group(1))] = f"自助机（{transcript.get('staff_name') or '工作人员'}登录）"
-    return out
-
-
-def _card_fields(item: dict[str, Any], kiosks: dict[int, str]) -> None:
+def _card_fields(item: dict[str, Any]) -> None:
     """What tells two cards apart: the time asked, where, the transfer number, the reason in words."""
     transfer = item.get("transfer") if isinstance(item.get("transfer"), dict) else {}
     reason = str(item.get("reason") or transfer.get("hold_reason") or "")
     item["reason_text"] = "、".join(REASONS.get(r.strip(), "需要核对") for r in reason.split(",") if r.strip()) or "需要核对"
     item["time_local"] = local_time(item.get("created_at") or transfer.get("created_at"))
-    tid = transfer.get("id")
-    item["where"] = kiosks.get(tid, "") if isinstance(tid, int) else ""
+    item["where"] = kiosk_of(transfer.get("id"))
 
 
 @router.post("/approvals/{approval_id}/{decision}")

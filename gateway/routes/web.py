@@ -288,7 +288,23 @@ def widget_script() -> Response:
 # ---------------------------------------------------------------- session
 
 STARTERS = ["查余额", "转账", "存定期"]
-HELD_LINE = "转账编号 "
+# transfer id -> the kiosk it was asked at (named by the staff member who signed the kiosk in), for the staff
+# panel's approval cards. This gateway's memory only, bounded: with several instances a card may say less.
+_HELD_AT: dict[int, str] = {}
+_HELD_AT_MAX = 2000
+
+
+def note_held_at_kiosk(transfer_id: int, station: str) -> None:
+    if len(_HELD_AT) >= _HELD_AT_MAX:
+        _HELD_AT.pop(next(iter(_HELD_AT)))
+    _HELD_AT[transfer_id] = station
+
+
+def kiosk_of(transfer_id: Any) -> str:
+    """"自助机（王柜员登录）" for a transfer held at a kiosk, else ""."""
+    if not isinstance(transfer_id, int) or transfer_id not in _HELD_AT:
+        return ""
+    return f"自助机（{_HELD_AT[transfer_id] or '工作人员'}登录）"
 GREETING = "您好，{name}！\n想办什么？\n请点下面的按钮，也可以说话。"
 
 
@@ -506,8 +522,7 @@ async def chat(request: Request) -> Response:
         for reply in replies:
             get_book().add(conversation_id, "assistant", reply.text)
             if reply.transfer_id and not reply.pending_id and not reply.receipt_transfer_id:
-                # Held for staff: the staff panel's approval card names this kiosk by this line.
-                get_book().add(conversation_id, "system", f"{HELD_LINE}{reply.transfer_id} 等工作人员核对")
+                note_held_at_kiosk(reply.transfer_id, session.staff_name)
     _act_on(session, replies, out)
     # The buttons now on screen; re-read the session (the turn was slow: it may have been signed out).
     latest = get_store().get(session.sid)

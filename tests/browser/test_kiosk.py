@@ -3,6 +3,7 @@ is approved from the staff panel (with the live transcript), and inactivity clea
 visible countdown with "需要更多时间"."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.browser.checks import assert_accessible, keypad_sign_in, no_horizontal_scroll, screenshot
@@ -36,7 +37,7 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     keypad_sign_in(kiosk, *CHEN)
     readback = ask(kiosk, "给孙子转200元")
     assert "陈小宝" in readback and "200.00 元（贰佰元整）" in readback
-    last_bot(kiosk).get_by_role("button", name="对，转吧").click()
+    last_bot(kiosk).get_by_role("button", name="是，转出200.00元").click()
     kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('工作人员核对')")
     assert_accessible(kiosk, "kiosk: transfer held")
 
@@ -46,6 +47,9 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     card = panel.locator("#approvals article", has_text="陈阿婆")
     card.wait_for(state="visible")
     assert "200.00 元（贰佰元整）" in card.inner_text() and "新收款人" in card.inner_text()
+    # What tells two cards apart: the time, the kiosk, the transfer number.
+    assert re.search(r"时间：\d{4}-\d\d-\d\d \d\d:\d\d", card.inner_text())
+    assert "自助机（王柜员登录）" in card.inner_text() and re.search(r"转账编号：\d+", card.inner_text())
     live = panel.locator("#transcripts article", has_text="陈阿婆")
     live.wait_for(state="visible")
     assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
@@ -58,7 +62,9 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
 
     # Back at the kiosk: the customer is told on screen, and the receipt shows the transfer done.
     kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('工作人员已经核对好了')")
-    assert "200.00元" in last_bot(kiosk).inner_text()
+    # Worded like every amount message: who (with the relationship), digits and capitals, read aloud.
+    assert "已经给孙子陈小宝转了 200.00 元（贰佰元整）" in last_bot(kiosk).inner_text()
+    assert last_bot(kiosk).get_by_role("button", name="▶ 朗读这句").is_visible()
     last_bot(kiosk).get_by_role("button", name="查看回单").click()
     receipt = kiosk.locator(".receipt")
     receipt.wait_for(state="visible")

@@ -210,7 +210,7 @@ def test_transfer_size_compressed_and_cached(web_stack: WebStack, new_page: NewP
     for path in ("/", "/kiosk", "/kiosk/staff"):
         page = new_page()
         got: list[Any] = []
-        page.on("requestfinished", lambda r: got.append(r))
+        page.on("requestfinished", got.append)
         page.goto(web_stack.url + path, wait_until="networkidle")
         total = 0
         for request in got:

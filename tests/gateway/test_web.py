@@ -511,7 +511,9 @@ def test_a_fraud_stop_on_the_web_shows_a_person_to_call_and_queues_for_staff(
 def test_a_handoff_on_the_web_is_queued_for_staff(client: TestClient) -> None:
     sign_in(client)
     (reply,) = client.post("/api/chat", json={"text": "转人工"}).json()["replies"]
-    assert reply["handoff"] == {"reason": "asked"} and "call_person" not in reply
+    # The bank's number to tap (no anti-fraud hotline for a plain request) and a waiting status.
+    assert reply["handoff"] == {"reason": "asked"} and reply["queued"] is True
+    assert reply["call_person"] == {"bank_phone": "400-000-0000", "bank_tel": "tel:4000000000"}
     panel = TestClient(create_app())
     staff_in(panel, "panel")
     assert [e["reason"] for e in panel.get("/api/staff/queue").json()["items"]] == ["asked"]
