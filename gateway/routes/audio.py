@@ -10,6 +10,11 @@ the reply goes out at once, and the audio is made:
 - `fetch`: only when someone first asks for it (one gateway only: another gateway cannot know the job);
 - `inline`: inside the turn, as before (ANXIN_AUDIO_SYNTH=inline; the benchmark's "before").
 
+Phones (WAV) are synthesised inside the turn by default (ANXIN_AUDIO_SYNTH_PHONE): Twilio fetches the <Play> URL
+the moment it has the TwiML, so the caller waits for the synthesis either way, and only a synthesis done before
+the answer lets the phone route fall back to <Say> text when no engine can speak. After a failed background
+synthesis, replies get no URL for FAILURE_REST_S (the page then shows text only, not a dead player).
+
 A fetch while the job runs waits for that same job (one synthesis per key, however many fetches). Gateways that
 share ANXIN_AUDIO_DIR see each other's jobs through an empty marker file `.pending-<key>.<fmt>` (no text: the
 replies say balances), so a fetch that reaches another gateway waits for the file too. The cache still answers
@@ -47,11 +52,15 @@ JOB_TTL_S = 600.0
 PEER_WAIT_S = 15.0
 MARKER_STALE_S = 60.0
 PEER_POLL_S = 0.05
+FAILURE_REST_S = 30.0
 # Syntheses at once per gateway: bounded, so a burst of replies does not starve the turns of CPU.
 SYNTH_WORKERS = max(1, int(os.environ.get("ANXIN_AUDIO_SYNTH_WORKERS", "2") or 2))
 
 
-def synth_mode() -> str:
+def synth_mode(fmt: str = "mp3") -> str:
+    if fmt == "wav":  # the phone's format (gateway/routes/phone.py)
+        mode = os.environ.get("ANXIN_AUDIO_SYNTH_PHONE", "inline").strip().lower()
+        return mode if mode in MODES else "inline"
     mode = os.environ.get("ANXIN_AUDIO_SYNTH", "background").strip().lower()
     return mode if mode in MODES else "background"
 
@@ -89,6 +98,7 @@ class _Job:
 _jobs: OrderedDict[str, _Job] = OrderedDict()
 _made: OrderedDict[str, str] = OrderedDict()
 _stats = {"synthesised": 0, "waited": 0}
+_failed_at = [float("-inf")]  # monotonic time of the last failed background synthesis
 _lock = threading.Lock()
 _executor = ThreadPoolExecutor(max_workers=SYNTH_WORKERS, thread_name_prefix="anxin-tts")
 
@@ -99,6 +109,7 @@ def reset_jobs() -> None:
         _jobs.clear()
         _made.clear()
         _stats.update(synthesised=0, waited=0)
+        _failed_at[0] = float("-inf")
 
 
 def stats() -> dict[str, int]:
@@ -132,6 +143,7 @@ def _synthesise(name: str, job: _Job) -> str | None:
         return get_speaker().speak(job.text, job.buttons, job.rate, job.fmt, job.key_figure)
     except Exception as exc:  # the reply went out already; a failed job is a 404 for its fetch
         log.warning("no audio for a reply: %s: %s", type(exc).__name__, exc)
+        _failed_at[0] = time.monotonic()
         return None
     finally:
         with contextlib.suppress(OSError):
@@ -170,11 +182,13 @@ def _forget_old() -> None:
 async def audio_url_async(text: str, buttons: list[str] | None = None, rate: float = 1.0, fmt: str = "mp3",
                           key_figure: str | None = None) -> str | None:
     """The reply's URL, at once (the audio is made off the turn: see the module docstring). Never raises."""
-    mode = synth_mode()
+    mode = synth_mode(fmt)
     if mode == "inline":
         return await run_in_threadpool(audio_url, text, buttons, rate, fmt, key_figure)
     if not text or fmt not in FORMATS:
         return None
+    if time.monotonic() - _failed_at[0] < FAILURE_REST_S:
+        return None  # the engine just failed: text only for a while, not a player that cannot play
     try:
         key = planned_key(text, buttons, rate, fmt, key_figure)
     except Exception as exc:  # a broken voice setup must not break the text reply

@@ -121,22 +121,43 @@ def test_a_repeat_is_answered_by_the_cache_without_a_job(voice):
     assert voice.calls == 1
 
 
-def test_phone_wav_url_plays(voice):
-    """What Twilio fetches for <Play>: 8 kHz WAV, at the URL the TwiML carried before the audio existed."""
-    voice.release.clear()
+def test_phone_wav_is_made_before_the_twiml_so_say_can_stand_in(voice):
+    """Twilio fetches <Play> at once: the phone's WAV is made inside the turn, and served at its URL."""
+    url = asyncio.run(audio.audio_url_async("请输入六位密码。", None, 0.85, "wav"))
+    key = url.removeprefix("/audio/").removesuffix(".wav")
+    assert voice.calls == 1 and get_speaker().path(key, "wav") is not None
+
+    async def fetch():
+        async with _client() as client:
+            return await client.get(url)
+
+    resp = asyncio.run(fetch())
+    assert resp.status_code == 200 and resp.headers["content-type"] == "audio/wav"
+    assert resp.content[:4] == b"RIFF"
+
+
+def test_phone_without_a_working_engine_gets_no_url(voice, monkeypatch):
+    """The phone route speaks <Say> text when there is no audio URL: a URL that 404s would be silence."""
+    def broken(*_args):
+        raise SpeechError("espeak-ng: no such voice")
+
+    monkeypatch.setattr(get_speaker().engines[0], "render", broken)
+    assert asyncio.run(audio.audio_url_async("请输入六位密码。", None, 0.85, "wav")) is None
+
+
+def test_after_a_failed_background_synthesis_replies_come_without_url(voice, monkeypatch):
+    def broken(*_args):
+        raise SpeechError("espeak-ng: gone")
+
+    monkeypatch.setattr(get_speaker().engines[0], "render", broken)
 
     async def scenario():
-        url = await audio.audio_url_async("请输入六位密码。", None, 0.85, "wav")
-        assert url and url.endswith(".wav")
+        url = await audio.audio_url_async("您好，今天办什么？", None, 1.0, "mp3")
         async with _client() as client:
-            fetch = asyncio.ensure_future(client.get(url))
-            await asyncio.sleep(0.05)
-            voice.release.set()
-            resp = await fetch
-        assert resp.status_code == 200 and resp.headers["content-type"] == "audio/wav"
-        assert resp.content[:4] == b"RIFF"
+            assert (await client.get(url)).status_code == 404
+        return await audio.audio_url_async("还有别的事吗？", None, 1.0, "mp3")
 
-    asyncio.run(scenario())
+    assert asyncio.run(scenario()) is None
 
 
 def test_phone_route_play_url_is_fetchable(world):  # noqa: F811
