@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import savings, transfer
+from actions import bills, savings, transfer
 from actions.backend_client import BackendError, NotSignedIn
 from actions.common import active_loop_name, button, client_for, say, speech_rate, yuan
 from actions.payees import normalise_relationship
@@ -34,7 +34,7 @@ OUTCOME_WORDS = {
     "scam": "疑似诈骗，已拦下", "cancelled": "客户取消了", "backend_down": "系统连不上",
     "not_signed_in": "没有登录", "unknown": "结果不明，请核查",
 }
-FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期"}
+FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期", "bill_form": "缴费"}
 
 
 def _user_indices(events: list[dict[str, Any]]) -> list[int]:
@@ -98,7 +98,8 @@ async def _cancel_pending(tracker: Tracker) -> None:
     """Cancels the pending records a read-back was rendered from; a failure is only logged (they expire)."""
     transfer_id = tracker.get_slot("pending_transfer_id")
     deposit_id = tracker.get_slot("pending_deposit_id")
-    if not transfer_id and not deposit_id:
+    bill_id = tracker.get_slot("pending_bill_id")
+    if not transfer_id and not deposit_id and not bill_id:
         return
     try:
         client = client_for(tracker)
@@ -106,6 +107,8 @@ async def _cancel_pending(tracker: Tracker) -> None:
             await client.cancel_transfer(transfer_id)
         if deposit_id:
             await client.cancel_deposit(deposit_id)
+        if bill_id:
+            await bills.cancel_quietly(client, bill_id)
     except (NotSignedIn, BackendError) as exc:
         logger.warning("pending record not cancelled: %s", type(exc).__name__)
 
@@ -119,7 +122,7 @@ async def _end_form(tracker: Tracker) -> list[EventType]:
     await _cancel_pending(tracker)
     if not active_loop_name(tracker):
         return [ActiveLoop(None)]
-    slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS)
+    slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS) | set(bills.FORM_SLOTS)
     return [SlotSet(slot, None) for slot in sorted(slots)] + [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

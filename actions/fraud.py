@@ -32,6 +32,9 @@ MONEY_SLOTS = (
     "transfer_form_id", "pending_transfer_id", "pending_transfer_key",
     "deposit_term", "deposit_amount", "deposit_confirmed", "deposit_stop", "deposit_form_id",
     "pending_deposit_id", "pending_deposit_key",
+    # bill payment (actions/bills.py)
+    "bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop", "bill_form_id",
+    "pending_bill_id", "pending_bill_key",
 )
 
 
@@ -104,6 +107,11 @@ async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -
             await client.cancel_deposit(pending_deposit)
         except BackendError as exc:
             logger.warning("pending deposit not cancelled: %s", type(exc).__name__)
+    pending_bill = tracker.get_slot("pending_bill_id")
+    if pending_bill:
+        # The bank's stop leaves bill payments alone (contracts, issue 12): the one read back is cancelled here.
+        from actions.bills import cancel_quietly  # here: actions.bills imports this module
+        await cancel_quietly(client, pending_bill)
 
 
 async def stop_for_fraud(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

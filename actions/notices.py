@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,7 +21,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, NotSignedIn
 from actions.common import client_for, say, token_of
 from actions.texts import TEXTS
 
@@ -31,8 +32,20 @@ MATURED = "deposit_matured"
 SAID_SLOT = "notices_said"
 # Entry actions whose own answer is the pension's arrival: the pension notice would say it twice.
 ANSWERS_PENSION = ("action_pension_arrival",)
+NOTICE_ID = re.compile(r"[a-z_]+:\d+")
 TEXTS.setdefault("notice", "{text}")
 TEXTS.setdefault("notices_matured", "您有{count}笔定期已经到期了，已经按您选的办好。")
+
+
+async def unread_notices(client: BackendClient) -> list[dict[str, Any]]:
+    answer = await client._request("GET", "/notices")
+    return [n for n in answer or [] if isinstance(n, dict)]
+
+
+async def mark_seen(client: BackendClient, notice_id: Any) -> None:
+    # Notice ids are "pension:12" / "deposit:5": only that shape goes into the path.
+    if NOTICE_ID.fullmatch(str(notice_id)):
+        await client._request("POST", f"/notices/{notice_id}/seen")
 
 
 async def say_notices(dispatcher: CollectingDispatcher, tracker: Tracker, skip_pension: bool = False) -> list[EventType]:
@@ -42,7 +55,7 @@ async def say_notices(dispatcher: CollectingDispatcher, tracker: Tracker, skip_p
         return []
     try:
         client = client_for(tracker)
-        notices = [n for n in await client.notices() if isinstance(n, dict)]
+        notices = await unread_notices(client)
         matured = [n for n in notices if n.get("kind") == MATURED]
         for notice in notices:
             if notice.get("kind") == MATURED and len(matured) > 1:
@@ -56,7 +69,7 @@ async def say_notices(dispatcher: CollectingDispatcher, tracker: Tracker, skip_p
         # On this turn's tracker too: a second entry action in the same turn (two requests) says nothing more.
         tracker.slots[SAID_SLOT] = True
         for notice in notices:
-            await client.notice_seen(str(notice.get("id")))
+            await mark_seen(client, notice.get("id"))
     except (NotSignedIn, BackendError) as exc:
         logger.warning("notices not read: %s", type(exc).__name__)
         if tracker.slots.get(SAID_SLOT):

@@ -9,6 +9,7 @@ A scam story in any state is left to the stop rule (actions/fraud.py); the bank 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -64,6 +65,9 @@ STOP_OUTCOMES = {"scam": "scam", "backend_down": "backend_down", "not_signed_in"
                  "no_payees": "refused", "refused": "refused", "insufficient_funds": "insufficient_funds",
                  "unknown": "unknown", "completed": "completed", "held": "held"}
 
+
+# The sentence the bank ends a held transfer's message with when the customer has a family contact.
+FAMILY_CALL = re.compile(r"银行工作人员会给[^。]{1,40}打电话确认。")
 
 logger = logging.getLogger(__name__)
 
@@ -366,6 +370,10 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[s
                   "SCAM_RISK": "msg_hold_reason_scam_risk"}
         if transfer.get("hold_reason") in reason:
             say(dispatcher, tracker, reason[transfer["hold_reason"]], custom=ids)
+            # The bank's message names whom staff will call when the customer has a family contact (issue 12).
+            family = FAMILY_CALL.search(str(transfer.get("message") or ""))
+            if family:
+                say(dispatcher, tracker, "msg_transfer_held_because", message=family.group(0), custom=ids)
         elif transfer.get("message"):
             # A reason this dialogue has no words of its own for: the bank's plain sentence.
             say(dispatcher, tracker, "msg_transfer_held_because", message=str(transfer["message"]), custom=ids)

@@ -49,6 +49,24 @@ def demo_state() -> dict[str, Any]:
             {"id": 5, "created_at": "2026-11-20T08:00:00Z", "amount": "-500.00", "balance_after": "11500.00",
              "description": "转账", "counterparty": "王小明"},
         ],
+        "notices": [],
+        # issue 12: saved biller accounts and each one's quote (GET /bill-accounts/{id}/bill)
+        "bill_accounts": [
+            {"id": 31, "biller": {"id": 2, "code": "POWER", "name": "电费", "kind": "bill"}, "label": "家里的电费",
+             "account_no_display": "3301001236", "account_tail": "1236", "created_at": "2025-01-01T00:00:00Z"},
+            {"id": 32, "biller": {"id": 1, "code": "WATER", "name": "水费", "kind": "bill"}, "label": "家里的水费",
+             "account_no_display": "3302004567", "account_tail": "4567", "created_at": "2025-01-01T00:00:00Z"},
+            {"id": 33, "biller": {"id": 4, "code": "MOBILE", "name": "话费", "kind": "topup"}, "label": "老伴的手机",
+             "account_no_display": "139****0011", "account_tail": "0011", "created_at": "2025-01-01T00:00:00Z"},
+        ],
+        "bill_quotes": {
+            31: {"status": "due", "amount_due": "128.60", "period": "2026-11", "due_date": "2026-12-20",
+                 "unusual": False, "usual_amount": "120.00", "message": "11月的电费要交 128.60 元，12月20日前交。"},
+            32: {"status": "none", "amount_due": None, "period": None, "due_date": None, "unusual": False,
+                 "usual_amount": None, "message": "家里的水费现在没有要交的费用。"},
+            33: {"status": "topup", "amount_due": None, "period": None, "due_date": None, "unusual": False,
+                 "usual_amount": None, "message": "给老伴的手机充话费，一次可以充 10 元到 500 元。"},
+        },
     }
 
 
@@ -72,6 +90,12 @@ class FakeBackend:
     transfers: dict[int, dict[str, Any]] = field(default_factory=dict)
     deposits_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     deposits: dict[int, dict[str, Any]] = field(default_factory=dict)
+    seen_notices: list[str] = field(default_factory=list)
+    # issue 12: what POST /bill-payments and its confirm answer instead of the simulation, when set
+    bill_payment_answer: tuple[int, dict[str, Any]] | None = None
+    bill_confirm_answer: tuple[int, dict[str, Any]] | None = None
+    bill_payments_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bill_payments: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.state = demo_state()
@@ -80,8 +104,12 @@ class FakeBackend:
         self.cooling_off = False
         self.delay_s = 0.0
         self.requests.clear()
-        for table in (self.transfers_by_key, self.transfer_bodies, self.transfers, self.deposits_by_key, self.deposits):
+        for table in (self.transfers_by_key, self.transfer_bodies, self.transfers, self.deposits_by_key, self.deposits,
+                      self.seen_notices):
             table.clear()
+        self.bill_payment_answer = self.bill_confirm_answer = None
+        self.bill_payments_by_key.clear()
+        self.bill_payments.clear()
 
     def moved(self) -> list[dict[str, Any]]:
         """Transfers that moved money (or wait for staff to move it)."""
@@ -195,11 +223,75 @@ def _app(fake: FakeBackend) -> web.Application:
             elif verb == "cancel" and record["status"] == "pending":
                 record["status"] = "cancelled"
             return web.json_response(record)
+        answer = _bills(fake, request.method, path, request.headers.get("Idempotency-Key", ""), body)
+        if answer is not None:
+            return web.json_response(answer[1], status=answer[0])
         return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
     return app
+
+
+def _bills(fake: FakeBackend, method: str, path: str, key: str, body: Any) -> tuple[int, Any] | None:
+    """Issue 12's bill routes, simulated; None for any other path."""
+    not_found = (404, {"code": "NOT_FOUND", "message": "没有找到。"})
+    saved = {a["id"]: a for a in fake.state["bill_accounts"]}
+    parts = path.strip("/").split("/")
+    if path == "/bill-accounts" and method == "GET":
+        return 200, fake.state["bill_accounts"]
+    if len(parts) == 3 and parts[0] == "bill-accounts" and parts[2] == "bill" and method == "GET":
+        number = int(parts[1])
+        if number not in saved:
+            return not_found
+        return 200, {"bill_account": saved[number], **fake.state["bill_quotes"][number]}
+    if path == "/bill-payments" and method == "POST":
+        if fake.bill_payment_answer:
+            return fake.bill_payment_answer
+        account = saved.get(body["bill_account_id"])
+        if account is None:
+            return not_found
+        quote = fake.state["bill_quotes"][account["id"]]
+        if quote["status"] == "paid":
+            return 409, {"code": "BILL_ALREADY_PAID", "message": "这个月的电费已经交过了，不用再交。"}
+        if quote["status"] == "none":
+            return 409, {"code": "NO_BILL_DUE", "message": "现在没有要交的费用。"}
+        if key not in fake.bill_payments_by_key:
+            record = {"id": len(fake.bill_payments_by_key) + 500, "status": "pending",
+                      "amount": body.get("amount") or quote["amount_due"], "bill_account": account,
+                      "from_account_id": body["from_account_id"], "period": quote["period"],
+                      "due_date": quote["due_date"], "unusual": quote["unusual"], "usual_amount": quote["usual_amount"],
+                      "receipt_no": None, "created_at": "2026-12-01T10:00:00Z", "expires_at": "2026-12-01T10:10:00Z",
+                      "executed_at": None, "message": "还没有交。"}
+            fake.bill_payments_by_key[key] = record
+            fake.bill_payments[record["id"]] = record
+        return 201, fake.bill_payments_by_key[key]
+    if len(parts) >= 2 and parts[0] == "bill-payments" and parts[1].isdigit():
+        record = fake.bill_payments.get(int(parts[1]))
+        if record is None:
+            return not_found
+        if len(parts) == 2 and method == "GET":
+            return 200, record
+        if parts[2:] == ["confirm"]:
+            if fake.bill_confirm_answer:
+                return fake.bill_confirm_answer
+            if record["status"] != "pending":
+                return 409, {"code": "INVALID_STATE", "message": "这笔已经不能确认了。"}
+            record.update(status="completed", receipt_no=f"JF20261201{record['id']:08d}",
+                          executed_at="2026-12-01T10:01:00Z", message="交好了。")
+            if record["bill_account"]["biller"]["kind"] == "bill":
+                fake.state["bill_quotes"][record["bill_account"]["id"]]["status"] = "paid"
+            return 200, record
+        if parts[2:] == ["cancel"]:
+            if record["status"] == "pending":
+                record["status"] = "cancelled"
+            return 200, record
+    if path == "/notices" and method == "GET":
+        return 200, [n for n in fake.state["notices"] if n["id"] not in fake.seen_notices]
+    if len(parts) == 3 and parts[0] == "notices" and parts[2] == "seen" and method == "POST":
+        fake.seen_notices.append(parts[1])
+        return 200, {"id": parts[1], "seen": True}
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -230,3 +230,30 @@ def test_a_yes_after_a_fraud_stop_confirms_nothing(backend, domain):
     events, _ = run(ActionBillSubmit(), make_tracker("是", "affirm", slots=slots), domain)
     assert slots_of(events)["outcome"] == "cancelled"
     assert not backend.posts(f"/api/v1/bill-payments/{slots['pending_bill_id']}/confirm")
+
+
+# Held transfers (issue 12, family contact): the bank's message names whom staff will call.
+
+def _held(backend, message):
+    from actions.transfer import ActionAskTransferConfirmed, ActionTransferSubmit
+
+    ready = {"payee_id": "11", "transfer_amount": "500.00", "from_account_id": "1", "transfer_form_id": "form-1",
+             "requested_slot": "transfer_confirmed"}
+    events, _ = run(ActionAskTransferConfirmed(), make_tracker("给儿子转500", "transfer_money", slots=ready), {})
+    backend.confirm_answer = (200, {"id": 100, "status": "held", "amount": "500.00", "from_account_id": 1,
+                                    "payee": backend.state["payees"][0], "hold_reason": "LARGE_AMOUNT",
+                                    "created_at": "2026-11-27T10:00:00Z", "message": message})
+    slots = {**ready, **slots_of(events), "transfer_confirmed": True}
+    return run(ActionTransferSubmit(), make_tracker("是", "affirm", slots=slots), {})
+
+
+def test_a_held_transfer_says_the_bank_will_call_the_family_contact(backend):
+    events, messages = _held(backend, "金额比较大，要等工作人员核对。银行工作人员会给您的儿子王小明打电话确认。")
+    assert slots_of(events)["outcome"] == "held"
+    assert "金额比较大" in texts(messages)
+    assert "银行工作人员会给您的儿子王小明打电话确认。" in texts(messages)
+
+
+def test_a_held_transfer_without_a_family_contact_says_no_call(backend):
+    _, messages = _held(backend, "金额比较大，要等工作人员核对。")
+    assert "打电话" not in texts(messages)

@@ -1,0 +1,97 @@
+"""Everyday services end to end (issue 12): the real backend (seeded), the action server and Rasa.
+
+张桂兰 pays her electricity bill and tops up her husband's phone by voice; 李大山 hears that his pension has
+arrived on the first message of a conversation, once.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.assistant.conftest import login, text_of
+
+pytestmark = pytest.mark.rasa
+
+ROOT = Path(__file__).resolve().parents[2]
+LI_PENSION_ACCOUNT = "6222021002000025678"  # backend/seed_services.py DEMO_PENSIONS
+
+
+def test_zhang_pays_her_electricity_bill_once(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = Decimal(customer.balance())
+    power = next(a for a in customer.api("/bill-accounts") if a["biller"]["code"] == "POWER")
+    due = customer.api(f"/bill-accounts/{power['id']}/bill")
+    assert due["status"] == "due"
+
+    read_back = customer.say("交电费")
+    said = text_of(read_back)
+    assert f"{due['amount_due']}元" in said and "电费" in said and said.endswith("对吗？")
+    assert read_back[-1]["custom"]["pending_id"]
+    assert [b["title"] for b in read_back[-1]["buttons"]] == ["是", "否"]
+    assert Decimal(customer.balance()) == before, "nothing moves before the yes"
+
+    done = customer.say("是")
+    assert "交好了" in text_of(done)
+    receipt = next(r["custom"]["receipt"] for r in done if (r.get("custom") or {}).get("receipt"))
+    assert receipt["kind"] == "bill_payment" and receipt["receipt_no"].startswith("JF")
+    assert Decimal(customer.balance()) == before - Decimal(due["amount_due"])
+    assert customer.api(f"/bill-payments/{receipt['bill_payment_id']}")["status"] == "completed"
+
+    # A yes more, and asking again, pay nothing twice.
+    customer.say("是")
+    again = login(assistant_stack, "张桂兰").say("家里电费交了没")
+    assert "已经交过了" in text_of(again)
+    assert Decimal(customer.balance()) == before - Decimal(due["amount_due"])
+
+
+def test_zhang_tops_up_her_husbands_phone_and_a_no_moves_nothing(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = Decimal(customer.balance())
+    read_back = customer.say("给老伴手机充五十块话费")
+    assert "给老伴的手机充话费" in text_of(read_back) and "50.00元" in text_of(read_back)
+    assert "好的，不交了" in text_of(customer.say("不对"))
+    assert Decimal(customer.balance()) == before
+
+    customer = login(assistant_stack, "张桂兰")
+    read_back = customer.say("给老伴手机充一百块话费")
+    assert "100.00元" in text_of(read_back) and "壹佰元整" in text_of(read_back)
+    done = customer.say("是")
+    assert "交好了" in text_of(done)
+    assert Decimal(customer.balance()) == before - Decimal("100.00")
+
+
+def test_a_cancel_at_the_read_back_moves_nothing(assistant_stack):
+    customer = login(assistant_stack, "张桂兰")
+    before = customer.balance()
+    customer.say("给老伴手机充一百块话费")
+    assert "钱没有动" in text_of(customer.say("算了，不交了"))
+    assert customer.say("是")  # a yes afterwards starts nothing
+    assert customer.balance() == before
+
+
+def test_li_hears_his_pension_has_arrived_once(assistant_stack):
+    # A payroll batch of its own (a unique batch id), so this test does not depend on others' notices.
+    batch = ROOT / "var" / f"test-payroll-{uuid.uuid4().hex}.csv"
+    batch.parent.mkdir(exist_ok=True)
+    batch.write_text(f"{LI_PENSION_ACCOUNT},3500.00\n", encoding="utf-8")
+    try:
+        done = subprocess.run([sys.executable, "-m", "backend.jobs", "payroll", "--batch-id",
+                               f"TEST-{uuid.uuid4().hex[:12]}", "--file", str(batch)],
+                              cwd=ROOT, env=assistant_stack.env, capture_output=True, text=True, timeout=60)
+    finally:
+        batch.unlink()
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    customer = login(assistant_stack, "李大山")
+    first = customer.say("你好")
+    said = text_of(first)
+    assert "您好" in said and "养老金3,500.00元已经到账了" in said
+    assert said.index("您好") < said.index("养老金")
+    assert "已经到账" not in text_of(customer.say("查余额"))
+    # A new conversation: heard already, not said again.
+    assert "已经到账" not in text_of(login(assistant_stack, "李大山").say("你好"))
