@@ -133,10 +133,8 @@ def _marker(name: str) -> Path:
 
 
 def _synthesise(name: str, job: _Job) -> str | None:
-    """In a worker thread: the key actually written, or None. The marker tells other gateways to wait."""
+    """In a worker thread: the key actually written, or None; then takes the job's marker away."""
     marker = _marker(name)
-    with contextlib.suppress(OSError):
-        marker.touch()
     try:
         with _lock:
             _stats["synthesised"] += 1
@@ -153,6 +151,9 @@ def _synthesise(name: str, job: _Job) -> str | None:
 def _start(name: str, job: _Job) -> Future[str | None]:
     """The job's future, submitting it first if nobody has (call with _lock held)."""
     if job.task is None:
+        # Marked before it is queued: a fetch at another gateway must wait even while the job waits for a worker.
+        with contextlib.suppress(OSError):
+            _marker(name).touch()
         job.task = _executor.submit(_synthesise, name, job)
         job.task.add_done_callback(lambda t, n=name: _finished(n, t))
     return job.task
