@@ -48,6 +48,7 @@ from actions.common import (
 )
 from actions.fraud import is_scam_turn
 from actions.payees import match_payees, payee_label, spoken_name
+from actions.recipient import payee_relationship
 from rules.fraud import pressure_markers
 
 FORM_SLOTS = ("payee_id", "payee_hint", "transfer_amount", "from_account_id", "transfer_confirmed",
@@ -140,7 +141,7 @@ class ValidateTransferForm(FormValidationAction):
     async def extract_payee_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
         chosen = first_entity(tracker, "payee_id")
-        relationship = first_entity(tracker, "relationship")
+        relationship = payee_relationship(tracker)
         requested = tracker.get_slot("requested_slot")
         if chosen is None and relationship is None and requested not in (None, "payee_id"):
             return {}
