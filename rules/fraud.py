@@ -606,7 +606,7 @@ _FRAGMENT = 5
 
 # "我儿子在公安局上班", "闺女是法院的": where one of the customer's family works, not who is on the phone. The words
 # are taken out before the rules read the text, so the family member's own request is judged like any other.
-_KIN_WORKPLACE = _c(r"(<REL>)(?:在|是)<AUTH>(?:局|所|院|大队|支队|系统)?(?:上班|工作|当差|任职|的)")
+_KIN_WORKPLACE = _c(r"(<REL>)(?:在|是)<AUTH>(?:局|所|院|大队|支队|系统)?(?:上班|工作|当差|任职|的|当.{1,3}?(?=[，,。他她]|$))")
 
 
 def _screen_one(norm: str) -> FraudHit | None:

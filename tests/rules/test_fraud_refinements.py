@@ -30,3 +30,7 @@ def test_scams_are_still_hits(text: str, family: str) -> None:
 
 def test_the_hotline_follows_the_word_hotline_so_it_is_read_as_digits() -> None:
     assert "热线96110" in warning_text("authority")
+
+
+def test_a_relatives_post_is_not_a_caller():
+    assert screen("我外孙在派出所当辅警，他说过节回不来，给他转三百") is None
