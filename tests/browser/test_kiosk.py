@@ -50,6 +50,11 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
     # What tells two cards apart: the time, the kiosk, the transfer number.
     assert re.search(r"时间：\d{4}-\d\d-\d\d \d\d:\d\d", card.inner_text())
     assert "自助机（王柜员登录）" in card.inner_text() and re.search(r"转账编号：\d+", card.inner_text())
+    # The family contact's number, when the backend gives one (issue 12), as a tap-to-call link.
+    items = panel.evaluate("async () => (await (await fetch('/api/staff/approvals')).json()).items")
+    family = next((i.get("family_contact") for i in items if i["customer_name"] == "陈阿婆"), None)
+    if family and family.get("phone"):
+        assert card.get_by_role("link", name=re.compile(re.escape(family["phone"]))).is_visible()
     live = panel.locator("#transcripts article", has_text="陈阿婆")
     live.wait_for(state="visible")
     assert "给孙子转200元" in live.inner_text() and "工作人员核对" in live.inner_text()
@@ -103,6 +108,7 @@ def test_kiosk_clears_the_customer_after_a_visible_countdown(short_timeout_stack
     banner.wait_for(state="visible", timeout=(KIOSK_IDLE_S + 5) * 1000)
     left = int(kiosk.locator("#countdown").inner_text())
     assert 0 < left <= KIOSK_WARN_S
+    assert kiosk.evaluate("() => window.Anxin.beeps || 0") >= 1  # heard, not only seen (WebAudio beep)
     assert_accessible(kiosk, "kiosk: inactivity countdown")
     no_horizontal_scroll(kiosk)
     screenshot(kiosk, "kiosk-countdown.png")

@@ -117,7 +117,7 @@ def test_every_text_size_on_every_screen(web_stack: WebStack, new_page: NewPage,
         login = page.locator("#login-form button[type=submit]").bounding_box()
         out = page.locator("#staff-out").bounding_box()
         assert login and out and out["y"] - (login["y"] + login["height"]) >= 64
-        screenshot(page, "kiosk-sign-in.png")
+        screenshot(page, "kiosk-sign-in-1280x800.png")
     assert_accessible(page, f"{viewport}: sign-in")
     check_every_size(page, f"{viewport} sign-in", chat=False)
     smallest(page)
@@ -139,7 +139,7 @@ def test_every_text_size_on_every_screen(web_stack: WebStack, new_page: NewPage,
     check_every_size(page, f"{viewport} conversation", chat=True)
     assert_accessible(page, f"{viewport}: read-back at 56 px")
     if viewport == "phone-360":
-        page.locator("#log li[data-first]").scroll_into_view_if_needed()
+        page.evaluate("() => document.querySelector('#log li[data-first]').scrollIntoView({block: 'start'})")
         screenshot(page, "widget-56px-360.png")
 
     # The decision, at the largest size: the answered buttons are closed, in this bubble and in the history.
@@ -204,13 +204,17 @@ def test_read_aloud_shows_it_is_playing_and_stops(web_stack: WebStack, new_page:
     assert read.inner_text() == "▶ 朗读这句"
 
 
+def _recorder(into: list[Any]) -> Any:
+    return lambda request: into.append(request)
+
+
 def test_transfer_size_compressed_and_cached(web_stack: WebStack, new_page: NewPage) -> None:
     """What the browser receives (compressed bodies) for the chat page, the kiosk and the staff panel; the CSS/JS
     have versioned URLs with a year's cache, the pages revalidate. Prints the figures."""
     for path in ("/", "/kiosk", "/kiosk/staff"):
         page = new_page()
         got: list[Any] = []
-        page.on("requestfinished", got.append)
+        page.on("requestfinished", _recorder(got))
         page.goto(web_stack.url + path, wait_until="networkidle")
         total = 0
         for request in got:

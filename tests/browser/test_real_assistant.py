@@ -2,6 +2,7 @@
 sign in, ask the balance, make a transfer with its read-back, and print the receipt."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ def test_balance_and_transfer_with_the_real_assistant(real: Stack, new_page: New
     assert_accessible(page, "real assistant: balance")
     readback = answer_until(page, "给闺女转200元", "对吗")
     assert "李春花" in readback and "贰佰元整" in readback
-    yes = page.locator("#log li.msg.bot").last.get_by_role("button", name="是", exact=True)
+    yes = page.locator("#log li.msg.bot").last.get_by_role("button", name=re.compile(r"^是，转出\d"))
     assert yes.count() == 1, page.locator("#log").inner_text()
     yes.click()
     page.wait_for_function("() => document.querySelector('#log').innerText.includes('转好了')")
@@ -69,7 +70,7 @@ def test_held_transfer_at_the_kiosk_with_the_real_assistant(real: Stack, new_pag
     keypad_sign_in(kiosk, "13800000003", "112233")  # 陈阿婆; her payee 孙子 was added today
     readback = answer_until(kiosk, "给孙子转300元", "对吗")
     assert "陈小宝" in readback and "叁佰元整" in readback
-    yes = kiosk.locator("#log li.msg.bot").last.get_by_role("button", name="是", exact=True)
+    yes = kiosk.locator("#log li.msg.bot").last.get_by_role("button", name=re.compile(r"^是，转出\d"))
     yes.click()
     kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('核对')")
     panel = new_page(width=1280, height=900)
