@@ -22,11 +22,15 @@ from actions.conversation import (
     ActionSlower,
 )
 from actions.fraud import ActionFraudStop
+from actions.maturity import ActionSetMaturityChoice, mentions_notices_first
+from actions.multi import ActionMultiRequest
 from actions.notices import ActionStartNotices
 from actions.notices import mentions_notices_first as mentions_all_notices_first
+from actions.pension import ActionPensionArrival
 from actions.savings import (
     ActionAskDepositConfirmed,
     ActionAskDepositTerm,
+    ActionAskMaturityChoice,
     ActionDepositStart,
     ActionDepositSubmit,
     ActionSavingsProducts,
@@ -40,6 +44,14 @@ from actions.transfer import (
     ActionTransferSubmit,
     ValidateTransferForm,
 )
+from actions.withdrawal import (
+    ActionAskWithdrawalConfirmed,
+    ActionAskWithdrawalDepositId,
+    ActionAskWithdrawalNearConfirmed,
+    ActionWithdrawalStart,
+    ActionWithdrawalSubmit,
+    ValidateWithdrawalForm,
+)
 
 __all__ = [
     "ActionAnxinFallback", "ActionAskDepositAmount", "ActionAskTransferAmount", "ActionAskDepositConfirmed", "ActionAskDepositTerm", "ActionAskFromAccountId",
@@ -47,16 +59,27 @@ __all__ = [
     "ActionDepositStart", "ActionDepositSubmit", "ActionFraudStop", "ActionHandoff", "ActionRecentTransactions", "ActionRepeat",
     "ActionSavingsProducts", "ActionSlower", "ActionTransferStart", "ActionTransferSubmit",
     "ValidateDepositForm", "ValidateTransferForm",
+    # issue 11
+    "ActionAskMaturityChoice", "ActionSetMaturityChoice", "ActionMultiRequest", "ActionPensionArrival",
+    "ActionAskWithdrawalConfirmed", "ActionAskWithdrawalDepositId", "ActionAskWithdrawalNearConfirmed",
+    "ActionWithdrawalStart", "ActionWithdrawalSubmit", "ValidateWithdrawalForm",
     # issue 12
     "ActionAskBillAccountId", "ActionAskBillAmount", "ActionAskBillConfirmed", "ActionBillStart",
     "ActionBillSubmit", "ValidateBillForm", "ActionStartNotices",
 ]
 
+# A deposit that matured is mentioned once, before the first answer of a conversation (actions/maturity.py).
+# ActionMultiRequest runs the others inside: they mention it (once) for it.
+for _entry in (ActionCheckBalance, ActionRecentTransactions, ActionSavingsProducts, ActionTransferStart,
+               ActionDepositStart, ActionWithdrawalStart, ActionPensionArrival, ActionSetMaturityChoice):
+    mentions_notices_first(_entry)
+
 # issue 12: every unread notice (pension credit, matured deposit) is said once before the first answer of a
 # conversation (actions/notices.py). Applied last, so it runs first and the older deposit-only one finds the
 # notices said.
 for _entry in (ActionCheckBalance, ActionRecentTransactions, ActionSavingsProducts, ActionTransferStart,
-               ActionDepositStart, ActionBillStart):
+               ActionDepositStart, ActionBillStart, ActionWithdrawalStart, ActionPensionArrival,
+               ActionSetMaturityChoice):
     mentions_all_notices_first(_entry)
 
 # No action raises: a failure is a plain apology and a log line naming the action (issue 10 item 3).

@@ -17,6 +17,7 @@ import asyncio
 import copy
 import hashlib
 import os
+import re
 import time
 import weakref
 from collections import OrderedDict
@@ -186,9 +187,11 @@ class BackendClient:
         return await self._request("POST", f"/transfers/{_path_id(transfer_id)}/cancel")
 
     async def create_deposit(self, idempotency_key: str, product_id: Any, from_account_id: Any, amount: str,
-                             require_confirmation: bool = True) -> dict[str, Any]:
+                             require_confirmation: bool = True, maturity_choice: str | None = None) -> dict[str, Any]:
         body = {"product_id": _id(product_id), "from_account_id": _id(from_account_id), "amount": amount,
                 "require_confirmation": require_confirmation}
+        if maturity_choice:
+            body["maturity_choice"] = maturity_choice
         return await self._request("POST", "/deposits", json=body, idempotency_key=idempotency_key)
 
     async def confirm_deposit(self, deposit_id: Any) -> dict[str, Any]:
@@ -196,6 +199,36 @@ class BackendClient:
 
     async def cancel_deposit(self, deposit_id: Any) -> dict[str, Any]:
         return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/cancel")
+
+    async def deposits(self) -> list[dict[str, Any]]:
+        """The customer's opened deposits (active, matured, withdrawn ...), pending ones left out."""
+        return await self._request("GET", "/deposits")
+
+    async def deposit(self, deposit_id: Any) -> dict[str, Any]:
+        return await self._request("GET", f"/deposits/{_path_id(deposit_id)}")
+
+    async def early_withdrawal_preview(self, deposit_id: Any) -> dict[str, Any]:
+        """principal, interest (demand rate), lost_interest, maturity_date, days_to_maturity: the read-back."""
+        return await self._request("GET", f"/deposits/{_path_id(deposit_id)}/early-withdrawal")
+
+    async def withdraw_early(self, idempotency_key: str, deposit_id: Any) -> dict[str, Any]:
+        return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/early-withdrawal",
+                                   idempotency_key=idempotency_key)
+
+    async def set_maturity_choice(self, deposit_id: Any, choice: str) -> dict[str, Any]:
+        return await self._request("PATCH", f"/deposits/{_path_id(deposit_id)}", json={"maturity_choice": choice})
+
+    async def pension_credits(self, limit: int = 3) -> dict[str, Any]:
+        return await self._request("GET", f"/pension/credits?limit={int(limit)}")
+
+    async def notices(self) -> list[dict[str, Any]]:
+        return await self._request("GET", "/notices")
+
+    async def notice_seen(self, notice_id: str) -> dict[str, Any]:
+        # Notice ids are "deposit:5" / "pension:12": only that shape goes into the path.
+        if not re.fullmatch(r"[a-z_]+:\d+", str(notice_id)):
+            raise BackendRefused(404, "NOT_FOUND", "没有找到。")
+        return await self._request("POST", f"/notices/{notice_id}/seen")
 
     async def fraud_stop(self, family: str, channel: str, text: str,
                          transfer_id: Any = None) -> dict[str, Any]:

@@ -173,3 +173,12 @@ def never_raises(action_class: type) -> type:
     guarded._never_raises = True  # type: ignore[attr-defined]
     action_class.run = guarded  # type: ignore[attr-defined]
     return action_class
+
+
+def date_cn(iso: Any) -> str:
+    """"2027-11-27" -> "2027年11月27日"."""
+    text = str(iso or "")[:10]
+    parts = text.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
+    return text

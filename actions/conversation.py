@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import bills, savings, transfer
+from actions import bills, savings, transfer, withdrawal
 from actions.backend_client import BackendError, NotSignedIn
 from actions.common import active_loop_name, button, client_for, say, speech_rate, yuan
 from actions.payees import normalise_relationship
@@ -27,14 +27,15 @@ INTENT_WORDS = {
     "out_of_scope": "问了别的事", "human_handoff": "要转人工", "cancel": "取消", "repeat": "请再说一遍",
     "slower": "请说慢点", "help": "问能办什么", "affirm": "说好", "deny": "说不", "inform": "回答问题",
     "greet": "问好", "thank": "道谢", "goodbye": "道别", "bot_challenge": "问是不是机器人",
-    "report_scam_instruction": "说了像骗局的事",
+    "report_scam_instruction": "说了像骗局的事", "withdraw_deposit_early": "提前取定期",
+    "set_maturity_choice": "改到期怎么办", "ask_pension_arrival": "问养老金到没到", "multi_request": "一次说了两件事",
 }
 OUTCOME_WORDS = {
     "completed": "已办成", "held": "等柜员核对", "refused": "银行没有办", "insufficient_funds": "余额不够",
     "scam": "疑似诈骗，已拦下", "cancelled": "客户取消了", "backend_down": "系统连不上",
     "not_signed_in": "没有登录", "unknown": "结果不明，请核查",
 }
-FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期", "bill_form": "缴费"}
+FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期", "withdrawal_form": "提前取定期", "bill_form": "缴费"}
 
 
 def _user_indices(events: list[dict[str, Any]]) -> list[int]:
@@ -122,7 +123,7 @@ async def _end_form(tracker: Tracker) -> list[EventType]:
     await _cancel_pending(tracker)
     if not active_loop_name(tracker):
         return [ActiveLoop(None)]
-    slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS) | set(bills.FORM_SLOTS)
+    slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS) | set(withdrawal.FORM_SLOTS) | set(bills.FORM_SLOTS)
     return [SlotSet(slot, None) for slot in sorted(slots)] + [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

@@ -31,7 +31,9 @@ MONEY_SLOTS = (
     "payee_id", "payee_hint", "transfer_amount", "from_account_id", "transfer_confirmed", "transfer_stop",
     "transfer_form_id", "pending_transfer_id", "pending_transfer_key",
     "deposit_term", "deposit_amount", "deposit_confirmed", "deposit_stop", "deposit_form_id",
-    "pending_deposit_id", "pending_deposit_key",
+    "pending_deposit_id", "pending_deposit_key", "maturity_choice",
+    "withdrawal_deposit_id", "withdrawal_near_confirmed", "withdrawal_confirmed", "withdrawal_days_left",
+    "withdrawal_stop", "withdrawal_form_id",
     # bill payment (actions/bills.py)
     "bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop", "bill_form_id",
     "pending_bill_id", "pending_bill_key",
@@ -74,7 +76,8 @@ def stop_summary(tracker: Tracker, family: str) -> str:
     known = FAMILIES.get(family)
     kind = f"疑似{known.name_zh}诈骗" if known is not None else "疑似诈骗"
     parts = [f"{kind}，已拦下，钱没有动。"]
-    if tracker.get_slot("transfer_amount") or tracker.get_slot("deposit_amount"):
+    if (tracker.get_slot("transfer_amount") or tracker.get_slot("deposit_amount")
+            or tracker.get_slot("withdrawal_deposit_id")):
         parts.append("客户当时正在办钱的业务。")
     parts.append("已提醒客户挂断电话、打96110。")
     return "".join(parts)

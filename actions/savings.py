@@ -34,12 +34,16 @@ from actions.common import (
     speech_rate,
     yuan,
 )
+from actions.common import (
+    date_cn as common_date_cn,
+)
 from actions.fraud import is_scam_turn
+from actions.maturity import CHOICE_WORDS, maturity_choice_of
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = ("deposit_term", "deposit_amount", "from_account_id", "deposit_confirmed", "deposit_stop",
-              "pending_deposit_id", "pending_deposit_key")
+FORM_SLOTS = ("deposit_term", "deposit_amount", "maturity_choice", "from_account_id", "deposit_confirmed",
+              "deposit_stop", "pending_deposit_id", "pending_deposit_key")
 LEAVING_INTENTS = ("cancel", "human_handoff")
 STOP_OUTCOMES = ("backend_down", "not_signed_in", "refused", "insufficient_funds", "completed")
 
@@ -125,7 +129,10 @@ class ValidateDepositForm(FormValidationAction):
             return []
         intent = latest_intent(tracker)
         requested = tracker.get_slot("requested_slot")
-        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "deposit_confirmed")):
+        # "不转存，回活期" may read as deny: at the maturity question a choice in the words is an answer.
+        answers_choice = requested == "maturity_choice" and maturity_choice_of(tracker, asked=True) is not None
+        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "deposit_confirmed")
+                                         and not answers_choice):
             return []
         try:
             return await super().run(dispatcher, tracker, domain)
@@ -155,6 +162,31 @@ class ValidateDepositForm(FormValidationAction):
     async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
         return await extract_from_account(tracker, client_for(tracker))
+
+    async def extract_maturity_choice(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        asked = tracker.get_slot("requested_slot") == "maturity_choice"
+        choice = maturity_choice_of(tracker, asked=asked)
+        if choice is None:
+            return {}
+        found: dict[str, Any] = {"maturity_choice": choice}
+        if (tracker.get_slot("requested_slot") == "deposit_confirmed"
+                and choice != tracker.get_slot("maturity_choice")):
+            found["deposit_confirmed"] = None  # changed at the read-back: read back again
+        return found
+
+
+class ActionAskMaturityChoice(Action):
+    """At maturity: renew (自动转存, the default, as banks do) or back to 活期."""
+
+    def name(self) -> str:
+        return "action_ask_maturity_choice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        say(dispatcher, tracker, "msg_ask_maturity_choice",
+            buttons=[button(CHOICE_WORDS["renew"], "inform", maturity_choice="renew"),
+                     button(CHOICE_WORDS["demand"], "inform", maturity_choice="demand")])
+        return []
 
 
 class ActionAskDepositTerm(Action):
@@ -188,7 +220,8 @@ class ActionAskDepositConfirmed(Action):
         form_id = tracker.get_slot("deposit_form_id")
         if amount is None or amount <= 0 or not term or not account_id or not form_id:
             return _stop("refused")
-        key = idempotency_key("deposit", tracker.sender_id, form_id, term, digits(amount), account_id)
+        choice = tracker.get_slot("maturity_choice") or "renew"
+        key = idempotency_key("deposit", tracker.sender_id, form_id, term, digits(amount), account_id, choice)
         events: list[EventType] = []
         try:
             client = client_for(tracker)
@@ -202,7 +235,7 @@ class ActionAskDepositConfirmed(Action):
                 await _cancel_quietly(client, previous)
                 events.append(SlotSet("pending_deposit_id", None))
             record = await client.create_deposit(key, product["id"], account_id, digits(amount),
-                                                 require_confirmation=True)
+                                                 require_confirmation=True, maturity_choice=choice)
             accounts = await client.accounts()
         except NotSignedIn:
             return events + _stop("not_signed_in")
@@ -226,6 +259,7 @@ class ActionAskDepositConfirmed(Action):
         interest = yuan(record.get("expected_interest"))
         if interest is not None:
             lines.append(f"到期利息约{digits(interest)}元。")
+        lines.append(f"到期{CHOICE_WORDS.get(str(record.get('maturity_choice') or choice), '')}。")
         lines += [f"从{account_label(account)}出钱。", "对吗？"]
         dispatcher.utter_message(
             text="\n".join(lines), buttons=[button("是", "affirm"), button("否", "deny")],
@@ -299,16 +333,10 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, deposit: dict[st
     interest = yuan(deposit.get("expected_interest"))
     say(dispatcher, tracker, "msg_deposit_done", product_name=product_name(deposit, products),
         amount=digits(principal), capitals=capitals(principal),
-        maturity=_date_cn(deposit.get("maturity_date")),
+        maturity=date_cn(deposit.get("maturity_date")),
         interest=f"\n到期利息约{digits(interest)}元。" if interest is not None else "",
         custom={"key_figure": f"{digits(principal)}元"})
     return "completed"
 
 
-def _date_cn(iso: Any) -> str:
-    """"2027-11-27" -> "2027年11月27日"."""
-    text = str(iso or "")[:10]
-    parts = text.split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
-    return text
+date_cn = common_date_cn  # kept under this name for the other skills

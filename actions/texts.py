@@ -40,4 +40,17 @@ TEXTS: dict[str, str] = {
     "fallback_in_form": '对不起，我没听明白。',
     "fallback_in_form_again": '还是没听明白，对不起。\n要找真人，请说“转人工”。',
     "fallback_offer_human": '还是没听明白，对不起。\n要不要转人工？',
+    # Early withdrawal, maturity, pension, notices (issue 11)
+    "no_deposits": '您现在没有可以取的定期。',
+    "withdrawal_near": '这笔定期还有{days}天就到期了，\n{maturity}到期。\n等到期再取，利息{interest}元一分不少。\n还要现在取吗？',
+    "withdrawal_refused": '这笔没有取成。\n{message}',
+    "withdrawal_done": '取好了。\n本金{principal}元，利息{interest}元，\n已经回到{account}。',
+    "ask_maturity_choice": '到期以后怎么办？\n自动转存，连本带利接着存；\n或者转回活期，随时能取。\n不选就自动转存。',
+    "which_deposit": '您说的是哪一笔？\n{lines}',
+    "maturity_refused": '没有改成。\n{message}',
+    "maturity_set": '改好了。\n{line}，\n到期后{choice}。',
+    "notice": '{text}',
+    "notices_matured": '您有{count}笔定期已经到期了，已经按您选的办好。',
+    "pension": '{message}',
+    "pension_unknown": '{message}',
 }

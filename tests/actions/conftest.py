@@ -49,6 +49,19 @@ def demo_state() -> dict[str, Any]:
             {"id": 5, "created_at": "2026-11-20T08:00:00Z", "amount": "-500.00", "balance_after": "11500.00",
              "description": "转账", "counterparty": "王小明"},
         ],
+        # Opened deposits (GET /deposits) and the bank's early-withdrawal preview of each, as of the day the
+        # test sets (days_to_maturity is the bank's clock).
+        "time_deposits": [
+            {"id": 31, "product": {"id": 3, "code": "TD12", "name": "一年定期", "term_months": 12,
+                                   "annual_rate_percent": "1.10"},
+             "principal": "10000.00", "annual_rate_percent": "1.10", "opened_on": "2026-06-01",
+             "maturity_date": "2027-06-01", "expected_interest": "110.00", "status": "active",
+             "source_account_id": 1, "maturity_choice": "renew", "interest_paid": None},
+        ],
+        "previews": {31: {"principal": "10000.00", "interest": "9.67", "annual_rate_percent": "0.20",
+                          "total": "10009.67", "days_held": 174, "expected_interest_if_held": "110.00",
+                          "lost_interest": "100.33", "maturity_date": "2027-06-01", "days_to_maturity": 182}},
+        "pension": {"items": [], "last": None, "this_month": False, "message": "还没有查到养老金到账的记录。"},
         "notices": [],
         # issue 12: saved biller accounts and each one's quote (GET /bill-accounts/{id}/bill)
         "bill_accounts": [
@@ -90,6 +103,7 @@ class FakeBackend:
     transfers: dict[int, dict[str, Any]] = field(default_factory=dict)
     deposits_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     deposits: dict[int, dict[str, Any]] = field(default_factory=dict)
+    withdrawals_by_key: dict[str, int] = field(default_factory=dict)
     seen_notices: list[str] = field(default_factory=list)
     # issue 12: what POST /bill-payments and its confirm answer instead of the simulation, when set
     bill_payment_answer: tuple[int, dict[str, Any]] | None = None
@@ -105,11 +119,14 @@ class FakeBackend:
         self.delay_s = 0.0
         self.requests.clear()
         for table in (self.transfers_by_key, self.transfer_bodies, self.transfers, self.deposits_by_key, self.deposits,
-                      self.seen_notices):
+                      self.withdrawals_by_key, self.seen_notices):
             table.clear()
         self.bill_payment_answer = self.bill_confirm_answer = None
         self.bill_payments_by_key.clear()
         self.bill_payments.clear()
+
+    def time_deposit(self, deposit_id: int) -> dict[str, Any] | None:
+        return next((d for d in self.state["time_deposits"] if d["id"] == deposit_id), None)
 
     def moved(self) -> list[dict[str, Any]]:
         """Transfers that moved money (or wait for staff to move it)."""
@@ -206,10 +223,46 @@ def _app(fake: FakeBackend) -> web.Application:
                     "annual_rate_percent": product["annual_rate_percent"], "opened_on": "2026-11-27",
                     "maturity_date": "2027-11-27", "expected_interest": fake.expected_interest,
                     "status": "pending" if body.get("require_confirmation") else "active",
-                    "source_account_id": body["from_account_id"], "expires_at": "2026-11-27T10:10:00Z"}
+                    "source_account_id": body["from_account_id"], "expires_at": "2026-11-27T10:10:00Z",
+                    "maturity_choice": body.get("maturity_choice", "renew")}
                 fake.deposits_by_key[key] = record
                 fake.deposits[record["id"]] = record
             return web.json_response(fake.deposits_by_key[key], status=201)
+        if path == "/deposits" and request.method == "GET":
+            return web.json_response(fake.state["time_deposits"])
+        if path == "/pension/credits":
+            return web.json_response(fake.state["pension"])
+        if path == "/notices":
+            return web.json_response([n for n in fake.state["notices"] if n["id"] not in fake.seen_notices])
+        if path.startswith("/notices/") and path.endswith("/seen"):
+            fake.seen_notices.append(path.split("/")[2])
+            return web.json_response({"id": path.split("/")[2], "seen": True})
+        if path.startswith("/deposits/") and path.count("/") == 2 and request.method in ("GET", "PATCH"):
+            record = fake.time_deposit(int(path.split("/")[2])) or fake.deposits.get(int(path.split("/")[2]))
+            if record is None:
+                return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
+            if request.method == "PATCH":
+                if record["status"] not in ("active", "pending"):
+                    return web.json_response({"code": "INVALID_STATE", "message": "这笔定期已经到期或取出了，不能再改。"},
+                                             status=409)
+                record["maturity_choice"] = body["maturity_choice"]
+            return web.json_response(record)
+        if path.startswith("/deposits/") and path.endswith("/early-withdrawal"):
+            number = int(path.split("/")[2])
+            record = fake.time_deposit(number)
+            if record is None:
+                return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
+            key = request.headers.get("Idempotency-Key", "")
+            if request.method == "POST" and fake.withdrawals_by_key.get(key) == number:
+                return web.json_response(record)  # a replay answers the same
+            if record["status"] != "active":
+                return web.json_response({"code": "INVALID_STATE", "message": "这张存单已经取出了。"}, status=409)
+            preview = fake.state["previews"][number]
+            if request.method == "GET":
+                return web.json_response(preview)
+            fake.withdrawals_by_key[key] = number
+            record.update(status="withdrawn_early", interest_paid=preview["interest"], closed_on="2026-11-22")
+            return web.json_response(record)
         if path.startswith("/deposits/") and request.method == "POST":
             _, _, number, verb = path.split("/")
             record = fake.deposits.get(int(number))
@@ -240,6 +293,29 @@ def _bills(fake: FakeBackend, method: str, path: str, key: str, body: Any) -> tu
     parts = path.strip("/").split("/")
     if path == "/bill-accounts" and method == "GET":
         return 200, fake.state["bill_accounts"]
+    if path == "/billers" and method == "GET":
+        return 200, [{"id": 1, "code": "WATER", "name": "水费", "kind": "bill"},
+                     {"id": 2, "code": "POWER", "name": "电费", "kind": "bill"},
+                     {"id": 3, "code": "GAS", "name": "燃气费", "kind": "bill"},
+                     {"id": 4, "code": "MOBILE", "name": "话费", "kind": "topup"}]
+    if path == "/bill-accounts" and method == "POST":
+        # The simulated billers know 户号 ending in 9 (the real check is a Luhn digit) and every mobile number.
+        number = body["account_no"]
+        if len(number) == 10 and not number.endswith("9"):
+            return 422, {"code": "UNKNOWN_BILL_ACCOUNT", "message": "这个户号没有查到，请对一下缴费单上的户号。"}
+        if any(a["account_no_display"] == number for a in fake.state["bill_accounts"]):
+            return 409, {"code": "BILL_ACCOUNT_EXISTS", "message": "这个户号已经保存过了。"}
+        biller = {1: ("WATER", "水费", "bill"), 2: ("POWER", "电费", "bill"), 3: ("GAS", "燃气费", "bill"),
+                  4: ("MOBILE", "话费", "topup")}[body["biller_id"]]
+        account = {"id": 40 + len(fake.state["bill_accounts"]),
+                   "biller": {"id": body["biller_id"], "code": biller[0], "name": biller[1], "kind": biller[2]},
+                   "label": body["label"], "account_no_display": number, "account_tail": number[-4:],
+                   "created_at": "2026-12-01T10:00:00Z"}
+        fake.state["bill_accounts"].append(account)
+        fake.state["bill_quotes"][account["id"]] = {
+            "status": "due" if biller[2] == "bill" else "topup", "amount_due": "56.00" if biller[2] == "bill" else None,
+            "period": "2026-11", "due_date": "2026-12-20", "unusual": False, "usual_amount": None, "message": ""}
+        return 201, account
     if len(parts) == 3 and parts[0] == "bill-accounts" and parts[2] == "bill" and method == "GET":
         number = int(parts[1])
         if number not in saved:
@@ -286,11 +362,6 @@ def _bills(fake: FakeBackend, method: str, path: str, key: str, body: Any) -> tu
             if record["status"] == "pending":
                 record["status"] = "cancelled"
             return 200, record
-    if path == "/notices" and method == "GET":
-        return 200, [n for n in fake.state["notices"] if n["id"] not in fake.seen_notices]
-    if len(parts) == 3 and parts[0] == "notices" and parts[2] == "seen" and method == "POST":
-        fake.seen_notices.append(parts[1])
-        return 200, {"id": parts[1], "seen": True}
     return None
 
 

@@ -57,7 +57,8 @@ def test_read_back_is_rendered_from_a_pending_deposit(backend, domain):
     assert "存一年定期，10000.00元" in text and "壹万元整" in text
     assert "年利率1.10%" in text and "到期利息约110.00元" in text
     (_, _, headers, body), = backend.posts("/api/v1/deposits")
-    assert body == {"product_id": 3, "from_account_id": 1, "amount": "10000.00", "require_confirmation": True}
+    assert body == {"product_id": 3, "from_account_id": 1, "amount": "10000.00", "require_confirmation": True,
+                    "maturity_choice": "renew"}
     assert "dep-1" in headers["Idempotency-Key"]
     record = backend.deposits[int(slots["pending_deposit_id"])]
     assert record["status"] == "pending"

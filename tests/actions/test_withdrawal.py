@@ -1,0 +1,291 @@
+"""Early withdrawal, the maturity choice, pension arrival, notices and two requests, against the fake backend.
+
+The fake backend's previews carry the bank's clock (days_to_maturity): a test sets it to put maturity near."""
+from __future__ import annotations
+
+import pytest
+
+from actions.fraud import ActionFraudStop
+from actions.maturity import ActionSetMaturityChoice, choice_from_text
+from actions.multi import ActionMultiRequest
+from actions.pension import ActionPensionArrival
+from actions.savings import ActionAskDepositConfirmed, ActionAskMaturityChoice, ValidateDepositForm
+from actions.withdrawal import (
+    ActionAskWithdrawalConfirmed,
+    ActionAskWithdrawalDepositId,
+    ActionAskWithdrawalNearConfirmed,
+    ActionWithdrawalStart,
+    ActionWithdrawalSubmit,
+    ValidateWithdrawalForm,
+)
+from tests.actions.conftest import entity, make_tracker, run, slots_of, texts
+
+FORM = "withdrawal_form"
+CHOSEN = {"withdrawal_deposit_id": "31", "withdrawal_days_left": "182", "withdrawal_form_id": "w-1"}
+SECOND = {"id": 32, "product": {"id": 2, "code": "TD3", "name": "三个月定期", "term_months": 3,
+                                "annual_rate_percent": "0.85"},
+          "principal": "5000.00", "annual_rate_percent": "0.85", "opened_on": "2026-09-10",
+          "maturity_date": "2026-12-10", "expected_interest": "10.63", "status": "active", "source_account_id": 1,
+          "maturity_choice": "renew", "interest_paid": None}
+SECOND_PREVIEW = {"principal": "5000.00", "interest": "2.19", "annual_rate_percent": "0.20", "total": "5002.19",
+                  "days_held": 79, "expected_interest_if_held": "10.63", "lost_interest": "8.44",
+                  "maturity_date": "2026-12-10", "days_to_maturity": 12}
+
+
+def two_deposits(backend) -> None:
+    backend.state["time_deposits"].append(SECOND)
+    backend.state["previews"][32] = SECOND_PREVIEW
+
+
+def test_start_needs_an_active_deposit(backend, domain):
+    events, _ = run(ActionWithdrawalStart(), make_tracker("定期提前取出来", "withdraw_deposit_early"), domain)
+    assert slots_of(events)["outcome"] == "ready" and slots_of(events)["withdrawal_form_id"]
+    backend.state["time_deposits"] = []
+    events, messages = run(ActionWithdrawalStart(), make_tracker("定期提前取出来", "withdraw_deposit_early"), domain)
+    assert slots_of(events)["outcome"] == "refused" and "没有可以取的定期" in texts(messages)
+
+
+def test_start_after_a_fraud_stop_asks_nothing_of_the_bank(backend, domain):
+    events, messages = run(ActionWithdrawalStart(), make_tracker("把定期取了", "withdraw_deposit_early",
+                                                                 slots={"fraud_stopped": True}), domain)
+    assert slots_of(events)["outcome"] == "refused" and "骗局" in texts(messages)
+    assert backend.requests == []
+
+
+def test_start_not_signed_in_and_backend_down(backend_down, domain):
+    events, _ = run(ActionWithdrawalStart(), make_tracker("把定期取了", "withdraw_deposit_early"), domain)
+    assert slots_of(events)["outcome"] == "backend_down"
+    events, _ = run(ActionWithdrawalStart(), make_tracker("把定期取了", "withdraw_deposit_early", token=None), domain)
+    assert slots_of(events)["outcome"] == "not_signed_in"
+
+
+def test_the_only_deposit_is_taken_with_the_banks_days_left(backend, domain):
+    events, _ = run(ValidateWithdrawalForm(), make_tracker("把那笔定期取了", "withdraw_deposit_early",
+                                                           active_loop=FORM), domain)
+    slots = slots_of(events)
+    assert slots["withdrawal_deposit_id"] == "31" and slots["withdrawal_days_left"] == "182"
+    # Far from maturity: no "once more" question, straight to the read-back.
+    assert slots["requested_slot"] == "withdrawal_confirmed"
+
+
+def test_several_deposits_are_listed_with_a_button_each(backend, domain):
+    two_deposits(backend)
+    events, _ = run(ValidateWithdrawalForm(), make_tracker("把定期取了", "withdraw_deposit_early", active_loop=FORM),
+                    domain)
+    assert slots_of(events)["requested_slot"] == "withdrawal_deposit_id"
+    _, messages = run(ActionAskWithdrawalDepositId(), make_tracker("把定期取了", active_loop=FORM), domain)
+    text = texts(messages)
+    assert "一年定期，10000.00元，2027年6月1日到期" in text and "三个月定期，5000.00元，2026年12月10日到期" in text
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/inform{"deposit_id": "31"}',
+                                                             '/inform{"deposit_id": "32"}']
+
+
+def test_the_words_pick_one_of_several(backend, domain):
+    two_deposits(backend)
+    tracker = make_tracker("三个月那笔", entities=[entity("deposit_term", "3")], active_loop=FORM,
+                           slots={"requested_slot": "withdrawal_deposit_id"})
+    slots = slots_of(run(ValidateWithdrawalForm(), tracker, domain)[0])
+    assert slots["withdrawal_deposit_id"] == "32"
+
+
+def test_near_maturity_says_the_days_left_and_asks_once_more(backend, domain):
+    two_deposits(backend)
+    tracker = make_tracker("/inform", entities=[entity("deposit_id", "32")], active_loop=FORM,
+                           slots={"requested_slot": "withdrawal_deposit_id"})
+    slots = slots_of(run(ValidateWithdrawalForm(), tracker, domain)[0])
+    # The next question is the form's next slot in the domain's order: Rasa asks it (no requested_slot here).
+    assert slots["withdrawal_days_left"] == "12" and slots.get("requested_slot") in (None, "withdrawal_near_confirmed")
+    _, messages = run(ActionAskWithdrawalNearConfirmed(), make_tracker(
+        "", slots={"withdrawal_deposit_id": "32"}, active_loop=FORM), domain)
+    assert "还有12天就到期了" in texts(messages) and "10.63元" in texts(messages)
+    assert [b["title"] for b in messages[0]["buttons"]] == ["是", "否"]
+
+
+def test_the_near_setting_is_read(backend, domain, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS", "200")
+    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("把定期取了", "withdraw_deposit_early",
+                                                                active_loop=FORM), domain)[0])
+    assert slots.get("requested_slot") in (None, "withdrawal_near_confirmed")
+    monkeypatch.setenv("ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS", "30")
+    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("把定期取了", "withdraw_deposit_early",
+                                                                active_loop=FORM), domain)[0])
+    assert slots["requested_slot"] == "withdrawal_confirmed"
+
+
+def test_read_back_says_the_loss_plainly_from_the_banks_preview(backend, domain):
+    _, messages = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=CHOSEN, active_loop=FORM), domain)
+    text = messages[0]["text"]
+    assert "本金10000.00元，壹万元整" in text
+    assert "按活期利率0.20%算，利息9.67元" in text
+    assert "少拿100.33元利息" in text
+    assert "2027年6月1日到期" in text and "活期账户，尾号1234" in text
+    assert messages[0]["custom"]["deposit_id"] == 31
+    assert backend.posts("/api/v1/deposits/31/early-withdrawal") == [], "nothing moves before the yes"
+
+
+def test_yes_withdraws_exactly_that_deposit_once(backend, domain):
+    tracker = make_tracker("是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True})
+    events, messages = run(ActionWithdrawalSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "completed"
+    assert "取好了" in texts(messages) and "利息9.67元" in texts(messages)
+    # The same yes again (a retry) is the same request: the bank withdraws once.
+    events, _ = run(ActionWithdrawalSubmit(), tracker, domain)
+    posts = backend.posts("/api/v1/deposits/31/early-withdrawal")
+    assert len(posts) == 2 and posts[0][2]["Idempotency-Key"] == posts[1][2]["Idempotency-Key"]
+
+
+@pytest.mark.parametrize("slots", [{"withdrawal_confirmed": False}, {"withdrawal_near_confirmed": False},
+                                   {"withdrawal_confirmed": True, "fraud_stopped": True}])
+def test_no_or_a_stop_withdraws_nothing(backend, domain, slots):
+    events, _ = run(ActionWithdrawalSubmit(), make_tracker("不取了", "deny", slots={**CHOSEN, **slots}), domain)
+    assert slots_of(events)["outcome"] == "cancelled"
+    assert backend.posts("/api/v1/deposits/31/early-withdrawal") == []
+
+
+def test_deny_at_the_near_question_ends_the_form(backend, domain):
+    tracker = make_tracker("不取了", "deny", active_loop=FORM,
+                           slots={**CHOSEN, "withdrawal_days_left": "12", "withdrawal_near_confirmed": False,
+                                  "requested_slot": "withdrawal_near_confirmed"})
+    assert slots_of(run(ValidateWithdrawalForm(), tracker, domain)[0]).get("requested_slot") is None
+
+
+def test_a_bank_refusal_is_said(backend, domain):
+    backend.state["time_deposits"][0]["status"] = "withdrawn_early"
+    events, messages = run(ActionWithdrawalSubmit(), make_tracker(
+        "是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True, "withdrawal_form_id": "w-2"}), domain)
+    assert slots_of(events)["outcome"] == "refused" and "已经取出了" in texts(messages)
+
+
+def test_a_scam_story_changes_nothing_in_the_form(backend, domain):
+    tracker = make_tracker("警察说要把定期取出来转到安全账户", "report_scam_instruction",
+                           [entity("deposit_id", "31")], active_loop=FORM, slots={"requested_slot": "withdrawal_deposit_id"})
+    assert run(ValidateWithdrawalForm(), tracker, domain)[0] == []
+    slots = slots_of(run(ActionFraudStop(), make_tracker("警察说要把定期取出来", "report_scam_instruction",
+                                                         slots=CHOSEN, active_loop=FORM), domain)[0])
+    assert slots["withdrawal_deposit_id"] is None and slots["fraud_stopped"] is True
+
+
+@pytest.mark.parametrize("intent", ["cancel", "human_handoff", "check_balance", "savings_products", "repeat"])
+def test_leaving_or_a_digression_fills_nothing(backend, domain, intent):
+    two_deposits(backend)
+    tracker = make_tracker("我卡里还有多少钱", intent, active_loop=FORM, slots={"requested_slot": "withdrawal_deposit_id"})
+    slots = slots_of(run(ValidateWithdrawalForm(), tracker, domain)[0])
+    assert slots.get("withdrawal_deposit_id") is None
+
+
+# --- the maturity choice -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "choice"), [
+    ("定期到期了转到活期", "demand"), ("到期以后别自动转存了", "demand"), ("到期不续了", "demand"),
+    ("到期后自动转存", "renew"), ("到期了接着存", "renew"), ("自动续上", "renew"), ("一年定期", None)])
+def test_choice_words(text, choice):
+    assert choice_from_text(text) == choice
+
+
+def test_deposit_form_asks_the_maturity_choice_with_renew_first(backend, domain):
+    _, messages = run(ActionAskMaturityChoice(), make_tracker("一万"), domain)
+    assert "自动转存" in texts(messages) and "转回活期" in texts(messages)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/inform{"maturity_choice": "renew"}',
+                                                             '/inform{"maturity_choice": "demand"}']
+
+
+@pytest.mark.parametrize(("text", "intent", "choice"), [("转回活期", "inform", "demand"), ("好的", "affirm", "renew"),
+                                                         ("不转存，回活期", "deny", "demand")])
+def test_deposit_form_takes_the_answer(backend, domain, text, intent, choice):
+    tracker = make_tracker(text, intent, active_loop="deposit_form",
+                           slots={"deposit_term": "12", "deposit_amount": "10000.00", "from_account_id": "1",
+                                  "requested_slot": "maturity_choice"})
+    assert slots_of(run(ValidateDepositForm(), tracker, domain)[0])["maturity_choice"] == choice
+
+
+def test_deposit_read_back_says_the_choice_and_the_bank_stores_it(backend, domain):
+    slots = {"deposit_term": "12", "deposit_amount": "10000.00", "from_account_id": "1", "deposit_form_id": "d-1",
+             "maturity_choice": "demand"}
+    _, messages = run(ActionAskDepositConfirmed(), make_tracker("转回活期", slots=slots), domain)
+    assert "到期转回活期" in messages[0]["text"]
+    (_, _, _, body), = backend.posts("/api/v1/deposits")
+    assert body["maturity_choice"] == "demand"
+
+
+def test_set_maturity_choice_by_voice(backend, domain):
+    _, messages = run(ActionSetMaturityChoice(), make_tracker("定期到期了转到活期", "set_maturity_choice"), domain)
+    assert "改好了" in texts(messages) and "到期后转回活期" in texts(messages)
+    assert backend.state["time_deposits"][0]["maturity_choice"] == "demand"
+
+
+def test_set_maturity_choice_asks_which_of_several(backend, domain):
+    two_deposits(backend)
+    _, messages = run(ActionSetMaturityChoice(), make_tracker("到期以后转回活期", "set_maturity_choice"), domain)
+    assert "哪一笔" in texts(messages)
+    assert messages[0]["buttons"][1]["payload"] == '/set_maturity_choice{"deposit_id": "32", "maturity_choice": "demand"}'
+    _, messages = run(ActionSetMaturityChoice(), make_tracker(
+        "/set_maturity_choice", "set_maturity_choice",
+        [entity("deposit_id", "32"), entity("maturity_choice", "demand")]), domain)
+    assert backend.state["time_deposits"][1]["maturity_choice"] == "demand"
+    assert backend.state["time_deposits"][0]["maturity_choice"] == "renew"
+
+
+def test_set_maturity_choice_without_a_choice_asks_it(backend, domain):
+    _, messages = run(ActionSetMaturityChoice(), make_tracker("定期到期怎么处理改一下", "set_maturity_choice"), domain)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/set_maturity_choice{"maturity_choice": "renew"}',
+                                                             '/set_maturity_choice{"maturity_choice": "demand"}']
+
+
+def test_a_matured_deposit_is_mentioned_once_before_the_answer(backend, domain):
+    backend.state["notices"] = [{"id": "deposit:4", "kind": "deposit_matured", "amount": "10110.00",
+                                 "text": "您的一年定期到期了，本金和利息共10,110.00元已经转回您的账户。", "at": "x"},
+                                {"id": "pension:2", "kind": "pension_credit", "amount": "3500.00",
+                                 "text": "养老金到了", "at": "x"}]
+    from actions.balance import ActionCheckBalance
+    events, messages = run(ActionCheckBalance(), make_tracker("查余额", "check_balance"), domain)
+    # Before the answer, once (actions/notices.py says the other notices of the conversation's start too).
+    assert messages[0]["text"].startswith("您的一年定期到期了") and "余额12000.00元" in messages[-1]["text"]
+    assert texts(messages).count("到期了") == 1
+    assert "deposit:4" in backend.seen_notices and slots_of(events)["notices_said"] is True
+    _, messages = run(ActionCheckBalance(), make_tracker("查余额", "check_balance", slots={"notices_said": True}), domain)
+    assert "到期" not in texts(messages)
+
+
+# --- pension --------------------------------------------------------------------------------------------------
+
+def test_pension_arrival_from_the_banks_credits(backend, domain):
+    backend.state["pension"] = {"items": [], "last": {"amount": "3500.00", "credited_on": "2026-11-05"},
+                                "this_month": False, "message": "这个月的养老金还没有到账。上一次是11月5日到的，3,500.00元。"}
+    _, messages = run(ActionPensionArrival(), make_tracker("养老金打过来了吗", "ask_pension_arrival"), domain)
+    assert "这个月的养老金还没有到账" in texts(messages) and "11月5日" in texts(messages)
+    assert messages[0]["custom"]["key_figure"] == "3500.00元"
+
+
+def test_pension_arrival_not_signed_in(backend, domain):
+    _, messages = run(ActionPensionArrival(), make_tracker("养老金到了没", "ask_pension_arrival", token=None), domain)
+    assert messages[0]["response"] == "utter_not_signed_in"
+
+
+# --- two requests ----------------------------------------------------------------------------------------------
+
+def test_balance_then_a_transfer_starts_the_transfer(backend, domain):
+    tracker = make_tracker("查一下余额，然后给儿子转三百", "multi_request",
+                           [entity("relationship", "儿子"), entity("amount", "300.00")])
+    events, messages = run(ActionMultiRequest(), tracker, domain)
+    assert "余额12000.00元" in texts(messages)
+    slots = slots_of(events)
+    assert slots["outcome"] == "ready" and slots["queued_flow"] == "transfer" and slots["transfer_form_id"]
+    assert backend.posts("/api/v1/transfers") == [], "the money step waits for its read-back"
+
+
+def test_rates_then_a_deposit_starts_the_deposit(backend, domain):
+    events, messages = run(ActionMultiRequest(), make_tracker("先看看利息，然后存一万一年", "multi_request"), domain)
+    assert "一年定期，年利率1.10%" in texts(messages)
+    assert slots_of(events)["queued_flow"] == "deposit"
+
+
+def test_two_questions_are_both_answered(backend, domain):
+    events, messages = run(ActionMultiRequest(), make_tracker("先看余额，再看利率", "multi_request"), domain)
+    assert "余额12000.00元" in texts(messages) and "年利率" in texts(messages)
+    assert slots_of(events)["queued_flow"] == "none" and slots_of(events)["outcome"] is None
+
+
+def test_a_second_part_that_cannot_start_says_why(backend, domain):
+    tracker = make_tracker("查一下余额，然后给儿子转三百", "multi_request", slots={"fraud_stopped": True})
+    events, messages = run(ActionMultiRequest(), tracker, domain)
+    assert slots_of(events)["queued_flow"] == "none" and "骗局" in texts(messages)
