@@ -20,6 +20,8 @@ INTENTS = {
     "greet", "goodbye", "affirm", "deny", "thank", "check_balance", "transfer_money", "inform",
     "savings_products", "open_time_deposit", "recent_transactions", "repeat", "slower",
     "human_handoff", "cancel", "help", "bot_challenge", "out_of_scope", "report_scam_instruction",
+    "withdraw_deposit_early", "set_maturity_choice", "ask_pension_arrival", "multi_request", "pay_bill",
+    "revoke_transfer",
 }
 ENTITY_MARKUP = re.compile(r"\[[^\]]+\]\s*[({]")
 
