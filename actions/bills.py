@@ -67,10 +67,15 @@ BILLER_WORDS = {
 # Words of a saved label the customer may use to say which one ("老伴的手机", "家里的电费").
 LABEL_WORDS = re.compile(r"老伴|老头|老头子|老太婆|老伴儿|家里|自己|我的|儿子|女儿|闺女|孙子|孙女|老家|店里")
 SPOKEN_PERSON = {"老头": "老伴", "老头子": "老伴", "老太婆": "老伴", "老伴儿": "老伴"}
+# A 户号 (10 digits at the simulated billers) or a mobile number said aloud or typed, spaces/dashes allowed.
+ACCOUNT_NO = re.compile(r"(?<!\d)\d{10,11}(?!\d)")
+BILLER_NAMES = {"POWER": "电费", "WATER": "水费", "GAS": "燃气费", "MOBILE": "话费"}
 
 TEXTS.update({
     "no_bill_accounts": '您还没有存缴费的户号。\n存户号，请到柜台办理。',
-    "bill_account_not_found": '没有找到您存的{what}户号。\n存户号，请到柜台办理。',
+    "bill_account_not_found": '没有找到您存的{what}户号。\n请说缴费单上的户号，\n或者到柜台办理。',
+    "bill_account_unknown": '{message}',
+    "bill_account_saved": '这个户号记下了：{label}。',
     "ask_bill_account": '交哪一项？\n请说“电费”“水费”，或点下面的。',
     "ask_bill_account_some": '您说的是哪一个？',
     "ask_bill_amount": '充多少钱？\n一次可以充10元到500元。',
@@ -95,6 +100,15 @@ def reset_events() -> list[EventType]:
 
 async def bill_accounts(client: BackendClient) -> list[dict[str, Any]]:
     return await client._request("GET", "/bill-accounts")
+
+
+async def billers(client: BackendClient) -> list[dict[str, Any]]:
+    return await client._request("GET", "/billers")
+
+
+async def save_bill_account(client: BackendClient, biller_id: Any, account_no: str, label: str) -> dict[str, Any]:
+    body = {"biller_id": int(_path_id(biller_id)), "account_no": account_no, "label": label}
+    return await client._request("POST", "/bill-accounts", json=body)
 
 
 async def quote(client: BackendClient, bill_account_id: Any) -> dict[str, Any]:
@@ -264,6 +278,9 @@ class ValidateBillForm(FormValidationAction):
             found = next((a for a in saved if str(a.get("id")) == chosen), None)
             return self._chosen(tracker, found)
         codes, fits = match_bill_accounts(saved, text, relationship)
+        number = ACCOUNT_NO.search(re.sub(r"[\s-]", "", text))
+        if number is not None:
+            return await self._by_number(dispatcher, tracker, saved, number.group(0), codes)
         if requested not in (None, "bill_account_id") and not codes:
             return {}
         if len(fits) == 1:
@@ -272,10 +289,41 @@ class ValidateBillForm(FormValidationAction):
             tracker.slots["bill_hint"] = text[:40]
             return {"bill_account_id": None}
         if codes:
-            names = {"POWER": "电费", "WATER": "水费", "GAS": "燃气费", "MOBILE": "话费"}
-            say(dispatcher, tracker, "msg_bill_account_not_found", what="、".join(names[c] for c in codes))
+            tracker.slots["bill_hint"] = text[:40]  # the 户号 said next is for this biller
+            say(dispatcher, tracker, "msg_bill_account_not_found", what="、".join(BILLER_NAMES[c] for c in codes))
             return {"bill_account_id": None}
         return {}
+
+    async def _by_number(self, dispatcher: CollectingDispatcher, tracker: Tracker, saved: list[dict[str, Any]],
+                         number: str, codes: list[str]) -> dict[str, Any]:
+        """A 户号 said: a saved one is chosen; a new one is saved at the bank (which checks it with the biller)
+        and chosen; one the biller does not know is said in the bank's plain words and asked again. The number
+        goes to the bank only, never into a slot."""
+        same = [a for a in saved if str(a.get("account_no_display") or "") == number
+                and (not codes or (a.get("biller") or {}).get("code") in codes)]
+        if len(same) == 1:
+            return self._chosen(tracker, same[0])
+        codes = codes or biller_codes(str(tracker.get_slot("bill_hint") or ""))
+        if len(number) == 11 and not codes:
+            codes = ["MOBILE"]
+        if len(codes) != 1:
+            return {}  # which bill the number is for is asked (buttons)
+        client = client_for(tracker)
+        biller = next((b for b in await billers(client) if b.get("code") == codes[0]), None)
+        if biller is None:
+            return {"bill_account_id": None}
+        label = f"{BILLER_NAMES[codes[0]]}，尾号{number[-4:]}" if codes[0] != "MOBILE" else f"手机尾号{number[-4:]}"
+        try:
+            account = await save_bill_account(client, biller["id"], number, label)
+        except BackendRefused as refused:
+            if refused.code == "BILL_ACCOUNT_EXISTS":
+                again = [a for a in await bill_accounts(client) if (a.get("biller") or {}).get("code") == codes[0]
+                         and str(a.get("account_tail") or "") == number[-4:]]
+                return self._chosen(tracker, again[0] if len(again) == 1 else None)
+            say(dispatcher, tracker, "msg_bill_account_unknown", message=refused.message)
+            return {"bill_account_id": None}
+        say(dispatcher, tracker, "msg_bill_account_saved", label=str(account.get("label") or label))
+        return self._chosen(tracker, account)
 
     @staticmethod
     def _chosen(tracker: Tracker, account: dict[str, Any] | None) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_a_top_up_out_of_range_is_said_and_asked_again(backend, domain):
 def test_a_biller_without_a_saved_account_is_said_plainly(backend, domain):
     tracker = make_tracker("交燃气费", "pay_bill", slots={"from_account_id": "1"}, active_loop="bill_form")
     events, messages = run(ValidateBillForm(), tracker, domain)
-    assert slots_of(events)["bill_account_id"] is None
+    assert slots_of(events)["bill_account_id"] is None and slots_of(events)["bill_hint"] == "交燃气费"
     assert "没有找到您存的燃气费户号" in texts(messages)
 
 
@@ -257,3 +257,31 @@ def test_a_held_transfer_says_the_bank_will_call_the_family_contact(backend):
 def test_a_held_transfer_without_a_family_contact_says_no_call(backend):
     _, messages = _held(backend, "金额比较大，要等工作人员核对。")
     assert "打电话" not in texts(messages)
+
+
+# A 户号 said by voice (issue 12: a wrong or unknown 户号 in plain words)
+
+def test_a_saved_number_said_chooses_that_account(backend, domain):
+    tracker = make_tracker("交电费，户号3301001236", "pay_bill", slots={"from_account_id": "1"}, active_loop="bill_form")
+    events, _ = run(ValidateBillForm(), tracker, domain)
+    assert slots_of(events)["bill_account_id"] == "31"
+    assert not backend.posts("/api/v1/bill-accounts")
+
+
+def test_a_new_number_is_saved_at_the_bank_and_chosen(backend, domain):
+    tracker = make_tracker("交燃气费，户号 3303-0000-19", "pay_bill", slots={"from_account_id": "1"},
+                           active_loop="bill_form")
+    events, messages = run(ValidateBillForm(), tracker, domain)
+    slots = slots_of(events)
+    saved = backend.posts("/api/v1/bill-accounts")[0][3]
+    assert saved["account_no"] == "3303000019" and saved["biller_id"] == 3
+    assert slots["bill_account_id"] == str(backend.state["bill_accounts"][-1]["id"])
+    assert "记下了" in texts(messages) and "3303000019" not in str(slots)
+
+
+def test_an_unknown_number_is_said_plainly_and_asked_again(backend, domain):
+    tracker = make_tracker("3303000018", "inform", slots={"from_account_id": "1", "requested_slot": "bill_account_id",
+                                                          "bill_hint": "交燃气费"}, active_loop="bill_form")
+    events, messages = run(ValidateBillForm(), tracker, domain)
+    assert slots_of(events)["bill_account_id"] is None
+    assert "这个户号没有查到" in texts(messages)
