@@ -73,7 +73,9 @@ def short_timeout_stack() -> Iterator[WebStack]:
         yield s
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running while it is started, and the
+# asyncio.run() of the tests collected after tests/browser (tests/gateway) would fail inside it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is missing: run `make sysdeps` (scripts/apt-deps.sh chromium)")

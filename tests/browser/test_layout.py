@@ -6,6 +6,7 @@ bubble is in view; answered money buttons are disabled; the receipt prints on on
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from tests.browser.checks import (
     layout_problems,
     screenshot,
 )
-from tests.browser.conftest import NewPage, WebStack
+from tests.browser.conftest import NewPage, WebStack, _web_stack
 from tests.browser.test_kiosk import staff_sign_in
 
 ZHANG = ("13800000001", "135790")
@@ -25,6 +26,13 @@ LI = ("13800000002", "246802")
 SIZES = [24, 30, 36, 42, 48, 56]
 VIEWPORTS = {"phone-320": (320, 640), "phone-360": (360, 640), "kiosk": (1280, 800)}
 BOT = "#log li.msg.bot:not(.thinking)"
+
+
+@pytest.fixture(scope="module")
+def layout_stack() -> Iterator[WebStack]:
+    """A stack of its own: these tests move money, the other modules count on the demo balances."""
+    with _web_stack() as s:
+        yield s
 
 
 def font_px(page: Any) -> float:
@@ -100,16 +108,16 @@ def pages_printed(page: Any) -> int:
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_every_text_size_on_every_screen(web_stack: WebStack, new_page: NewPage, viewport: str) -> None:
+def test_every_text_size_on_every_screen(layout_stack: WebStack, new_page: NewPage, viewport: str) -> None:
     width, height = VIEWPORTS[viewport]
     kiosk = viewport == "kiosk"
     page = new_page(width=width, height=height)
     if kiosk:
-        staff_sign_in(page, web_stack.url + "/kiosk")
+        staff_sign_in(page, layout_stack.url + "/kiosk")
         page.locator("#login-view").wait_for(state="visible")
         assert "2 分钟" in page.locator("#limit").inner_text()  # the time limit, said at sign-in
     else:
-        page.goto(web_stack.url + "/")
+        page.goto(layout_stack.url + "/")
         page.locator("#login-view").wait_for(state="visible")
     # Sign-in: one screen at the standard size; the staff control far below 登录 at the kiosk.
     sign_in_fits_one_screen(page, viewport)
@@ -175,11 +183,11 @@ def test_every_text_size_on_every_screen(web_stack: WebStack, new_page: NewPage,
     assert layout_problems(page) == []
 
 
-def test_status_and_errors_show_where_the_eyes_are(web_stack: WebStack, new_page: NewPage) -> None:
+def test_status_and_errors_show_where_the_eyes_are(layout_stack: WebStack, new_page: NewPage) -> None:
     page = new_page(width=360, height=640)
     page.add_init_script("""window.SpeechRecognition = class {
       start() { setTimeout(() => { this.onerror({error: "no-speech"}); this.onend(); }, 50); } };""")
-    page.goto(web_stack.url + "/")
+    page.goto(layout_stack.url + "/")
     keypad_sign_in(page, *ZHANG)
     for text in ("余额", "余额", "余额"):
         ask(page, text)
@@ -189,12 +197,12 @@ def test_status_and_errors_show_where_the_eyes_are(web_stack: WebStack, new_page
     assert in_view(page, "#chat-status")
 
 
-def test_read_aloud_shows_it_is_playing_and_stops(web_stack: WebStack, new_page: NewPage) -> None:
+def test_read_aloud_shows_it_is_playing_and_stops(layout_stack: WebStack, new_page: NewPage) -> None:
     page = new_page(width=360, height=640)
     # A stand-in for the audio element: headless chromium has no sound device to play to.
     page.add_init_script("""window.Audio = class extends EventTarget {
       constructor(url) { super(); this.url = url; } play() { return Promise.resolve(); } pause() {} };""")
-    page.goto(web_stack.url + "/")
+    page.goto(layout_stack.url + "/")
     keypad_sign_in(page, *ZHANG)
     read = page.locator("#log li.msg.bot .read").first
     read.click()
@@ -208,14 +216,14 @@ def _recorder(into: list[Any]) -> Any:
     return lambda request: into.append(request)
 
 
-def test_transfer_size_compressed_and_cached(web_stack: WebStack, new_page: NewPage) -> None:
+def test_transfer_size_compressed_and_cached(layout_stack: WebStack, new_page: NewPage) -> None:
     """What the browser receives (compressed bodies) for the chat page, the kiosk and the staff panel; the CSS/JS
     have versioned URLs with a year's cache, the pages revalidate. Prints the figures."""
     for path in ("/", "/kiosk", "/kiosk/staff"):
         page = new_page()
         got: list[Any] = []
         page.on("requestfinished", _recorder(got))
-        page.goto(web_stack.url + path, wait_until="networkidle")
+        page.goto(layout_stack.url + path, wait_until="networkidle")
         total = 0
         for request in got:
             resp = request.response()
