@@ -58,7 +58,9 @@ def test_time_deposit(assistant_stack):
     deposits_before = len(customer.api("/deposits"))
     assert "存多长时间" in text_of(customer.say("我想存定期"))
     assert "存多少钱" in text_of(customer.say("一年"))
-    read_back = customer.say("一万块")
+    assert "到期以后怎么办" in text_of(customer.say("一万块"))  # renew (the default) or back to 活期
+    read_back = customer.say("自动转存")
+    assert "到期自动转存" in text_of(read_back)
     assert "年利率" in text_of(read_back) and "到期利息约" in text_of(read_back) and "壹万元整" in text_of(read_back)
     assert "存好了" in text_of(customer.say("是"))
     deposits = customer.api("/deposits")
