@@ -7,7 +7,7 @@ Layout (every box on 127.0.0.1, every arrow through nginx so any instance can di
                                                                                -> Redis (ticket locks)
                                                                  -> nginx :actions -> actions x N -> nginx :backend
 
-The services are started with the same commands as under `make run` (tests/support/stack.py), with the
+The services are started with the same commands as under `make run` (cluster/services.py, shared with the test stack), with the
 production settings in their environment. Tests and the load benchmark use `Cluster` to kill, restart and
 re-balance instances while traffic flows.
 
@@ -31,20 +31,21 @@ from pathlib import Path
 import yaml
 
 from cluster.balancer import Balancer, Tier
-from cluster.stores import PostgresServer, RedisServer, free_port
-from rules import secrets as secret_rules
-from tests.support.stack import (
+from cluster.services import (
     MODEL,
     ROOT,
+    Processes,
     Service,
-    Stack,
-    _python,
-    _spawn,
-    _wait_http,
     actions_command,
+    free_port,
+    python,
     rasa_command,
+    spawn,
+    wait_http,
 )
-from tests.support.stack import stop as stop_stack
+from cluster.services import stop as stop_stack
+from cluster.stores import PostgresServer, RedisServer
+from rules import secrets as secret_rules
 
 ENDPOINTS = ROOT / "cluster" / "endpoints.yml"
 TIERS = ("backend", "actions", "rasa", "gateway")
@@ -81,7 +82,7 @@ class Cluster:
     pg: PostgresServer = field(init=False)
     redis: RedisServer = field(init=False)
     lb: Balancer = field(init=False)
-    stack: Stack = field(init=False)
+    stack: Processes = field(init=False)
     members: dict[str, Instance] = field(default_factory=dict)
 
     # ----- addresses -----
@@ -187,7 +188,7 @@ class Cluster:
             env["ANXIN_GATEWAY_URL"] = self.entry_url
         env.update(self.extra_env)  # what the caller passed wins, the cluster's own addresses included
         env.pop("ANXIN_DEMO", None)
-        self.stack = Stack(workdir=self.workdir, db_url=self.database_url, env=env)
+        self.stack = Processes(workdir=self.workdir, env=env)
 
         self.migrate_and_seed()
         for tier in self._tiers():
@@ -201,7 +202,7 @@ class Cluster:
                 self.wait_ready(inst.name)
 
     def migrate_and_seed(self) -> None:
-        res = subprocess.run([_python(), "-m", "backend.seed"], cwd=ROOT, env=self.stack.env,
+        res = subprocess.run([python(), "-m", "backend.seed"], cwd=ROOT, env=self.stack.env,
                              capture_output=True, text=True)
         if res.returncode != 0:
             raise RuntimeError(f"backend.seed failed:\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}")
@@ -209,11 +210,11 @@ class Cluster:
     def _command(self, tier: str, port: int) -> list[str]:
         if tier == "backend":
             # --no-proxy-headers: the backend itself decides whose X-Forwarded-For counts (ANXIN_TRUSTED_PROXIES).
-            return [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port),
+            return [python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port),
                     "--no-proxy-headers"]
         if tier == "gateway":
             # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL).
-            return [_python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port)]
+            return [python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port)]
         if tier == "actions":
             return actions_command(port)
         if not MODEL.exists():
@@ -239,13 +240,13 @@ class Cluster:
             # Keep what the previous incarnation wrote: the log scan after a fault test must see it too.
             with open(self.workdir / f"{inst.name}.previous.log", "ab") as keep:
                 keep.write(old.log.read_bytes())
-        _spawn(self.stack, inst.name, inst.cmd, inst.cwd)
+        spawn(self.stack, inst.name, inst.cmd, inst.cwd)
 
     def wait_ready(self, name: str) -> None:
         inst = self.members[name]
         # Rasa's /status is part of its HTTP API: behind the token like the rest.
         params = {"token": self.stack.env[secret_rules.RASA_TOKEN]} if inst.tier == "rasa" else None
-        _wait_http(self.stack.services[name], inst.url + HEALTH[inst.tier], STARTUP_TIMEOUT_S[inst.tier], params)
+        wait_http(self.stack.services[name], inst.url + HEALTH[inst.tier], STARTUP_TIMEOUT_S[inst.tier], params)
 
     # ----- faults and scaling -----
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:

@@ -18,17 +18,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cluster.services import free_port
+
 PG_USER = "anxin"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _pg_bin(name: str) -> str:
-    """Debian keeps the server binaries out of PATH (only wrappers are there)."""
+    """Debian keeps the server binaries out of PATH (only wrappers are there); ANXIN_PG_BIN picks one install."""
+    env_dir = os.environ.get("ANXIN_PG_BIN")
+    if env_dir and (Path(env_dir) / name).exists():
+        return str(Path(env_dir) / name)
     found = shutil.which(name)
     if found:
         return found
@@ -68,6 +67,10 @@ class PostgresServer:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    # Tests pass durable=False (fsync off: throwaway data, much faster on a busy machine); benchmarks and the
+    # cluster keep it on to measure and survive real commits.
+    durable: bool = True
+    max_connections: int = 300
 
     @property
     def datadir(self) -> Path:
@@ -126,8 +129,8 @@ class PostgresServer:
             os.chmod(self.log, 0o666)
         self.proc = subprocess.Popen(
             [_pg_bin("postgres"), "-D", str(self.datadir), "-p", str(self.port), "-k", str(self.workdir),
-             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300", "-c", "shared_buffers=128MB",
-             "-c", "fsync=on", "-c", "full_page_writes=on", "-c", "password_encryption=scram-sha-256"],
+             "-c", "listen_addresses=127.0.0.1", "-c", f"max_connections={self.max_connections}",
+             "-c", "shared_buffers=128MB", "-c", "password_encryption=scram-sha-256", *self._durability()],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **as_user,  # type: ignore[arg-type]
         )
         out.close()
@@ -140,6 +143,11 @@ class PostgresServer:
             time.sleep(0.2)
         raise RuntimeError(f"postgres did not come up on {self.port}")
 
+    def _durability(self) -> list[str]:
+        if self.durable:
+            return ["-c", "fsync=on", "-c", "full_page_writes=on"]
+        return ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+
     def _ready(self) -> bool:
         res = subprocess.run(
             [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", "postgres"],
@@ -147,12 +155,22 @@ class PostgresServer:
         )
         return res.returncode == 0
 
-    def create_database(self, name: str) -> None:
+    def create_database(self, name: str) -> str:
+        """Creates (or re-creates, empty) a database and returns its SQLAlchemy URL (psycopg 3)."""
+        # Two -c: psql runs each in its own transaction (CREATE DATABASE refuses to run inside one).
         subprocess.run(
             [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", "postgres",
-             "-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{name}"'],
+             "-v", "ON_ERROR_STOP=1", "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+             "-c", f'CREATE DATABASE "{name}"'],
             check=True, capture_output=True, env=self._client_env(),
         )
+        return self.url(name)
+
+    def run_tool(self, tool: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Runs a client tool of the same installation (psql, pgbench, ...) against this server."""
+        env = {**self._client_env(), "PGHOST": "127.0.0.1", "PGPORT": str(self.port), "PGUSER": PG_USER}
+        return subprocess.run([_pg_bin(tool), *args], env=env, capture_output=True, text=True,
+                              timeout=timeout, check=True)
 
     def psql(self, database: str, sql: str) -> str:
         """Runs one statement and returns the unaligned, tuples-only output (for checks in tests)."""

@@ -14,57 +14,43 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import yaml
 
+from cluster.services import (  # noqa: F401  (re-exported: tests import these from here)
+    MODEL,
+    ROOT,
+    VENV_PY,
+    VENV_RASA,
+    Processes,
+    Service,
+    action_endpoint,
+    actions_command,
+    free_port,
+    rasa_command,
+    stop,
+)
+from cluster.services import python as _python
+from cluster.services import spawn as _spawn
+from cluster.services import wait_http as _wait_http
 from rules import secrets as secret_rules
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV_PY = ROOT / ".venv" / "bin" / "python"
-VENV_RASA = ROOT / ".venv-rasa" / "bin"
-MODEL = ROOT / "assistant" / "models" / "anxin.tar.gz"
 # The test stack's kiosk staff password (test code only; `make run` prints a random one).
 STAFF_PASSWORD = "anxin-staff"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
-class Service:
-    name: str
-    proc: subprocess.Popen
-    log: Path
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-@dataclass
-class Stack:
-    workdir: Path
-    db_url: str
-    env: dict[str, str]
+class Stack(Processes):
+    db_url: str = ""
     backend_url: str = ""
     actions_url: str = ""
     rasa_url: str = ""
     gateway_url: str = ""
-    services: dict[str, Service] = field(default_factory=dict)
 
     def log_of(self, name: str) -> str:
         return self.services[name].tail(200) if name in self.services else ""
@@ -92,52 +78,6 @@ class Stack:
         return out
 
 
-def _python() -> str:
-    return str(VENV_PY) if VENV_PY.exists() else sys.executable
-
-
-def _wait_http(service: Service, url: str, timeout_s: float, params: dict[str, str] | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if service.proc.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with {service.proc.returncode}:\n{service.tail()}")
-        try:
-            if httpx.get(url, params=params, timeout=2.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{service.name} did not answer at {url} within {timeout_s:.0f} s:\n{service.tail()}")
-
-
-def _spawn(stack: Stack, name: str, cmd: list[str], cwd: Path = ROOT) -> Service:
-    log = stack.workdir / f"{name}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, env=stack.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    service = Service(name, proc, log)
-    stack.services[name] = service
-    return service
-
-
-def action_endpoint(url: str) -> dict[str, object]:
-    """Rasa's action_endpoint: the URL, and the shared secret header, expanded by Rasa from its environment
-    (the value itself is never written to a file)."""
-    return {"url": f"{url}/webhook", "headers": {secret_rules.ACTIONS_SECRET_HEADER: "${ANXIN_ACTIONS_SECRET}"}}
-
-
-def actions_command(port: int) -> list[str]:
-    """The action server as make run starts it (actions/server.py: loopback, secret header required)."""
-    return [str(VENV_RASA / "python"), "-m", "actions.server", "--port", str(port)]
-
-
-def rasa_command(port: int, endpoints: Path) -> list[str]:
-    """Rasa as make run starts it (actions/rasa_server.py: HTTP API behind ANXIN_RASA_TOKEN, on 127.0.0.1)."""
-    return [str(VENV_RASA / "python"), "-m", "actions.rasa_server", "--port", str(port), "--model", str(MODEL),
-            "--endpoints", str(endpoints), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
-
-
 def _rasa_endpoints(stack: Stack) -> Path:
     """The assistant's endpoints.yml with the action server moved to this stack's port."""
     source = ROOT / "assistant" / "endpoints.yml"
@@ -147,20 +87,6 @@ def _rasa_endpoints(stack: Stack) -> Path:
     path = stack.workdir / "endpoints.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True))
     return path
-
-
-def stop(stack: Stack) -> None:
-    for service in reversed(list(stack.services.values())):
-        if service.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.proc.pid, 15)
-    for service in stack.services.values():
-        try:
-            service.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.proc.pid, 9)
-            service.proc.wait(timeout=5)
 
 
 def seed_demo_data(stack: Stack) -> None:
