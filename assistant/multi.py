@@ -23,10 +23,10 @@ MONEY_INTENTS = ("withdraw_deposit_early", "transfer_money", "open_time_deposit"
 _PART_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdraw_deposit_early", re.compile(r"(定期|死期|存单).{0,6}(取|拿|支)|提前.{0,3}(取|支取)")),
     ("ask_pension_arrival", re.compile(r"(养老金|退休金|退休工资|退休费|养老钱).{0,8}(到|来|打|发|进)")),
-    ("check_balance", re.compile(r"余额|还剩多少|剩多少钱|有多少钱|还有多少")),
-    ("recent_transactions", re.compile(r"明细|流水|收支")),
     ("savings_products", re.compile(r"利息|利率")),
-    ("transfer_money", re.compile(r"转|汇|打钱|打款")),
+    ("check_balance", re.compile(r"余额|还剩|剩多少|有多少钱|还有多少|多少钱|几个钱")),
+    ("recent_transactions", re.compile(r"明细|流水|收支")),
+    ("transfer_money", re.compile(r"转|汇|打钱|打款|寄钱|给.{1,6}打")),
     ("open_time_deposit", re.compile(r"存")),
 )
 

@@ -42,9 +42,8 @@ class MultiRequestSplitter(GraphComponent):
             return
         split = split_requests(text)
         if split is None:
-            if ((message.get(INTENT) or {}).get("name")) == MULTI_INTENT:
-                # The classifier's guess without two parts this module knows: nothing to do in order.
-                message.set(INTENT, {"name": "nlu_fallback", "confidence": 1.0}, add_to_output=True)
+            # The classifier's own multi_request stands: action_multi_request says what Anxin can do when it
+            # cannot tell the two parts apart.
             return
         # The ranking is left as the classifier made it: the FraudGuard reads the classifier's own top choice.
         message.set(INTENT, {"name": MULTI_INTENT, "confidence": 1.0}, add_to_output=True)
