@@ -19,3 +19,9 @@ def test_the_relative_after_gei_is_the_payee():
 def test_otherwise_the_first_relative_said():
     assert payee_relationship(_tracker("女儿和儿子谁的卡都行，转五百", "女儿", "儿子")) == "女儿"
     assert payee_relationship(_tracker("转五百")) is None
+
+
+def test_a_gei_clause_about_something_else_is_not_the_payee():
+    text = "女儿陪外孙去医院给外孙打针，给她转三百"
+    assert payee_relationship(_tracker(text, "女儿", "外孙")) == "女儿"
+    assert payee_relationship(_tracker("给孙子买了书，给儿子转两百", "孙子", "儿子")) == "儿子"
