@@ -8,11 +8,13 @@ from backend.api.deps import CustomerId, EngineDep, SessionDep, SettingsDep, Wri
 from backend.errors import AppError
 from backend.models import Payee
 from backend.schemas import ErrorOut, PayeeIn, PayeeOut
-from backend.services import audit
+from backend.services import audit, fraud
 from backend.services.customers import lock_customer
-from backend.services.scam import SCAM_MESSAGE, find_scam_pattern
+from rules.fraud import GENERIC, warning_text
 
 router = APIRouter(tags=["payees"])
+# The general wording: a payee refusal does not say which scam family it matched (the dialogue's stop does).
+SCAM_MESSAGE = warning_text(GENERIC).replace("\n", "")
 
 
 @router.get("/payees", response_model=list[PayeeOut], responses={401: {"model": ErrorOut}})
@@ -30,10 +32,10 @@ def list_payees(customer_id: CustomerId, session: SessionDep, settings: Settings
 def add_payee(
     body: PayeeIn, customer_id: CustomerId, session: WriteSessionDep, engine: EngineDep, settings: SettingsDep
 ) -> PayeeOut:
-    pattern = find_scam_pattern(body.name, body.relationship, body.bank)
-    if pattern:
+    hit = fraud.screen(body.name, body.relationship, body.bank)
+    if hit is not None:
         session.rollback()
-        audit.record_separately(engine, "customer", customer_id, "payee.scam_suspected", pattern=pattern)
+        audit.record_separately(engine, "customer", customer_id, "payee.scam_suspected", pattern=hit.rule)
         raise AppError(422, "SCAM_SUSPECTED", SCAM_MESSAGE)
     lock_customer(session, customer_id)
     existing = session.exec(
