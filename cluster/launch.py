@@ -49,8 +49,7 @@ from rules import secrets as secret_rules
 
 ENDPOINTS = ROOT / "cluster" / "endpoints.yml"
 TIERS = ("backend", "actions", "rasa", "gateway")
-# The gateway has no /health yet; its OpenAPI page answers as soon as the app is up.
-HEALTH = {"backend": "/health", "actions": "/health", "rasa": "/status", "gateway": "/docs"}
+HEALTH = {"backend": "/health", "actions": "/health", "rasa": "/status", "gateway": "/health"}
 STARTUP_TIMEOUT_S = {"backend": 60, "actions": 120, "rasa": 300, "gateway": 60}
 
 

@@ -6,7 +6,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import http_pool
-from gateway.routes import audio, phone, staff, web
+from gateway.routes import audio, health, phone, staff, web
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 # Text the browser fetches: the pages, their CSS/JS, the embed script and the JSON API. Not the audio (mp3 does
@@ -45,6 +45,7 @@ def create_app() -> FastAPI:
     app.include_router(staff.router)
     app.include_router(phone.router)
     app.include_router(audio.router)
+    app.include_router(health.router)
     # The widget's and kiosk's own CSS/JS: same origin as the API, nothing from a CDN.
     # Versioned URLs (?v=<content hash>, written into the pages) are cached for a year.
     app.mount("/static", web.Assets(directory=web.WEB_DIR), name="static")

@@ -127,7 +127,7 @@ def start_gateway(stack: Stack) -> None:
     stack.env["ANXIN_GATEWAY_URL"] = stack.gateway_url
     svc = _spawn(stack, "gateway", [_python(), "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1",
                                     "--port", str(port)])
-    _wait_http(svc, f"{stack.gateway_url}/", 60)
+    _wait_http(svc, f"{stack.gateway_url}/health", 60)
 
 
 @contextlib.contextmanager
