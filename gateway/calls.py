@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rules import redact as redact_rules
+
 log = logging.getLogger("anxin.gateway.phone")
 
 # Twilio's test credentials are public anyway; this one only guards local demos. Set a real one in production.
@@ -142,19 +144,12 @@ def caller_key(phone: str) -> str:
 
 
 def mask_phone(phone: str | None) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else "未知号码"
+    """The one phone mask (rules.redact), or the phone channel's words for a hidden caller number."""
+    return redact_rules.mask_phone(phone) if phone else "未知号码"
 
 
-_LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){6,}")
-
-
-def redact(text: str) -> str:
-    """Masks runs of 7+ digits (card, account and phone numbers), keeping the last four."""
-    def _mask(m: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", m.group(0))
-        return "****" + digits[-4:]
-
-    return _LONG_NUMBER.sub(_mask, text)
+# Staff notes and handoff summaries: every phone, card or account number keeps only its last four (rules.redact).
+redact = redact_rules.mask_numbers
 
 
 def state_to_json(state: CallState) -> str:

@@ -4,12 +4,16 @@
 card numbers, SMS codes and PINs are runs of digits, and no run of 4 or more survives. `redact_secrets` is for log
 lines: tokens, PIN/password fields and full card/account numbers are masked, everything else is kept so the line
 still tells what happened. A logging.Filter built on it lives with the services that install it.
+
+`mask_account` and `mask_phone` are the only forms of account and phone numbers that leave the backend or reach
+a staff screen; `mask_numbers` is for free text a person reads (a handoff summary on the staff panel): every
+phone, card or account number in it keeps only its last four digits.
 """
 from __future__ import annotations
 
 import re
 
-__all__ = ["redact_digits", "redact_secrets"]
+__all__ = ["account_tail", "mask_account", "mask_numbers", "mask_phone", "redact_digits", "redact_secrets"]
 
 # ASCII and full-width digits (a pasted "１２３４５６" is as much a code as "123456").
 _DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19]{4,}")
@@ -42,3 +46,31 @@ def redact_secrets(text: str) -> str:
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def mask_account(number: str) -> str:
+    """'6222021234567891234' -> '6222 **** **** 1234' (the bank's four, the customer's last four)."""
+    return f"{number[:4]} **** **** {number[-4:]}"
+
+
+def account_tail(number: str) -> str:
+    """The last four digits, what the customer names an account by ("尾号1234")."""
+    return number[-4:]
+
+
+def mask_phone(phone: str | None) -> str:
+    """'13800000001' -> '138****0001'; a number too short to keep both ends (or none) -> '****'."""
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else "****"
+
+
+# 7 or more digits, also written in groups ("138 0000 0001", "6222-0212-..."): phone, card and account numbers.
+_LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){6,}")
+
+
+def mask_numbers(text: str) -> str:
+    """Every run of 7+ digits (spaces or hyphens between them allowed) becomes '****' and its last four:
+    '卡号6222021234567890123' -> '卡号****0123'; amounts (500, 12000) are kept."""
+    def _mask(m: re.Match[str]) -> str:
+        return "****" + re.sub(r"\D", "", m.group(0))[-4:]
+
+    return _LONG_NUMBER.sub(_mask, text or "")

@@ -29,7 +29,7 @@ from backend.schemas import (
 )
 from backend.services import approvals, clock, deposits, family, fraud, transfers
 from backend.services.amounts import fen_to_yuan, rate_bp_to_percent
-from backend.services.masking import account_tail, mask_account, mask_phone
+from rules.redact import account_tail, mask_account, mask_phone
 
 
 def account(row: Account) -> AccountOut:

@@ -16,7 +16,7 @@ from sqlmodel import select as sql_select
 from backend.errors import not_found
 from backend.models import Approval, Customer, FamilyContact, Transfer
 from backend.services import audit, clock, outbox
-from backend.services.masking import mask_phone
+from rules.redact import mask_phone
 
 _CONTACTS: Table = FamilyContact.__table__  # type: ignore[assignment]
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]

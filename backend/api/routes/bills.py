@@ -16,7 +16,7 @@ from backend.models import Bill, BillAccount, Biller, BillPayment
 from backend.schemas import MAX_ID, Amount, ErrorOut, Id, Name
 from backend.services import billers, bills, clock
 from backend.services.amounts import fen_to_yuan, parse_yuan
-from backend.services.masking import mask_phone
+from rules.redact import mask_phone
 
 router = APIRouter(tags=["bills"])
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]

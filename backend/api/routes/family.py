@@ -14,7 +14,7 @@ from backend.errors import not_found
 from backend.models import Approval, Customer
 from backend.schemas import MAX_ID, ErrorOut, Name
 from backend.services import family
-from backend.services.masking import mask_phone
+from rules.redact import mask_phone
 
 router = APIRouter(tags=["family"])
 CustomerPath = Annotated[int, Path(ge=1, le=MAX_ID)]
