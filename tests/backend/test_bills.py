@@ -181,12 +181,14 @@ def test_mobile_top_up(client: TestClient, engine: Engine, alice: CustomerFixtur
     big = pay(client, alice, account["id"], amount="500.00", require_confirmation=True).json()
     assert (big["unusual"], big["usual_amount"]) == (True, "50.00")
     assert balance_fen(engine, alice.accounts["demand"]) == before - 150_00
-    # Under a fraud cooling-off a top-up (a known scam ask) is refused; the pending one cannot be confirmed.
-    assert client.post("/fraud/stops", json={"family": "fee", "channel": "web", "text": "充值"},
-                       headers=alice.headers).status_code == 201
+    # Under a fraud cooling-off a top-up (a known scam ask) is refused; the stop cancelled the pending one, so it
+    # cannot be confirmed either.
+    stop = client.post("/fraud/stops", json={"family": "fee", "channel": "web", "text": "充值"}, headers=alice.headers)
+    assert stop.status_code == 201 and stop.json()["cancelled_bill_payment_ids"] == [big["id"]]
     held = pay(client, alice, account["id"], amount="20")
     assert held.status_code == 422 and held.json()["code"] == "TOPUP_ON_HOLD"
-    assert client.post(f"/bill-payments/{big['id']}/confirm", headers=alice.headers).json()["code"] == "TOPUP_ON_HOLD"
+    late = client.post(f"/bill-payments/{big['id']}/confirm", headers=alice.headers)
+    assert (late.status_code, late.json()["code"]) == (409, "INVALID_STATE")
     assert balance_fen(engine, alice.accounts["demand"]) == before - 150_00
 
 
