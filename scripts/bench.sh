@@ -9,6 +9,7 @@ run() { echo; echo "=== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 run .venv/bin/python bench/bench_transfers.py
 run .venv/bin/python bench/bench_tts.py
 run bash -c "scripts/asr-env.sh && .venv/bin/python bench/bench_speech_asr.py --configs default,old-default"
+run .venv/bin/python bench/bench_lighthouse.py
 run .venv/bin/python bench/bench_assistant.py
 run scripts/nlu-eval.sh
 # Issue 14: whole conversations at 50 and 100 customers against 1 and 2 instances (one run, ~6 min), capacity
