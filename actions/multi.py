@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.balance import ActionCheckBalance, ActionRecentTransactions
+from actions.bills import ActionBillStart
 from actions.common import button, latest_text, say
 from actions.pension import ActionPensionArrival
 from actions.savings import ActionDepositStart, ActionSavingsProducts
@@ -30,6 +31,7 @@ FLOWS = {
     "transfer_money": (ActionTransferStart, "transfer"),
     "open_time_deposit": (ActionDepositStart, "deposit"),
     "withdraw_deposit_early": (ActionWithdrawalStart, "withdrawal"),
+    "pay_bill": (ActionBillStart, "bill"),
 }
 WHY_NOT = {"not_signed_in": "utter_not_signed_in", "backend_down": "utter_backend_down"}
 # Nothing more to run: the rules read these two slots (outcome cleared, so one rule fits every such turn).

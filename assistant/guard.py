@@ -54,6 +54,19 @@ def is_phone_call(text: str, entity_names: set[str]) -> bool:
     return bool(_CALL.search(norm)) and "amount" not in entity_names and not _MONEY_WORDS.search(norm)
 
 
+# Near-banking requests Anxin cannot do, which look like a transfer or a deposit (issue 11): standing orders
+# ("每个月自动给闺女转五百") and cash paid in at the counter or from elsewhere ("卖粮食的钱想存进卡里"). They go to the
+# fallback that says what Anxin can do and offers a person, never into a money flow.
+_NEAR_BANKING = re.compile(
+    r"(?:每个?月|每周|每年|定时|定期(?=给|转|打)|自动)(?:.{0,8})(?:转|打钱|汇|扣)|定时转账|自动转账|代扣"
+    r"|存(?:进|到|入)(?:我的?|俺的?)?(?:卡|账户|存折)(?:里|上)?|现金|零钱.{0,4}存|到哪儿?存|去哪儿?存|柜台")
+MONEY_FLOW_INTENTS = ("transfer_money", "open_time_deposit")
+
+
+def is_near_banking(text: str) -> bool:
+    return bool(_NEAR_BANKING.search(normalize(text)))
+
+
 def has_banking_signal(text: str, entity_names: set[str]) -> bool:
     if is_phone_call(text, entity_names):
         return False
@@ -75,6 +88,8 @@ def decide(text: str, intent: dict[str, Any] | None, ranking: list[dict[str, Any
     if top.get("name") == SCAM_INTENT and float(top.get("confidence") or 0.0) >= classifier_min_confidence:
         return Decision(SCAM_INTENT, GENERIC, None, "classifier")
     name = (intent or {}).get("name")
+    if name in MONEY_FLOW_INTENTS and is_near_banking(text):
+        return Decision(OUT_OF_SCOPE_INTENT, reason="near_banking")
     if name == TRANSFER_INTENT:
         names = {str(e.get("entity")) for e in entities}
         if not has_banking_signal(text, names):

@@ -47,6 +47,7 @@ class MultiRequestSplitter(GraphComponent):
             return
         # The ranking is left as the classifier made it: the FraudGuard reads the classifier's own top choice.
         message.set(INTENT, {"name": MULTI_INTENT, "confidence": 1.0}, add_to_output=True)
+        start, end = split.span
         entities = [e for e in message.get(ENTITIES) or []
-                    if e.get("entity") not in FLOW_ENTITIES or int(e.get("start") or 0) >= split.at]
+                    if e.get("entity") not in FLOW_ENTITIES or start <= int(e.get("start") or 0) < end]
         message.set(ENTITIES, entities, add_to_output=True)

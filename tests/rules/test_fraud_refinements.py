@@ -34,3 +34,8 @@ def test_the_hotline_follows_the_word_hotline_so_it_is_read_as_digits() -> None:
 
 def test_a_relatives_post_is_not_a_caller():
     assert screen("我外孙在派出所当辅警，他说过节回不来，给他转三百") is None
+
+
+def test_a_household_bill_after_the_pension_is_not_a_fee_scam():
+    assert screen("先问问养老金到了没，到了再帮我交电费") is None
+    assert screen("说养老金要先交手续费才能领") is not None
