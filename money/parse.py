@@ -65,6 +65,8 @@ _COUNT_AFTER = re.compile(
     r"楼|层|室|路(?![费上])|公里|斤|克|米|度|℃|条|件|台|辆|户|家|间|份|项|页|句|只|头|届|级|栋|之|儿|下|些)"
 )
 _RMB_BEFORE = re.compile(r"(?:¥|RMB|CNY|人民币)\s*$", re.IGNORECASE)
+# "打两分", "考了一百分", "得了九十分": a score, not fen.
+_SCORE_BEFORE = re.compile(r"(?:打|考|得|评|拿|扣|给)了?(?:个)?\s*$")
 # "一块去" = together, not one yuan.
 _TOGETHER_AFTER = re.compile(r"[去走来吃玩住做聊]")
 
@@ -197,6 +199,9 @@ def _candidates(s: str) -> list[tuple[int, int, str]]:
                     continue
                 if run[0] in "百佰千仟万亿" and not _LEADING_MAGNITUDE.fullmatch(run):
                     continue
+        if (run.endswith("分") and not any(u in run for u in "元圆块蚊角毛毫") and after[:1] != "钱"
+                and _SCORE_BEFORE.search(before)):
+            continue  # 打两分, 考了一百分: points, not fen
         if run in ("十分", "一分", "一块") and after[:1] not in ("钱", ""):
             if run != "一块" or _TOGETHER_AFTER.match(after) or after[:1] == "儿":
                 continue  # 十分感谢, 一分为二, 一块去

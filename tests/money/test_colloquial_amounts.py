@@ -46,3 +46,13 @@ def test_road_money_is_an_amount(text: str, expected: str) -> None:
 
 def test_a_bus_route_is_not_an_amount() -> None:
     assert parse_amount("坐300路公交").kind == "none"
+
+
+@pytest.mark.parametrize("text", ["我要给这家店打两分", "孙子考了一百分", "评委给他打了九十分"])
+def test_points_are_not_fen(text: str) -> None:
+    assert parse_amount(text).kind == "none"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("给他打两分钱", "0.02"), ("一百分钱", "1.00"), ("转五元五角五分", "5.55")])
+def test_fen_with_a_money_word_are_still_fen(text: str, expected: str) -> None:
+    assert str(parse_amount(text).yuan) == expected
