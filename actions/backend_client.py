@@ -215,6 +215,20 @@ class BackendClient:
         return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/early-withdrawal",
                                    idempotency_key=idempotency_key)
 
+    async def create_withdrawal(self, idempotency_key: str, deposit_id: Any) -> dict[str, Any]:
+        """A pending early withdrawal (nothing moves): the bank's figures the read-back says, and its id."""
+        return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/early-withdrawal",
+                                   json={"require_confirmation": True}, idempotency_key=idempotency_key)
+
+    async def withdrawal(self, withdrawal_id: Any) -> dict[str, Any]:
+        return await self._request("GET", f"/withdrawals/{_path_id(withdrawal_id)}")
+
+    async def confirm_withdrawal(self, withdrawal_id: Any) -> dict[str, Any]:
+        return await self._request("POST", f"/withdrawals/{_path_id(withdrawal_id)}/confirm")
+
+    async def cancel_withdrawal(self, withdrawal_id: Any) -> dict[str, Any]:
+        return await self._request("POST", f"/withdrawals/{_path_id(withdrawal_id)}/cancel")
+
     async def set_maturity_choice(self, deposit_id: Any, choice: str) -> dict[str, Any]:
         return await self._request("PATCH", f"/deposits/{_path_id(deposit_id)}", json={"maturity_choice": choice})
 

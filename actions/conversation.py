@@ -100,7 +100,8 @@ async def _cancel_pending(tracker: Tracker) -> None:
     transfer_id = tracker.get_slot("pending_transfer_id")
     deposit_id = tracker.get_slot("pending_deposit_id")
     bill_id = tracker.get_slot("pending_bill_id")
-    if not transfer_id and not deposit_id and not bill_id:
+    withdrawal_id = tracker.get_slot("pending_withdrawal_id")
+    if not transfer_id and not deposit_id and not bill_id and not withdrawal_id:
         return
     try:
         client = client_for(tracker)
@@ -110,6 +111,8 @@ async def _cancel_pending(tracker: Tracker) -> None:
             await client.cancel_deposit(deposit_id)
         if bill_id:
             await bills.cancel_quietly(client, bill_id)
+        if withdrawal_id:
+            await withdrawal.cancel_quietly(client, withdrawal_id)
     except (NotSignedIn, BackendError) as exc:
         logger.warning("pending record not cancelled: %s", type(exc).__name__)
 

@@ -33,7 +33,7 @@ MONEY_SLOTS = (
     "deposit_term", "deposit_amount", "deposit_confirmed", "deposit_stop", "deposit_form_id",
     "pending_deposit_id", "pending_deposit_key", "maturity_choice",
     "withdrawal_deposit_id", "withdrawal_near_confirmed", "withdrawal_confirmed", "withdrawal_days_left",
-    "withdrawal_stop", "withdrawal_form_id",
+    "withdrawal_stop", "withdrawal_form_id", "pending_withdrawal_id",
     # bill payment (actions/bills.py)
     "bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop", "bill_form_id",
     "pending_bill_id", "pending_bill_key",
@@ -90,10 +90,12 @@ async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -
     pending_deposit = tracker.get_slot("pending_deposit_id")
     cancelled_transfers: list[Any] = []
     cancelled_deposits: list[Any] = []
+    cancelled_withdrawals: list[Any] = []
     try:
         answer = await client.fraud_stop(family, channel_of(tracker), redact_digits(latest_text(tracker)),
                                          transfer_id=pending_transfer)
         if isinstance(answer, dict):
+            cancelled_withdrawals = [str(i) for i in answer.get("cancelled_withdrawal_ids") or []]
             cancelled_transfers = [str(i) for i in answer.get("cancelled_transfer_ids") or []]
             cancelled_deposits = [str(i) for i in answer.get("cancelled_deposit_ids") or []]
     except NotSignedIn:
@@ -115,6 +117,10 @@ async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -
         # The bank's stop leaves bill payments alone (contracts, issue 12): the one read back is cancelled here.
         from actions.bills import cancel_quietly  # here: actions.bills imports this module
         await cancel_quietly(client, pending_bill)
+    pending_withdrawal = tracker.get_slot("pending_withdrawal_id")
+    if pending_withdrawal and str(pending_withdrawal) not in cancelled_withdrawals:
+        from actions import withdrawal  # here: actions.withdrawal imports this module
+        await withdrawal.cancel_quietly(client, pending_withdrawal)
 
 
 async def stop_for_fraud(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

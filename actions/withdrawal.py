@@ -1,14 +1,18 @@
 """Early withdrawal (提前支取) of a time deposit: which one, once more when maturity is near, confirm-last.
 
-Seniors lose real money here, so the read-back says it plainly, and every figure in it is the bank's
-(`GET /deposits/{id}/early-withdrawal`: principal, interest at the demand rate, the term interest lost, the date
-it would have matured, the days left): the dialogue computes no money. "是" withdraws exactly the deposit read
-back (`POST /deposits/{id}/early-withdrawal`, one Idempotency-Key per form and deposit, so a repeated yes cannot
-withdraw twice). Within `ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS` (30) of maturity the days left are said and the
-customer is asked once more before the read-back. A scam story in any state is left to the stop rule.
+Seniors lose real money here, so the read-back says it plainly, and every figure in it is the bank's: at the
+read-back the bank makes a pending withdrawal record (`POST /deposits/{id}/early-withdrawal` with
+`require_confirmation`, one Idempotency-Key per form and deposit: principal, interest at the demand rate, the term
+interest lost, the maturity date, the account the money goes to) and the read-back is rendered from that record;
+the dialogue computes no money. Its id goes into `pending_withdrawal_id`, and "是" confirms that id and nothing
+else (`POST /withdrawals/{id}/confirm`): a slot changed after the read-back (another deposit id) cannot change
+what moves (issue 10). No, cancel and a fraud stop cancel the record. Within `ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS`
+(30) of maturity the days left are said (from the preview) and the customer is asked once more before the
+read-back. A scam story in any state is left to the stop rule.
 """
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from typing import Any
@@ -19,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.accounts import account_label, find_account
-from actions.backend_client import BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
 from actions.common import (
     button,
     capitals,
@@ -37,11 +41,14 @@ from actions.savings import date_cn
 
 FORM = "withdrawal_form"
 FORM_SLOTS = ("withdrawal_deposit_id", "withdrawal_near_confirmed", "withdrawal_confirmed", "withdrawal_days_left",
-              "withdrawal_stop")
+              "withdrawal_stop", "pending_withdrawal_id")
 LEAVING_INTENTS = ("cancel", "human_handoff")
 CONFIRM_SLOTS = ("withdrawal_near_confirmed", "withdrawal_confirmed")
 STOP_OUTCOMES = ("backend_down", "not_signed_in", "refused", "unknown")
 DEFAULT_NEAR_DAYS = 30
+PENDING_SLOT = "pending_withdrawal_id"
+
+logger = logging.getLogger(__name__)
 
 
 def near_days() -> int:
@@ -216,8 +223,26 @@ class ActionAskWithdrawalNearConfirmed(Action):
         return []
 
 
+async def cancel_quietly(client: BackendClient, withdrawal_id: Any) -> None:
+    """Cancels a pending withdrawal record; a failure is only logged (the record expires at the bank anyway)."""
+    if not withdrawal_id:
+        return
+    try:
+        await client.cancel_withdrawal(withdrawal_id)
+    except BackendError as exc:
+        logger.warning("pending withdrawal not cancelled: %s", type(exc).__name__)
+
+
+def _figures(record: dict[str, Any]) -> tuple[Any, Any, Any] | None:
+    principal, interest, lost = (yuan(record.get(name)) for name in ("principal", "interest", "lost_interest"))
+    if principal is None or interest is None or lost is None:
+        return None
+    return principal, interest, lost
+
+
 class ActionAskWithdrawalConfirmed(Action):
-    """The read-back from the bank's preview: principal, interest at the demand rate, the loss, maturity."""
+    """The read-back of the bank's pending withdrawal record: principal, interest at the demand rate, the loss,
+    maturity, the account. Nothing moves; "是" later confirms this record's id only."""
 
     def name(self) -> str:
         return "action_ask_withdrawal_confirmed"
@@ -226,43 +251,65 @@ class ActionAskWithdrawalConfirmed(Action):
         if tracker.get_slot("fraud_stopped"):
             return _stop("refused")
         deposit_id = tracker.get_slot("withdrawal_deposit_id")
-        if not str(deposit_id or "").isdigit():
+        form_id = tracker.get_slot("withdrawal_form_id")
+        if not str(deposit_id or "").isdigit() or not form_id:
             return _stop("refused")
+        key = idempotency_key("early-withdrawal", tracker.sender_id, form_id, deposit_id)
+        events: list[EventType] = []
         try:
             client = client_for(tracker)
-            preview = await client.early_withdrawal_preview(deposit_id)
-            deposit = await client.deposit(deposit_id)
+            previous = tracker.get_slot(PENDING_SLOT)
+            if previous and not await _is_record_of(client, previous, deposit_id):
+                # Another deposit was chosen since the last read-back: the old record must not stay confirmable.
+                await cancel_quietly(client, previous)
+                events.append(SlotSet(PENDING_SLOT, None))
+            record = await client.create_withdrawal(key, deposit_id)
+            deposit = await client.deposit(record.get("deposit_id"))
             accounts = await client.accounts()
         except NotSignedIn:
-            return _stop("not_signed_in")
+            return events + _stop("not_signed_in")
         except BackendRefused as refused:
             say(dispatcher, tracker, "msg_withdrawal_refused", message=refused.message)
-            return _stop("refused")
+            return events + _stop("refused")
         except BackendError:
-            return _stop("backend_down")
-        principal, interest = yuan(preview.get("principal")), yuan(preview.get("interest"))
-        lost = yuan(preview.get("lost_interest"))
-        if principal is None or interest is None or lost is None:
-            return _stop("backend_down")
-        account = find_account(accounts, deposit.get("source_account_id"))
+            return events + _stop("backend_down")
+        record_id, figures = record.get("id"), _figures(record)
+        if record.get("status") != "pending" or not str(record_id or "").isdigit() or figures is None:
+            # A bank that answered something else made no confirmable record: nothing is read back.
+            if str(record_id or "").isdigit() and record.get("status") == "pending":
+                await cancel_quietly(client, record_id)
+            say(dispatcher, tracker, "msg_withdrawal_refused", message="钱没有动。")
+            return events + _stop("refused")
+        principal, interest, lost = figures
+        account = find_account(accounts, record.get("to_account_id"))
         lines = [f"提前取出{deposit_name(deposit)}。",
                  f"本金{digits(principal)}元，{capitals(principal)}。",
-                 f"按活期利率{preview.get('annual_rate_percent')}%算，利息{digits(interest)}元。",
+                 f"按活期利率{record.get('annual_rate_percent')}%算，利息{digits(interest)}元。",
                  f"提前取，您会少拿{digits(lost)}元利息。",
-                 f"这笔本来{date_cn(preview.get('maturity_date'))}到期。"]
+                 f"这笔本来{date_cn(record.get('maturity_date'))}到期。"]
         if account is not None:
             lines.append(f"钱回到{account_label(account)}。")
         lines.append("确定现在取吗？")
         dispatcher.utter_message(
             text="\n".join(lines), buttons=[button("是", "affirm"), button("否", "deny")],
             json_message={"speech_rate": speech_rate(tracker), "key_figure": f"少拿{digits(lost)}元利息",
-                          "deposit_id": int(deposit_id)},
+                          "deposit_id": int(str(record.get("deposit_id"))), "pending_id": int(str(record_id))},
         )
-        return []
+        return [*events, SlotSet(PENDING_SLOT, str(record_id))]
+
+
+async def _is_record_of(client: BackendClient, withdrawal_id: Any, deposit_id: Any) -> bool:
+    """True when the pending record the slot names is still pending and for this deposit."""
+    try:
+        record = await client.withdrawal(withdrawal_id)
+    except BackendRefused:
+        return False
+    return record.get("status") == "pending" and str(record.get("deposit_id")) == str(deposit_id)
 
 
 class ActionWithdrawalSubmit(Action):
-    """Withdraws exactly the deposit read back, after the yes; its answer becomes `outcome`."""
+    """Confirms the pending record read back (`pending_withdrawal_id`), after the yes, and nothing else; its
+    answer becomes `outcome`. No, a stop or a fraud stop cancels that record."""
 
     def name(self) -> str:
         return "action_withdrawal_submit"
@@ -273,20 +320,31 @@ class ActionWithdrawalSubmit(Action):
 
     async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
         stop = tracker.get_slot("withdrawal_stop")
-        if stop:
-            return stop if stop in STOP_OUTCOMES else "refused"
-        if (tracker.get_slot("withdrawal_confirmed") is not True or tracker.get_slot("fraud_stopped")
-                or tracker.get_slot("withdrawal_near_confirmed") is False):
+        pending = tracker.get_slot(PENDING_SLOT)
+        if stop or (tracker.get_slot("withdrawal_confirmed") is not True or tracker.get_slot("fraud_stopped")
+                    or tracker.get_slot("withdrawal_near_confirmed") is False):
+            if pending:
+                try:
+                    await cancel_quietly(client_for(tracker), pending)
+                except NotSignedIn:
+                    pass  # the record expires at the bank
+            if stop:
+                return stop if stop in STOP_OUTCOMES else "refused"
             return "cancelled"
-        deposit_id = tracker.get_slot("withdrawal_deposit_id")
-        form_id = tracker.get_slot("withdrawal_form_id")
-        if not str(deposit_id or "").isdigit() or not form_id:
+        if not str(pending or "").isdigit():
             say(dispatcher, tracker, "msg_withdrawal_refused", message="钱没有动。")
             return "refused"
-        key = idempotency_key("early-withdrawal", tracker.sender_id, form_id, deposit_id)
         try:
             client = client_for(tracker)
-            deposit = await client.withdraw_early(key, deposit_id)
+            try:
+                record = await client.confirm_withdrawal(pending)
+            except BackendRefused as refused:
+                already = await _already_done(client, pending) if refused.code == "INVALID_STATE" else None
+                if already is None:
+                    raise
+                # The same yes delivered again after the bank paid that record (the first answer was lost):
+                # the customer hears what happened to it; nothing is paid twice.
+                record = already
             accounts = await client.accounts()
         except NotSignedIn:
             return "not_signed_in"
@@ -297,12 +355,20 @@ class ActionWithdrawalSubmit(Action):
             return "unknown"
         except BackendError:
             return "backend_down"
-        principal, interest = yuan(deposit.get("principal")), yuan(deposit.get("interest_paid"))
-        if deposit.get("status") != "withdrawn_early" or principal is None:
+        principal, interest = yuan(record.get("principal")), yuan(record.get("interest"))
+        if record.get("status") != "completed" or principal is None:
             say(dispatcher, tracker, "msg_withdrawal_refused", message="钱没有动。")
             return "refused"
-        account = find_account(accounts, deposit.get("source_account_id"))
+        account = find_account(accounts, record.get("to_account_id"))
         say(dispatcher, tracker, "msg_withdrawal_done", principal=digits(principal),
             interest=digits(interest or 0), account=account_label(account) if account else "您的账户",
             custom={"key_figure": f"{digits(principal)}元"})
         return "completed"
+
+
+async def _already_done(client: BackendClient, withdrawal_id: Any) -> dict[str, Any] | None:
+    try:
+        record = await client.withdrawal(withdrawal_id)
+    except BackendError:
+        return None
+    return record if record.get("status") == "completed" else None

@@ -397,3 +397,27 @@ class OutboxMessage(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
     sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class EarlyWithdrawal(SQLModel, table=True):
+    """A pending early withdrawal (提前支取) of a time deposit: the read-back's exact figures, quoted on
+    `quote_date` (China); confirming pays exactly these or nothing (issue 10: the read-back is what moves)."""
+
+    __tablename__ = "early_withdrawals"
+    __table_args__ = (Index("ix_early_withdrawals_customer_created", "customer_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    deposit_id: int = Field(foreign_key="time_deposits.id")
+    to_account_id: int = Field(foreign_key="accounts.id")  # where the money goes: the deposit's source account
+    principal_fen: int = Field(sa_column=_money())
+    interest_fen: int = Field(sa_column=_money())  # at the demand rate for the days held
+    lost_interest_fen: int = Field(sa_column=_money())  # term interest given up
+    rate_bp: int  # the demand rate of the quote
+    days_held: int
+    maturity_date: date
+    quote_date: date  # the figures hold for this day only
+    status: str = Field(max_length=12)  # pending | completed | cancelled | expired
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_time())
+    expires_at: datetime = Field(sa_column=_time())
+    executed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))

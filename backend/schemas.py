@@ -205,6 +205,32 @@ class EarlyWithdrawalPreview(BaseModel):
     expected_interest_if_held: str
 
 
+class EarlyWithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # True: a `pending` withdrawal record (nothing moves) that POST /withdrawals/{id}/confirm executes.
+    require_confirmation: bool = False
+
+
+class WithdrawalOut(BaseModel):
+    """A pending (or ended) early withdrawal: the read-back's figures, exactly what confirming pays."""
+
+    id: int
+    deposit_id: int
+    status: Literal["pending", "completed", "cancelled", "expired"]
+    principal: str
+    interest: str  # at the demand rate for the days held
+    annual_rate_percent: str
+    total: str
+    lost_interest: str  # term interest given up
+    days_held: int
+    maturity_date: date
+    to_account_id: int  # where the money goes
+    created_at: datetime
+    expires_at: datetime
+    executed_at: datetime | None
+    message: str = ""
+
+
 class StaffLoginIn(BaseModel):
     username: Name(50)  # type: ignore[valid-type]
     password: Annotated[StrictStr, Field(min_length=1, max_length=200)]
@@ -261,6 +287,7 @@ class FraudStopOut(BaseModel):
     cancelled_transfer_ids: list[int]
     cancelled_deposit_ids: list[int]
     cancelled_bill_payment_ids: list[int] = []
+    cancelled_withdrawal_ids: list[int] = []  # pending early withdrawals
     # Transfers already with staff: they stay held, now marked SCAM_RISK for their reviewer.
     held_transfer_ids: list[int]
 

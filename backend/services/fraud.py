@@ -7,7 +7,7 @@ dialogue uses, so the two can never disagree. Here:
 * `start_cooling_off(...)`: a fraud stop (from the dialogue, POST /fraud/stops) or the backend's own scam hit
   puts the customer under a cooling-off stored on the customer's row, so every backend instance, and a
   restart, sees it. Until it ends every new transfer (and every confirmation) is held for staff with
-  SCAM_RISK; at the stop every pending transfer and deposit is cancelled and every held transfer is marked
+  SCAM_RISK; at the stop every pending transfer, deposit and early withdrawal is cancelled and every held transfer is marked
   SCAM_RISK for its reviewer. One transaction: the hold, the cancellations and the audit entry stay together.
 
 A repeat is safe: the hold is extended to now + the cooling-off (never shortened), already cancelled records
@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from backend.core.config import Settings
 from backend.core.db import write_session
 from backend.models import Approval, BillPayment, Customer, TimeDeposit, Transfer
-from backend.services import audit, clock
+from backend.services import audit, clock, withdrawals
 from backend.services.customers import lock_customer
 from rules import fraud as fraud_rules
 from rules.redact import redact_digits
@@ -66,6 +66,7 @@ class StopOutcome:
     cancelled_transfer_ids: list[int] = field(default_factory=list)
     cancelled_deposit_ids: list[int] = field(default_factory=list)
     cancelled_bill_payment_ids: list[int] = field(default_factory=list)
+    cancelled_withdrawal_ids: list[int] = field(default_factory=list)  # pending early withdrawals
     held_transfer_ids: list[int] = field(default_factory=list)  # already with staff, now marked SCAM_RISK
 
 
@@ -123,10 +124,13 @@ def start_cooling_off(
         if payment.status == "cancelled":
             outcome.cancelled_bill_payment_ids.append(payment.id)  # type: ignore[arg-type]
 
+    outcome.cancelled_withdrawal_ids = withdrawals.cancel_all_pending(session, customer_id, now)
+
     audit.record(session, "customer", customer_id, action, "customer", customer_id, **detail,
                  cooling_off_until=until.isoformat(), cancelled_transfer_ids=outcome.cancelled_transfer_ids,
                  cancelled_deposit_ids=outcome.cancelled_deposit_ids,
                  cancelled_bill_payment_ids=outcome.cancelled_bill_payment_ids,
+                 cancelled_withdrawal_ids=outcome.cancelled_withdrawal_ids,
                  held_transfer_ids=outcome.held_transfer_ids)
     session.flush()
     return outcome

@@ -110,6 +110,10 @@ class FakeBackend:
     bill_confirm_answer: tuple[int, dict[str, Any]] | None = None
     bill_payments_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     bill_payments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # issue 10: pending early-withdrawal records (POST /deposits/{id}/early-withdrawal with require_confirmation)
+    withdrawal_records_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    withdrawal_records: dict[int, dict[str, Any]] = field(default_factory=dict)
+    withdrawal_confirm_answer: tuple[int, dict[str, Any]] | None = None
 
     def reset(self) -> None:
         self.state = demo_state()
@@ -124,6 +128,9 @@ class FakeBackend:
         self.bill_payment_answer = self.bill_confirm_answer = None
         self.bill_payments_by_key.clear()
         self.bill_payments.clear()
+        self.withdrawal_records_by_key.clear()
+        self.withdrawal_records.clear()
+        self.withdrawal_confirm_answer = None
 
     def time_deposit(self, deposit_id: int) -> dict[str, Any] | None:
         return next((d for d in self.state["time_deposits"] if d["id"] == deposit_id), None)
@@ -204,13 +211,17 @@ def _app(fake: FakeBackend) -> web.Application:
             fake.cooling_off = True
             cancelled_t = [i for i, r in fake.transfers.items() if r["status"] == "pending"]
             cancelled_d = [i for i, r in fake.deposits.items() if r["status"] == "pending"]
+            cancelled_w = [i for i, r in fake.withdrawal_records.items() if r["status"] == "pending"]
+            for i in cancelled_w:
+                fake.withdrawal_records[i]["status"] = "cancelled"
             for i in cancelled_t:
                 fake.transfers[i]["status"] = "cancelled"
             for i in cancelled_d:
                 fake.deposits[i]["status"] = "cancelled"
             return web.json_response({"cooling_off_until": "2026-11-28T10:00:00Z",
                                       "cancelled_transfer_ids": cancelled_t,
-                                      "cancelled_deposit_ids": cancelled_d}, status=201)
+                                      "cancelled_deposit_ids": cancelled_d,
+                                      "cancelled_withdrawal_ids": cancelled_w}, status=201)
         if path == "/deposits" and request.method == "POST":
             if fake.deposit_answer:
                 status, answer = fake.deposit_answer
@@ -255,14 +266,54 @@ def _app(fake: FakeBackend) -> web.Application:
             key = request.headers.get("Idempotency-Key", "")
             if request.method == "POST" and fake.withdrawals_by_key.get(key) == number:
                 return web.json_response(record)  # a replay answers the same
+            pending = request.method == "POST" and isinstance(body, dict) and body.get("require_confirmation")
+            if pending and key in fake.withdrawal_records_by_key:
+                return web.json_response(fake.withdrawal_records_by_key[key], status=201)  # a replay
             if record["status"] != "active":
                 return web.json_response({"code": "INVALID_STATE", "message": "这张存单已经取出了。"}, status=409)
             preview = fake.state["previews"][number]
             if request.method == "GET":
                 return web.json_response(preview)
+            if pending:
+                # As the bank: a pending record with the preview's figures; nothing moves until it is confirmed.
+                pending_record = {
+                    "id": len(fake.withdrawal_records_by_key) + 600, "deposit_id": number, "status": "pending",
+                    "principal": preview["principal"], "interest": preview["interest"],
+                    "annual_rate_percent": preview["annual_rate_percent"], "total": preview["total"],
+                    "lost_interest": preview["lost_interest"], "days_held": preview["days_held"],
+                    "maturity_date": preview["maturity_date"], "to_account_id": record["source_account_id"],
+                    "created_at": "2026-11-27T10:00:00Z", "expires_at": "2026-11-27T10:10:00Z",
+                    "executed_at": None, "message": ""}
+                fake.withdrawal_records_by_key[key] = pending_record
+                fake.withdrawal_records[pending_record["id"]] = pending_record
+                return web.json_response(pending_record, status=201)
             fake.withdrawals_by_key[key] = number
             record.update(status="withdrawn_early", interest_paid=preview["interest"], closed_on="2026-11-22")
             return web.json_response(record)
+        if path.startswith("/withdrawals/"):
+            parts = path.split("/")
+            withdrawal = fake.withdrawal_records.get(int(parts[2]))
+            if withdrawal is None:
+                return web.json_response({"code": "NOT_FOUND", "message": "没有找到这条提前支取。"}, status=404)
+            verb = parts[3] if len(parts) > 3 else ""
+            if request.method == "POST" and verb == "confirm":
+                if fake.withdrawal_confirm_answer:
+                    status, answer = fake.withdrawal_confirm_answer
+                    return web.json_response(answer, status=status)
+                if withdrawal["status"] != "pending":
+                    return web.json_response({"code": "INVALID_STATE", "message": "只有等待确认的提前支取才能确认。"},
+                                             status=409)
+                deposit = fake.time_deposit(withdrawal["deposit_id"])
+                if deposit is None or deposit["status"] != "active":
+                    return web.json_response({"code": "INVALID_STATE", "message": "这张存单已经取出了。"}, status=409)
+                deposit.update(status="withdrawn_early", interest_paid=withdrawal["interest"], closed_on="2026-11-22")
+                withdrawal.update(status="completed", executed_at="2026-11-27T10:01:00Z")
+            elif request.method == "POST" and verb == "cancel":
+                if withdrawal["status"] != "pending":
+                    return web.json_response({"code": "INVALID_STATE", "message": "这笔提前支取已经办完或已取消。"},
+                                             status=409)
+                withdrawal["status"] = "cancelled"
+            return web.json_response(withdrawal)
         if path.startswith("/deposits/") and request.method == "POST":
             _, _, number, verb = path.split("/")
             record = fake.deposits.get(int(number))

@@ -112,34 +112,132 @@ def test_the_near_setting_is_read(backend, domain, monkeypatch: pytest.MonkeyPat
     assert slots["requested_slot"] == "withdrawal_confirmed"
 
 
-def test_read_back_says_the_loss_plainly_from_the_banks_preview(backend, domain):
-    _, messages = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=CHOSEN, active_loop=FORM), domain)
+def test_read_back_says_the_loss_plainly_from_the_banks_pending_record(backend, domain):
+    events, messages = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=CHOSEN, active_loop=FORM), domain)
     text = messages[0]["text"]
     assert "本金10000.00元，壹万元整" in text
     assert "按活期利率0.20%算，利息9.67元" in text
     assert "少拿100.33元利息" in text
     assert "2027年6月1日到期" in text and "活期账户，尾号1234" in text
-    assert messages[0]["custom"]["deposit_id"] == 31
-    assert backend.posts("/api/v1/deposits/31/early-withdrawal") == [], "nothing moves before the yes"
+    (_, _, _, body), = backend.posts("/api/v1/deposits/31/early-withdrawal")
+    assert body == {"require_confirmation": True}
+    (record,) = backend.withdrawal_records.values()
+    assert slots_of(events)["pending_withdrawal_id"] == str(record["id"])
+    assert messages[0]["custom"]["deposit_id"] == 31 and messages[0]["custom"]["pending_id"] == record["id"]
+    # Nothing moves before the yes: the record is pending and the deposit still active.
+    assert record["status"] == "pending" and backend.time_deposit(31)["status"] == "active"
 
 
-def test_yes_withdraws_exactly_that_deposit_once(backend, domain):
+def test_the_read_back_says_the_records_figures_not_a_fresh_preview(backend, domain):
+    """The words come from the pending record: what "是" pays is what was said, whatever a preview says now."""
+    events, _ = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=CHOSEN, active_loop=FORM), domain)
+    backend.state["previews"][31] = {**backend.state["previews"][31], "interest": "1.23", "lost_interest": "108.77"}
+    _, messages = run(ActionAskWithdrawalConfirmed(), make_tracker(
+        "", slots={**CHOSEN, **slots_of(events)}, active_loop=FORM), domain)
+    assert "利息9.67元" in messages[0]["text"] and "少拿100.33元利息" in messages[0]["text"]
+    assert len(backend.withdrawal_records) == 1
+
+
+def _read_back(backend, domain, slots=None) -> str:
+    events, _ = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots={**CHOSEN, **(slots or {})},
+                                                                 active_loop=FORM), domain)
+    return slots_of(events)["pending_withdrawal_id"]
+
+
+def test_yes_confirms_exactly_that_record_once(backend, domain):
+    pending = _read_back(backend, domain)
+    tracker = make_tracker("是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True,
+                                                 "pending_withdrawal_id": pending})
+    events, messages = run(ActionWithdrawalSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "completed" and slots_of(events)["pending_withdrawal_id"] is None
+    assert "取好了" in texts(messages) and "利息9.67元" in texts(messages)
+    assert backend.time_deposit(31)["status"] == "withdrawn_early"
+    # The same yes again (a retry after a lost answer): the bank pays once and the customer hears it was done.
+    events, messages = run(ActionWithdrawalSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "completed" and "取好了" in texts(messages)
+    assert len(backend.posts(f"/api/v1/withdrawals/{pending}/confirm")) == 2
+    assert len(backend.posts("/api/v1/deposits/31/early-withdrawal")) == 1, "only the read-back's pending record"
+
+
+def test_a_slot_changed_after_the_read_back_cannot_change_what_moves(backend, domain):
+    two_deposits(backend)
+    pending = _read_back(backend, domain)  # the customer heard deposit 31 read back
+    # Someone sets the deposit slot to 32 after the read-back (a tracker event): the yes still pays record 31.
+    tracker = make_tracker("是", "affirm", slots={**CHOSEN, "withdrawal_deposit_id": "32",
+                                                 "withdrawal_confirmed": True, "pending_withdrawal_id": pending})
+    events, _ = run(ActionWithdrawalSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "completed"
+    assert backend.time_deposit(31)["status"] == "withdrawn_early"
+    assert backend.time_deposit(32)["status"] == "active"
+    assert backend.posts("/api/v1/deposits/32/early-withdrawal") == []
+    assert [r[1] for r in backend.requests if r[0] == "POST"] == [
+        "/api/v1/deposits/31/early-withdrawal", f"/api/v1/withdrawals/{pending}/confirm"]
+
+
+def test_a_yes_without_a_read_back_record_moves_nothing(backend, domain):
     tracker = make_tracker("是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True})
     events, messages = run(ActionWithdrawalSubmit(), tracker, domain)
-    assert slots_of(events)["outcome"] == "completed"
-    assert "取好了" in texts(messages) and "利息9.67元" in texts(messages)
-    # The same yes again (a retry) is the same request: the bank withdraws once.
-    events, _ = run(ActionWithdrawalSubmit(), tracker, domain)
-    posts = backend.posts("/api/v1/deposits/31/early-withdrawal")
-    assert len(posts) == 2 and posts[0][2]["Idempotency-Key"] == posts[1][2]["Idempotency-Key"]
+    assert slots_of(events)["outcome"] == "refused" and "钱没有动" in texts(messages)
+    assert [r for r in backend.requests if r[0] == "POST"] == []
+    assert backend.time_deposit(31)["status"] == "active"
+
+
+def test_another_deposit_read_back_cancels_the_first_record(backend, domain):
+    two_deposits(backend)
+    first = _read_back(backend, domain)
+    second = _read_back(backend, domain, {"withdrawal_deposit_id": "32", "pending_withdrawal_id": first})
+    assert second != first
+    assert backend.withdrawal_records[int(first)]["status"] == "cancelled"
+    assert backend.withdrawal_records[int(second)]["status"] == "pending"
+
+
+def test_the_same_read_back_again_is_the_same_record(backend, domain):
+    first = _read_back(backend, domain)
+    assert _read_back(backend, domain, {"pending_withdrawal_id": first}) == first
+    assert backend.withdrawal_records[int(first)]["status"] == "pending"
 
 
 @pytest.mark.parametrize("slots", [{"withdrawal_confirmed": False}, {"withdrawal_near_confirmed": False},
-                                   {"withdrawal_confirmed": True, "fraud_stopped": True}])
-def test_no_or_a_stop_withdraws_nothing(backend, domain, slots):
-    events, _ = run(ActionWithdrawalSubmit(), make_tracker("不取了", "deny", slots={**CHOSEN, **slots}), domain)
-    assert slots_of(events)["outcome"] == "cancelled"
-    assert backend.posts("/api/v1/deposits/31/early-withdrawal") == []
+                                   {"withdrawal_confirmed": True, "fraud_stopped": True},
+                                   {"withdrawal_confirmed": True, "withdrawal_stop": "backend_down"}])
+def test_no_or_a_stop_withdraws_nothing_and_cancels_the_record(backend, domain, slots):
+    pending = _read_back(backend, domain)
+    events, _ = run(ActionWithdrawalSubmit(), make_tracker(
+        "不取了", "deny", slots={**CHOSEN, "pending_withdrawal_id": pending, **slots}), domain)
+    assert slots_of(events)["outcome"] in ("cancelled", "backend_down")
+    assert backend.posts(f"/api/v1/withdrawals/{pending}/confirm") == []
+    assert backend.withdrawal_records[int(pending)]["status"] == "cancelled"
+    assert backend.time_deposit(31)["status"] == "active"
+
+
+def test_an_expired_record_is_said_and_nothing_moves(backend, domain):
+    pending = _read_back(backend, domain)
+    backend.withdrawal_confirm_answer = (409, {"code": "EXPIRED", "message": "这笔提前支取等得太久，已经失效了，钱没有动。"})
+    events, messages = run(ActionWithdrawalSubmit(), make_tracker(
+        "是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True, "pending_withdrawal_id": pending}), domain)
+    assert slots_of(events)["outcome"] == "refused" and "已经失效了" in texts(messages)
+    assert backend.time_deposit(31)["status"] == "active"
+
+
+def test_cancel_cancels_the_pending_record(backend, domain):
+    from actions.conversation import ActionCancelFlow
+    pending = _read_back(backend, domain)
+    run(ActionCancelFlow(), make_tracker("算了", "cancel", active_loop=FORM,
+                                         slots={**CHOSEN, "pending_withdrawal_id": pending}), domain)
+    assert backend.withdrawal_records[int(pending)]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("bank_stop_works", [True, False])
+def test_a_fraud_stop_cancels_the_pending_record(backend, domain, bank_stop_works):
+    pending = _read_back(backend, domain)
+    if not bank_stop_works:
+        backend.fraud_stop_answer = (503, {"code": "BUSY", "message": "系统繁忙。"})
+    events, _ = run(ActionFraudStop(), make_tracker("警察说要把定期取出来", "report_scam_instruction",
+                                                    slots={**CHOSEN, "pending_withdrawal_id": pending},
+                                                    active_loop=FORM), domain)
+    assert slots_of(events)["pending_withdrawal_id"] is None
+    assert backend.withdrawal_records[int(pending)]["status"] == "cancelled"
+    assert backend.time_deposit(31)["status"] == "active"
 
 
 def test_deny_at_the_near_question_ends_the_form(backend, domain):
@@ -150,10 +248,15 @@ def test_deny_at_the_near_question_ends_the_form(backend, domain):
 
 
 def test_a_bank_refusal_is_said(backend, domain):
-    backend.state["time_deposits"][0]["status"] = "withdrawn_early"
+    pending = _read_back(backend, domain)
+    backend.state["time_deposits"][0]["status"] = "withdrawn_early"  # taken out elsewhere since the read-back
     events, messages = run(ActionWithdrawalSubmit(), make_tracker(
-        "是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True, "withdrawal_form_id": "w-2"}), domain)
+        "是", "affirm", slots={**CHOSEN, "withdrawal_confirmed": True, "pending_withdrawal_id": pending}), domain)
     assert slots_of(events)["outcome"] == "refused" and "已经取出了" in texts(messages)
+    # At the read-back: no record, the refusal said, the form stops.
+    events, messages = run(ActionAskWithdrawalConfirmed(), make_tracker(
+        "", slots={**CHOSEN, "withdrawal_form_id": "w-2"}, active_loop=FORM), domain)
+    assert slots_of(events)["withdrawal_stop"] == "refused" and "已经取出了" in texts(messages)
 
 
 def test_a_scam_story_changes_nothing_in_the_form(backend, domain):

@@ -3,18 +3,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
 from backend.errors import ErrorCode
-from backend.models import TimeDeposit
-from backend.schemas import MAX_ID, DepositIn, DepositOut, EarlyWithdrawalPreview, ErrorOut
-from backend.services import deposits
+from backend.models import EarlyWithdrawal, TimeDeposit
+from backend.schemas import (
+    MAX_ID,
+    DepositIn,
+    DepositOut,
+    EarlyWithdrawalIn,
+    EarlyWithdrawalPreview,
+    ErrorOut,
+    WithdrawalOut,
+)
+from backend.services import deposits, withdrawals
 from backend.services.amounts import fen_to_yuan, parse_yuan, rate_bp_to_percent
 
 router = APIRouter(tags=["deposits"])
@@ -108,15 +116,82 @@ def preview_early_withdrawal(
     )
 
 
-@router.post("/deposits/{deposit_id}/early-withdrawal", response_model=DepositOut, responses=_ERRORS)
+@router.post("/deposits/{deposit_id}/early-withdrawal", response_model=DepositOut | WithdrawalOut,
+             responses=_ERRORS)
 def withdraw_early(
-    deposit_id: DepositId, customer_id: CustomerId, idempotency_key: IdempotencyKey, session: WriteSessionDep
+    deposit_id: DepositId,
+    customer_id: CustomerId,
+    idempotency_key: IdempotencyKey,
+    session: WriteSessionDep,
+    settings: SettingsDep,
+    body: Annotated[EarlyWithdrawalIn | None, Body()] = None,
 ) -> JSONResponse:
+    """Without a body: withdraws now (the deposit). With `require_confirmation`: 201, a pending withdrawal record
+    (nothing moves) whose figures the read-back says and POST /withdrawals/{id}/confirm pays (issue 10)."""
+    if body is not None and body.require_confirmation:
+        def pending() -> WithdrawalOut:
+            return present_withdrawal(session, withdrawals.create_pending(session, settings, customer_id, deposit_id))
+
+        return run_once(session, customer_id, idempotency_key, "early_withdrawal_pending",
+                        {"deposit_id": deposit_id}, pending)
+
     def action() -> DepositOut:
         return presenters.deposit(session, deposits.withdraw_early(session, customer_id, deposit_id))
 
     return run_once(session, customer_id, idempotency_key, "early_withdrawal", {"deposit_id": deposit_id}, action,
                     status_code=200)
+
+
+_WITHDRAWAL_MESSAGES = {
+    "pending": "请确认后再取，确认之前钱不会动。",
+    "completed": "定期已经提前取出，钱回到了您的账户。",
+    "cancelled": "这笔提前支取已经取消，钱没有动。",
+    "expired": "这笔提前支取等得太久或过了当天，已经失效了，钱没有动。如果还需要，请重新办理。",
+}
+
+
+def present_withdrawal(session: Session, row: EarlyWithdrawal) -> WithdrawalOut:
+    status = withdrawals.effective_status(row)
+    return WithdrawalOut(
+        id=row.id,  # type: ignore[arg-type]
+        deposit_id=row.deposit_id,
+        status=status,  # type: ignore[arg-type]
+        principal=fen_to_yuan(row.principal_fen),
+        interest=fen_to_yuan(row.interest_fen),
+        annual_rate_percent=rate_bp_to_percent(row.rate_bp),
+        total=fen_to_yuan(row.principal_fen + row.interest_fen),
+        lost_interest=fen_to_yuan(row.lost_interest_fen),
+        days_held=row.days_held,
+        maturity_date=row.maturity_date,
+        to_account_id=row.to_account_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        executed_at=row.executed_at,
+        message=_WITHDRAWAL_MESSAGES[status],
+    )
+
+
+@router.get("/withdrawals/{withdrawal_id}", response_model=WithdrawalOut, responses=_ERRORS)
+def get_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: SessionDep) -> WithdrawalOut:
+    return present_withdrawal(session, withdrawals.own_withdrawal(session, customer_id, withdrawal_id))
+
+
+@router.post("/withdrawals/{withdrawal_id}/confirm", response_model=WithdrawalOut, responses=_ERRORS)
+def confirm_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> WithdrawalOut:
+    row = withdrawals.confirm(session, customer_id, withdrawal_id)
+    out = present_withdrawal(session, row)
+    session.commit()
+    if row.status == "expired":  # the expiry is kept (committed); nothing moved
+        raise ErrorCode.EXPIRED.error(out.message)
+    return out
+
+
+@router.post("/withdrawals/{withdrawal_id}/cancel", response_model=WithdrawalOut, responses=_ERRORS)
+def cancel_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> WithdrawalOut:
+    row = withdrawals.cancel(session, customer_id, withdrawal_id)
+    out = present_withdrawal(session, row)
+    session.commit()
+    return out
 
 
 @router.post("/deposits/{deposit_id}/confirm", response_model=DepositOut, responses=_ERRORS)

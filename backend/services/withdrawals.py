@@ -1,0 +1,141 @@
+"""Pending early withdrawals (issue 10): the read-back of an early withdrawal is rendered from a record the
+bank made, and "是" confirms that record's id and nothing else.
+
+Creating one moves nothing: it holds the bank's quote of that moment (principal, interest at the demand rate,
+the term interest lost, the maturity date, the account the money goes to). Confirming pays exactly those
+figures: the deposit must still be active and the quote still today's (interest grows by the day, so a quote
+from yesterday is `expired`, as is one past `expires_at`); if today's figures differ from the record's for any
+other reason (the demand rate changed) nothing moves either. The ledger posting itself stays in one place,
+`deposits.withdraw_early`."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from backend.core.config import Settings
+from backend.errors import ErrorCode, not_found
+from backend.models import EarlyWithdrawal
+from backend.services import audit, clock, deposits
+from backend.services.amounts import fen_to_yuan
+from backend.services.customers import lock_customer
+
+PENDING, COMPLETED, CANCELLED, EXPIRED = "pending", "completed", "cancelled", "expired"
+
+
+def own_withdrawal(session: Session, customer_id: int, withdrawal_id: int, lock: bool = False) -> EarlyWithdrawal:
+    """Another customer's record looks missing, like one that does not exist."""
+    stmt = select(EarlyWithdrawal).where(EarlyWithdrawal.id == withdrawal_id,
+                                         EarlyWithdrawal.customer_id == customer_id)
+    row = session.exec(stmt.with_for_update() if lock else stmt).first()
+    if row is None:
+        raise not_found("提前支取")
+    return row
+
+
+def is_expired(row: EarlyWithdrawal, now: datetime | None = None) -> bool:
+    """Pending past its time, or quoted on another day (China): its figures are no longer the bank's."""
+    moment = now or clock.now()
+    return row.status == PENDING and (row.expires_at <= moment or row.quote_date != clock.today_cn())
+
+
+def effective_status(row: EarlyWithdrawal) -> str:
+    return EXPIRED if is_expired(row) else row.status
+
+
+def create_pending(session: Session, settings: Settings, customer_id: int, deposit_id: int) -> EarlyWithdrawal:
+    lock_customer(session, customer_id)
+    deposit = deposits.own_deposit(session, customer_id, deposit_id, lock=True)
+    if deposit.status != "active":
+        raise deposits.not_active(deposit)
+    quote = deposits.quote_early_withdrawal(session, deposit)
+    row = EarlyWithdrawal(
+        customer_id=customer_id,
+        deposit_id=deposit.id,  # type: ignore[arg-type]
+        to_account_id=deposit.source_account_id,
+        principal_fen=quote.principal_fen,
+        interest_fen=quote.interest_fen,
+        lost_interest_fen=max(deposit.expected_interest_fen - quote.interest_fen, 0),
+        rate_bp=quote.rate_bp,
+        days_held=quote.days_held,
+        maturity_date=deposit.maturity_date,
+        quote_date=clock.today_cn(),
+        status=PENDING,
+        expires_at=clock.now() + timedelta(minutes=settings.pending_ttl_minutes),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, "customer", customer_id, "early_withdrawal.pending", "early_withdrawal", row.id,
+                 deposit_id=deposit.id, principal=fen_to_yuan(row.principal_fen),
+                 interest=fen_to_yuan(row.interest_fen), lost_interest=fen_to_yuan(row.lost_interest_fen))
+    return row
+
+
+def _end(session: Session, row: EarlyWithdrawal, status: str) -> None:
+    row.status = status
+    row.ended_at = clock.now()
+    session.add(row)
+    audit.record(session, "customer", row.customer_id, f"early_withdrawal.{status}", "early_withdrawal", row.id,
+                 deposit_id=row.deposit_id)
+    session.flush()
+
+
+def confirm(session: Session, customer_id: int, withdrawal_id: int) -> EarlyWithdrawal:
+    """Pays exactly the recorded figures, or nothing. Expired comes back `expired` (the route commits that and
+    answers 409 EXPIRED); a record not pending (already confirmed, cancelled) is 409 INVALID_STATE, so a
+    repeated yes never withdraws twice."""
+    lock_customer(session, customer_id)
+    row = own_withdrawal(session, customer_id, withdrawal_id, lock=True)
+    if is_expired(row):
+        _end(session, row, EXPIRED)
+        return row
+    if row.status != PENDING:
+        raise ErrorCode.INVALID_STATE.error("只有等待确认的提前支取才能确认。")
+    deposit = deposits.own_deposit(session, customer_id, row.deposit_id, lock=True)
+    if deposit.status != "active":
+        raise deposits.not_active(deposit)
+    quote = deposits.quote_early_withdrawal(session, deposit)
+    recorded = (row.principal_fen, row.interest_fen, row.to_account_id)
+    if (quote.principal_fen, quote.interest_fen, deposit.source_account_id) != recorded:
+        _end(session, row, EXPIRED)  # the bank's figures moved since the read-back: say it again, pay nothing
+        return row
+    deposits.withdraw_early(session, customer_id, deposit.id)  # type: ignore[arg-type]
+    row.status = COMPLETED
+    row.executed_at = clock.now()
+    session.add(row)
+    audit.record(session, "customer", customer_id, "early_withdrawal.completed", "early_withdrawal", row.id,
+                 deposit_id=row.deposit_id, principal=fen_to_yuan(row.principal_fen),
+                 interest=fen_to_yuan(row.interest_fen))
+    session.flush()
+    return row
+
+
+def cancel(session: Session, customer_id: int, withdrawal_id: int) -> EarlyWithdrawal:
+    lock_customer(session, customer_id)
+    row = own_withdrawal(session, customer_id, withdrawal_id, lock=True)
+    if is_expired(row):
+        _end(session, row, EXPIRED)  # nothing moves either way: the answer says expired
+        return row
+    if row.status != PENDING:
+        raise ErrorCode.INVALID_STATE.error("这笔提前支取已经办完或已取消，不能再取消。")
+    _end(session, row, CANCELLED)
+    return row
+
+
+def cancel_all_pending(session: Session, customer_id: int, now: datetime) -> list[int]:
+    """A fraud stop: every pending withdrawal of the customer ends (cancelled, or expired if its time was up);
+    the ids of the cancelled ones. The caller holds the customer lock and audits the stop."""
+    rows = session.exec(
+        select(EarlyWithdrawal).where(EarlyWithdrawal.customer_id == customer_id, EarlyWithdrawal.status == PENDING)
+        .order_by(EarlyWithdrawal.id)  # type: ignore[arg-type]
+        .with_for_update()
+    ).all()
+    cancelled: list[int] = []
+    for row in rows:
+        row.status = EXPIRED if is_expired(row, now) else CANCELLED
+        row.ended_at = now
+        session.add(row)
+        if row.status == CANCELLED:
+            cancelled.append(row.id)  # type: ignore[arg-type]
+    session.flush()
+    return cancelled
