@@ -24,7 +24,6 @@ def test_two_requests(text, first, second):
     "给儿子再转三百",        # 再 inside one request
     "再说一遍",
     "我还有多少钱",          # 还有 as "still have"
-    "给儿子转三百，再查余额",  # money first: the read-back must stay the last thing said
     "/check_balance",
     "",
 ])
@@ -61,3 +60,9 @@ def test_the_component_leaves_a_scam_turn_and_a_single_request_alone():
     assert scam.get("intent")["name"] == "report_scam_instruction"
     (one,) = MultiRequestSplitter().process([_message("给儿子转三百", "transfer_money", [])])
     assert one.get("intent")["name"] == "transfer_money"
+
+
+def test_money_first_is_done_after_the_question_so_the_read_back_stays_last():
+    split = split_requests("给儿子转三百，再查余额")
+    assert split is not None and (split.first, split.second) == ("check_balance", "transfer_money")
+    assert split.span == (0, len("给儿子转三百"))
