@@ -11,6 +11,9 @@ export ANXIN_DEMO=1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 eval "$(.venv/bin/python -m rules.secrets demo)"
 .venv/bin/python -m backend.seed >var/seed.log 2>&1 || { cat var/seed.log; exit 1; }
+# This month's pension payroll batch (代发, idempotent by its id PENSION-YYYY-MM), so that 李大山 hears at his next
+# visit that his pension has arrived; a real bank's social-security payer posts it (python -m backend.jobs).
+.venv/bin/python -m backend.jobs payroll --monthly >>var/seed.log 2>&1 || { cat var/seed.log; exit 1; }
 cat <<MSG
 
   安心 Anxin is starting in DEMO MODE (ANXIN_DEMO=1): demo customers, a demo staff login, and random
@@ -25,7 +28,7 @@ cat <<MSG
 
   Demo customers (phone / PIN):
     张桂兰, 72   13800000001 / 135790   (payees 儿子 王小明, 女儿 王小红)
-    李大山, 68   13800000002 / 246802   (养老金账户 and 活期)
+    李大山, 68   13800000002 / 246802   (养老金账户 and 活期; this month's pension arrives at the first start)
     陈阿婆, 80   13800000003 / 112233   (new payee 孙子: transfers are held for staff)
 
   Terminal chat: make shell (in another terminal).  Stop: Ctrl-C.
