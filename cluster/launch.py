@@ -185,6 +185,8 @@ class Cluster:
             env["ANXIN_RASA_URL"] = self.lb.url("rasa")
         if self.gateway:
             env["ANXIN_GATEWAY_URL"] = self.entry_url
+            # nginx on loopback is the one proxy in front of the gateways: its X-Forwarded-For is the customer.
+            env.setdefault("ANXIN_GATEWAY_TRUSTED_PROXIES", "127.0.0.1")
         env.update(self.extra_env)  # what the caller passed wins, the cluster's own addresses included
         env.pop("ANXIN_DEMO", None)
         self.stack = Processes(workdir=self.workdir, env=env)
@@ -212,8 +214,10 @@ class Cluster:
             return [python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port),
                     "--no-proxy-headers"]
         if tier == "gateway":
-            # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL).
-            return [python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port)]
+            # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL). --no-proxy-headers:
+            # the gateway itself decides whose X-Forwarded-For counts (ANXIN_GATEWAY_TRUSTED_PROXIES: nginx here).
+            return [python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port),
+                    "--no-proxy-headers"]
         if tier == "actions":
             return actions_command(port)
         if not MODEL.exists():

@@ -219,3 +219,10 @@ def test_uvicorn_does_not_rewrite_the_client_address_itself() -> None:
     for path in ("cluster/launch.py", "tests/support/stack.py", "tests/backend/server.py"):
         text = (REPO / path).read_text(encoding="utf-8")
         assert '"backend.main:app"' in text and '"--no-proxy-headers"' in text, path
+    # The gateway too (issue 10 item 8): a local client must not pick its own sign-in bucket with X-Forwarded-For.
+    gateway_line = next(line for line in procfile.splitlines() if line.startswith("gateway:"))
+    assert "--no-proxy-headers" in gateway_line
+    for path, app in (("cluster/launch.py", "cluster.gateway_app:app"), ("tests/support/stack.py", "gateway.main:app")):
+        text = (REPO / path).read_text(encoding="utf-8")
+        command = text[text.index(f'"{app}"'):][:300]
+        assert '"--no-proxy-headers"' in command, path

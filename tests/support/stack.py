@@ -126,7 +126,7 @@ def start_gateway(stack: Stack) -> None:
     stack.gateway_url = f"http://127.0.0.1:{port}"
     stack.env["ANXIN_GATEWAY_URL"] = stack.gateway_url
     svc = _spawn(stack, "gateway", [_python(), "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1",
-                                    "--port", str(port)])
+                                    "--port", str(port), "--no-proxy-headers"])
     _wait_http(svc, f"{stack.gateway_url}/health", 60)
 
 
