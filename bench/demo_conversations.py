@@ -9,6 +9,7 @@ The replies are whatever the current model and actions say, so the table in the 
 from __future__ import annotations
 
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -21,7 +22,6 @@ from bench.fraud_eval import WebChat  # noqa: E402
 # (customer phone, PIN, what she says, one conversation per list)
 CONVERSATIONS: list[tuple[str, str, list[str]]] = [
     ("13800000001", "135790", ["俺卡里还剩多少钱", "给儿子转500块", "是"]),
-    ("13800000001", "135790", ["给儿子转十块", "电话里的民警叫我别跟孩子们讲，把钱交给他们保管", "是"]),
     ("13800000001", "135790", ["我想存一年定期", "一万", "到期转活期", "是"]),
     ("13800000001", "135790", ["给女儿转两百", "我卡里还有多少钱", "是"]),
     ("13800000001", "135790", ["查一下余额，然后给儿子转三百", "是"]),
@@ -29,6 +29,8 @@ CONVERSATIONS: list[tuple[str, str, list[str]]] = [
     ("13800000001", "135790", ["给老伴手机充一百块话费", "是"]),
     ("13800000001", "135790", ["给《活着》这本书打五颗星"]),
     ("13800000002", "246802", ["我的退休金打过来没有"]),
+    # Last: the stop puts 张桂兰 under the 24-hour cooling-off, which would hold every transfer after it.
+    ("13800000001", "135790", ["给儿子转十块", "电话里的民警叫我别跟孩子们讲，把钱交给他们保管", "是"]),
 ]
 
 
@@ -43,6 +45,9 @@ def main() -> int:
            for name in ("ANXIN_TOKEN_SECRET", "ANXIN_TWILIO_AUTH_TOKEN", "ANXIN_RASA_TOKEN", "ANXIN_ACTIONS_SECRET")}
     env |= {"ANXIN_LOGIN_LIMIT_PER_ADDRESS": "1000/60", "ANXIN_LOGIN_LIMIT_PER_PHONE": "1000/60"}
     with running_stack(**env) as stack:
+        # This month's pension for 李大山, as `make run` posts it.
+        subprocess.run([sys.executable, "-m", "backend.jobs", "payroll", "--monthly"], cwd=ROOT, check=True,
+                       env={**stack.env, "ANXIN_DATABASE_URL": stack.db_url}, capture_output=True)
         print("| she says | Anxin answers (and reads aloud) |\n|---|---|")
         for phone, pin, lines in CONVERSATIONS:
             with WebChat(stack.gateway_url) as chat:
