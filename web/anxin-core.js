@@ -397,7 +397,7 @@
       if (reply.call_person) li.append(callPerson(reply.call_person, !!reply.risk));
       if (reply.queued) {
         li.append(A.el("p", { class: "waiting", role: "status",
-          text: "⏳ 正在等工作人员：已经把您排上了，工作人员会尽快打电话给您。" }));
+          text: "正在等工作人员：已经把您排上了，工作人员会尽快打电话给您。" }));
       }
       if (reply.staff_alerted) li.append(A.el("p", { class: "notice", role: "status", text: "已经请工作人员马上过来帮您。" }));
       log.append(li);
