@@ -100,29 +100,8 @@ def start_cooling_off(
             _set_approval(session, transfer.id, reason=SCAM_RISK)  # type: ignore[arg-type]
             outcome.held_transfer_ids.append(transfer.id)  # type: ignore[arg-type]
 
-    pending_deposits = session.exec(
-        select(TimeDeposit).where(TimeDeposit.customer_id == customer_id, TimeDeposit.status == "pending")
-        .order_by(TimeDeposit.id)  # type: ignore[arg-type]
-        .with_for_update()
-    ).all()
-    for deposit in pending_deposits:
-        deposit.status = "expired" if deposit.expires_at is not None and deposit.expires_at <= now else "cancelled"
-        deposit.ended_at = now
-        session.add(deposit)
-        if deposit.status == "cancelled":
-            outcome.cancelled_deposit_ids.append(deposit.id)  # type: ignore[arg-type]
-
-    pending_payments = session.exec(
-        select(BillPayment).where(BillPayment.customer_id == customer_id, BillPayment.status == "pending")
-        .order_by(BillPayment.id)  # type: ignore[arg-type]
-        .with_for_update()
-    ).all()
-    for payment in pending_payments:
-        payment.status = "expired" if payment.expires_at is not None and payment.expires_at <= now else "cancelled"
-        payment.ended_at = now
-        session.add(payment)
-        if payment.status == "cancelled":
-            outcome.cancelled_bill_payment_ids.append(payment.id)  # type: ignore[arg-type]
+    outcome.cancelled_deposit_ids = _end_pending(session, TimeDeposit, customer_id, now)
+    outcome.cancelled_bill_payment_ids = _end_pending(session, BillPayment, customer_id, now)
 
     outcome.cancelled_withdrawal_ids = withdrawals.cancel_all_pending(session, customer_id, now)
 
@@ -134,6 +113,25 @@ def start_cooling_off(
                  held_transfer_ids=outcome.held_transfer_ids)
     session.flush()
     return outcome
+
+
+def _end_pending(session: Session, model: type[TimeDeposit] | type[BillPayment], customer_id: int,
+                 now: datetime) -> list[int]:
+    """Ends the customer's pending records of one kind (a deposit or a bill payment waiting for its "是"): past
+    their time they are expired, the others cancelled. The ids of the cancelled ones."""
+    rows = session.exec(
+        select(model).where(model.customer_id == customer_id, model.status == "pending")  # type: ignore[arg-type]
+        .order_by(model.id)  # type: ignore[arg-type]
+        .with_for_update()
+    ).all()
+    cancelled: list[int] = []
+    for row in rows:
+        row.status = "expired" if row.expires_at is not None and row.expires_at <= now else "cancelled"
+        row.ended_at = now
+        session.add(row)
+        if row.status == "cancelled":
+            cancelled.append(row.id)  # type: ignore[arg-type]
+    return cancelled
 
 
 def _end(session: Session, transfer: Transfer, status: str, now: datetime) -> None:
