@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -175,6 +177,10 @@ class TimeDeposit(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))  # while pending
     ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))  # cancelled or expired
     renewed_from_id: int | None = None  # the matured deposit this renewal (自动转存) continues (migration 0005)
+    # 部分提前支取 (migration 0008): once per deposit; principal_fen and expected_interest_fen are then the remainder's.
+    partial_withdrawn_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
+    partial_interest_fen: int | None = Field(default=None, sa_column=_money(nullable=True))  # demand rate, paid
+    partial_withdrawn_on: date | None = None
 
 
 class StaffUser(SQLModel, table=True):
@@ -421,3 +427,8 @@ class EarlyWithdrawal(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_time())
     executed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     ended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # A partial withdrawal (migration 0008): principal_fen is the part taken; the remainder as quoted.
+    partial: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False,
+                                                          server_default=false()))
+    remaining_principal_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
+    remaining_expected_interest_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
