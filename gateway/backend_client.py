@@ -53,3 +53,11 @@ async def call(
         status = resp.status_code if resp.status_code < 500 else 503
         raise BackendError(status, code, message)
     return resp.json() if resp.content else None
+
+
+async def bill_payment(bill_payment_id: int, token: str | None) -> dict[str, Any]:
+    """The customer's bill payment (the receipt's data); 404 `NOT_FOUND` for another customer's id."""
+    record = await call("GET", f"/bill-payments/{int(bill_payment_id)}", token=token)
+    if not isinstance(record, dict):
+        raise BackendError(503, "BACKEND_UNAVAILABLE", UNAVAILABLE_MESSAGE)
+    return record

@@ -7,6 +7,7 @@ never by matching the reply's text.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -71,8 +72,36 @@ def _handoff(value: Any) -> Handoff | None:
                    summary=_short(value.get("summary"), 500))
 
 
-def _receipt(value: Any) -> int | None:
-    return _positive_int(value.get("transfer_id")) if isinstance(value, dict) else None
+ReceiptKind = Literal["transfer", "bill_payment"]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """`custom.receipt`: what the channel can show, print or say a receipt of (the record is the backend's)."""
+
+    kind: ReceiptKind
+    id: int
+    receipt_no: str = ""  # a bill payment's 收据号, as the backend numbered it
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "bill_payment":
+            return {"kind": "bill_payment", "bill_payment_id": self.id, "receipt_no": self.receipt_no}
+        return {"transfer_id": self.id}
+
+
+_RECEIPT_NO = re.compile(r"^[A-Z0-9]{1,32}$")
+
+
+def _receipt(value: Any) -> Receipt | None:
+    if not isinstance(value, dict):
+        return None
+    if value.get("kind") == "bill_payment":
+        bill_payment_id = _positive_int(value.get("bill_payment_id"))
+        number = value.get("receipt_no")
+        number = number if isinstance(number, str) and _RECEIPT_NO.match(number) else ""
+        return Receipt("bill_payment", bill_payment_id, number) if bill_payment_id else None
+    transfer_id = _positive_int(value.get("transfer_id"))
+    return Receipt("transfer", transfer_id) if transfer_id else None
 
 
 def _rate(value: Any) -> float:
@@ -94,7 +123,8 @@ class Reply:
     handoff: Handoff | None = None
     transfer_id: int | None = None
     pending_id: int | None = None
-    receipt_transfer_id: int | None = None
+    bill_payment_id: int | None = None
+    receipt: Receipt | None = None
     end_call: bool = False
     # The gateway's own failure code (RASA_UNAVAILABLE, NO_ANSWER); never from the assistant.
     error: str | None = None
@@ -119,9 +149,18 @@ class Reply:
             handoff=_handoff(custom.get("handoff")),
             transfer_id=_positive_int(custom.get("transfer_id")),
             pending_id=_positive_int(custom.get("pending_id")),
-            receipt_transfer_id=_receipt(custom.get("receipt")),
+            bill_payment_id=_positive_int(custom.get("bill_payment_id")),
+            receipt=_receipt(custom.get("receipt")),
             end_call=custom.get("end_call") is True,
         )
+
+    @property
+    def receipt_transfer_id(self) -> int | None:
+        return self.receipt.id if self.receipt is not None and self.receipt.kind == "transfer" else None
+
+    @property
+    def receipt_bill_payment_id(self) -> int | None:
+        return self.receipt.id if self.receipt is not None and self.receipt.kind == "bill_payment" else None
 
     def to_json(self) -> dict[str, Any]:
         """What a browser gets: the fields, no raw `custom` (a summary for staff is not the customer's)."""
@@ -135,7 +174,8 @@ class Reply:
             "handoff": {"reason": self.handoff.reason} if self.handoff else None,
             "transfer_id": self.transfer_id,
             "pending_id": self.pending_id,
-            "receipt": {"transfer_id": self.receipt_transfer_id} if self.receipt_transfer_id else None,
+            "bill_payment_id": self.bill_payment_id,
+            "receipt": self.receipt.to_json() if self.receipt else None,
             "end_call": self.end_call,
             "error": self.error,
         }

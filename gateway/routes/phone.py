@@ -34,6 +34,7 @@ from gateway.calls import (
     remember_pin,
 )
 from gateway.conversation import Reply, plain_text, turn
+from gateway.receipts import spoken_receipts
 from gateway.routes.audio import audio_url_async
 from gateway.staff_queue import get_queue, make_entry
 from voice import phone_prompts as P
@@ -265,6 +266,9 @@ async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] |
         Spoken(r.text, [b["title"] for b in r.buttons], r.speech_rate, _key_figure(r))
         for r in replies if r.text
     ]
+    # A bill paid (reply field `receipt`): the phone's receipt is said, from the backend's record.
+    bills_paid = [r.receipt_bill_payment_id for r in replies if r.receipt_bill_payment_id]
+    items += [_own(state, text) for text in await spoken_receipts(bills_paid, state.token)]
     if items and not items[-1].buttons and any(i.key_figure or find_key_figure(i.text) for i in items):
         # Guide: after a key figure, always offer to hear it again (a choice would follow it otherwise).
         items.append(Spoken(P.HEAR_AGAIN, rate=items[-1].rate))

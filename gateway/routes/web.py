@@ -13,10 +13,8 @@ import json
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -26,6 +24,7 @@ from starlette.types import Scope
 from gateway import backend_client
 from gateway.config import get_settings
 from gateway.conversation import Reply, plain_text, turn
+from gateway.receipts import bill_receipt, local_time
 from gateway.routes.audio import audio_url_async
 from gateway.sessions import (
     COOKIE,
@@ -563,6 +562,23 @@ async def get_transfer(transfer_id: str, request: Request) -> Response:
     return JSONResponse(out)
 
 
+@router.get("/api/bill-payments/{bill_payment_id}")
+async def get_bill_payment(bill_payment_id: str, request: Request) -> Response:
+    """A bill payment's receipt (web receipt, kiosk print): the backend's record, the 户号 masked."""
+    session = current(request)
+    if session is None or not session.has_customer:
+        return not_signed_in()
+    if not bill_payment_id.isdigit() or not 0 < int(bill_payment_id) < 2**31:
+        return error(404, "NOT_FOUND", "没有找到这笔缴费。")
+    try:
+        record = await backend_client.bill_payment(int(bill_payment_id), session.customer_token)
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    return JSONResponse({"bill_payment": bill_receipt(record), "customer_name": session.customer_name,
+                         "time_local": local_time(record.get("executed_at") or record.get("created_at")),
+                         "printed_at": local_time(None)})
+
+
 def decision_text(transfer: dict[str, Any], capitals: str) -> str:
     """Staff's decision on a held transfer, worded like every amount message: who (with the relationship),
     the amount in digits and in capitals."""
@@ -574,21 +590,6 @@ def decision_text(transfer: dict[str, Any], capitals: str) -> str:
     if transfer.get("status") in ("rejected", "cancelled", "expired"):
         return f"工作人员没有通过这笔转账。\n给{who}的 {amount}没有转出。\n有疑问请问工作人员。"
     return ""
-
-
-def local_time(iso: str | None) -> str:
-    """"2026-11-27T10:44:00Z" -> "2026-11-27 18:44" in the customers' time zone (now when None)."""
-    try:
-        zone = ZoneInfo(get_web_settings().display_tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00")) if iso else datetime.now(UTC)
-    except ValueError:
-        return ""
-    if moment.tzinfo is None:  # the backend speaks UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @router.get("/api/transfers")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway import backend_client, config, sessions, staff_queue
-from gateway.conversation import Handoff, Reply, Risk
+from gateway.conversation import Handoff, Receipt, Reply, Risk
 from gateway.main import create_app
 from gateway.routes import web
 from gateway.sessions import COOKIE, MemorySessionStore
@@ -70,7 +70,7 @@ class FakeRasa:
                           risk=Risk("fraud", "authority", "stop"),
                           handoff=Handoff("fraud", "客户说民警让他把钱转到安全账户 6222021234567890123"))]
         if text == "/affirm":
-            return [Reply(text="转好了。", transfer_id=3, receipt_transfer_id=3)]
+            return [Reply(text="转好了。", transfer_id=3, receipt=Receipt("transfer", 3))]
         return [Reply(text="您的余额是 12000.00 元（壹万贰仟元整）。", buttons=[{"title": "好的", "payload": "/affirm"}],
                       audio_url="/audio/abc.mp3", transfer_id=3)]
 
