@@ -9,6 +9,11 @@ ticket lock, changes it in Python and writes it back; two Rasa servers receiving
 conversation at the same moment both read "no lock", both write ticket 0 and process at once, and one message
 is lost from the tracker (seen in tests/cluster). Here every read-change-write runs under WATCH/MULTI, retried
 when another server changed the lock in between.
+
+With a URL in the endpoint (`url: ${ANXIN_REDIS_URL}`, `redis://` or `redis+sentinel://...`) the store talks to
+Redis through cluster.redis_ha.client_from_url: Rasa 3.6's RedisLockStore knows one host and port only, so
+after a Sentinel failover it would keep knocking on the dead master; this client asks the Sentinels where the
+master is now and retries a lost connection for as long as a promotion takes.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.utils.endpoints import EndpointConfig
 
 from assistant.tracker_store import RedactingTrackerStoreMixin
+from cluster.redis_ha import client_from_url
 
 T = TypeVar("T")
 _DELETE = object()
@@ -41,7 +47,13 @@ class ClusterTrackerStore(RedactingTrackerStoreMixin, SQLTrackerStore):
 class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         # Rasa builds custom lock stores from the endpoint config alone.
-        super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+        url = endpoint_config.url or "localhost"
+        if "://" not in url:
+            super().__init__(host=url, **endpoint_config.kwargs)
+            return
+        kwargs = {k: v for k, v in endpoint_config.kwargs.items() if k in ("key_prefix", "socket_timeout")}
+        super().__init__(**kwargs)  # Rasa's own client is never connected: replaced just below
+        self.red = client_from_url(url, socket_timeout=float(kwargs.get("socket_timeout", 10)))
 
     def _atomically(self, conversation_id: str,
                     change: Callable[[TicketLock | None], tuple[object, T]]) -> T:

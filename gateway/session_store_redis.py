@@ -3,11 +3,15 @@
 Implements gateway.sessions.SessionStore with the same expiry rules as MemorySessionStore: a customer's session
 ends after its idle timeout; a kiosk station's staff sign-in outlives its customers until its own end. Each
 session is one JSON value whose Redis TTL is its latest possible end, so Redis forgets it by itself.
-Selected by ANXIN_REDIS_URL (cluster/gateway_app.py). The value holds the customer's bank token, as the
+Selected by ANXIN_REDIS_URL (cluster/gateway_app.py): `redis://` for one Redis, or
+`redis+sentinel://:password@host:port,host:port,host:port/anxin` to reach the current master through Sentinel
+(cluster/redis_ha.client_from_url); after a failover the next command finds the promoted replica by itself. The
+value holds the customer's bank token, as the
 in-memory store does: Redis must be private to the gateways (loopback, or password + TLS across machines).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import secrets
@@ -15,6 +19,7 @@ import time
 
 import redis
 
+from cluster.redis_ha import client_from_url
 from gateway.sessions import Channel, GatewaySession, _expired
 
 PREFIX = "anxin:gw:session:"
@@ -27,13 +32,18 @@ class RedisSessionStore:
     @classmethod
     def from_url(cls, url: str) -> RedisSessionStore:
         # Short timeouts: a dead Redis must become a quick, clear 503, not a hung page.
-        return cls(redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0))
+        return cls(client_from_url(url, socket_timeout=1.0))
 
     def create(self, channel: Channel, idle_timeout_s: int) -> GatewaySession:
         now = time.time()
         session = GatewaySession(sid=secrets.token_urlsafe(32), channel=channel, idle_timeout_s=idle_timeout_s,
                                  expires_at=now + idle_timeout_s)
         self.save(session)
+        # A sign-in is rare and must survive a master crash right after it: wait (briefly) until a replica
+        # has it, so the replica Sentinel promotes knows this session. Later saves (idle-timeout updates)
+        # are not waited for: losing one costs a few seconds of idle time, not the session.
+        with contextlib.suppress(redis.RedisError):
+            self._r.wait(1, 200)
         return session
 
     def get(self, sid: str) -> GatewaySession | None:
