@@ -14,9 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 import money
 from actions.backend_client import BackendClient, turn_key
 from actions.texts import TEXTS
+from rules import speech
 from rules.redact import redact_digits
 
-DEFAULT_SPEECH_RATE = 1.0
 MSG_PREFIX = "msg_"
 logger = logging.getLogger(__name__)
 
@@ -34,11 +34,7 @@ def client_for(tracker: Tracker) -> BackendClient:
 
 
 def speech_rate(tracker: Tracker) -> float:
-    try:
-        rate = float(tracker.get_slot("speech_rate") or DEFAULT_SPEECH_RATE)
-    except (TypeError, ValueError):
-        return DEFAULT_SPEECH_RATE
-    return rate if rate > 0 else DEFAULT_SPEECH_RATE
+    return speech.parse(tracker.get_slot("speech_rate"))
 
 
 def say(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,

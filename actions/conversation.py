@@ -13,11 +13,10 @@ from actions import bills, savings, transfer, withdrawal
 from actions.backend_client import BackendError, NotSignedIn
 from actions.common import active_loop_name, button, client_for, say, speech_rate, yuan
 from actions.payees import normalise_relationship
+from rules import speech
 
 logger = logging.getLogger(__name__)
 
-RATE_STEP = 0.15
-MIN_RATE = 0.5
 # Bot replies marked with these custom keys are about the conversation itself, not worth repeating.
 CONTROL = "control"
 MISUNDERSTOOD = "misunderstood"
@@ -78,21 +77,16 @@ class ActionRepeat(Action):
 
 
 class ActionSlower(Action):
-    """Lowers the speech rate one step (1.0 -> 0.85 -> 0.7 ... never under 0.5) and says it again slower."""
+    """Lowers the speech rate one step (rules.speech.slower) and says it again slower."""
 
     def name(self) -> str:
         return "action_slower"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        rate = slower_rate(speech_rate(tracker))
+        rate = speech.slower(speech_rate(tracker))
         say(dispatcher, tracker, "msg_slower", rate=rate, custom={CONTROL: True})
         replay(dispatcher, tracker, rate)
         return [SlotSet("speech_rate", rate)]
-
-
-def slower_rate(rate: float) -> float:
-    # Rounded so the steps stay 0.85, 0.7, 0.55 instead of float noise like 0.7000000000000001.
-    return max(MIN_RATE, round(rate - RATE_STEP, 2))
 
 
 async def _cancel_pending(tracker: Tracker) -> None:

