@@ -10,13 +10,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
 from actions.common import first_entity, say, yuan
-
-# A time deposit is not something to pay from.
-SOURCE_KINDS = ("demand", "pension")
+from rules.accounts import is_spendable
 
 
 def source_accounts(accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [a for a in accounts if a.get("kind") in SOURCE_KINDS]
+    return [a for a in accounts if is_spendable(a.get("kind"))]
 
 
 def account_label(account: dict[str, Any]) -> str:
@@ -33,7 +31,7 @@ async def extract_from_account(tracker: Tracker, client: BackendClient) -> dict[
     chosen = first_entity(tracker, "from_account_id")
     kind = first_entity(tracker, "account_type")
     requested = tracker.get_slot("requested_slot")
-    if chosen is None and (kind not in SOURCE_KINDS or requested not in (None, "from_account_id")):
+    if chosen is None and (not is_spendable(kind) or requested not in (None, "from_account_id")):
         return {}
     accounts = source_accounts(await client.accounts())
     if chosen is not None:

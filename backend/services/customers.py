@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 from backend.errors import not_found
 from backend.models import Account, Customer, Payee
 from backend.services.ledger import LOCKED_CUSTOMERS
+from rules.accounts import SPENDABLE_KINDS  # noqa: F401  (the one rule; re-exported for the services)
 
-SPENDABLE_KINDS = ("demand", "pension")
 _CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
 # A Core statement (no ORM compilation per call): it runs on every money movement.
 _LOCK_CUSTOMER = core_select(_CUSTOMERS.c.id).where(_CUSTOMERS.c.id == bindparam("customer_id")).with_for_update()
