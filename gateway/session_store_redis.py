@@ -50,7 +50,7 @@ class RedisSessionStore:
         raw = self._r.get(PREFIX + sid)
         if raw is None:
             return None
-        session = GatewaySession(**json.loads(raw))
+        session = GatewaySession.from_stored(json.loads(raw))
         return self._expire_if_due(session, time.time())
 
     def save(self, session: GatewaySession) -> None:
@@ -70,7 +70,7 @@ class RedisSessionStore:
         for key in self._r.scan_iter(match=PREFIX + "*", count=500):
             raw = self._r.get(key)
             if raw is not None:
-                session = self._expire_if_due(GatewaySession(**json.loads(raw)), now)
+                session = self._expire_if_due(GatewaySession.from_stored(json.loads(raw)), now)
                 if session is not None:
                     out.append(session)
         return out

@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from fastapi import Request, Response
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,11 +70,16 @@ class GatewaySession:
     extensions: int = 0
     # The customer's bank token ends here: no extension goes past it (the assistant could not act any more).
     token_expires_at: float = float("inf")
-    # Unused since the receipt asks the backend; kept so sessions already stored (Redis) still load.
-    last_transfer_ids: list[int] = field(default_factory=list)
     # The buttons ({"payload", "title"}) of the assistant's last replies in this conversation: a button press
     # is honoured only for a payload offered here, so a browser cannot send Rasa a raw "/intent{...}" of its own.
     offered: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> GatewaySession:
+        """A session saved by a store (Redis JSON). Fields this version no longer has (last_transfer_ids, from
+        before the receipt asked the backend) are dropped, so sessions saved by an older gateway still load."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
     @property
     def has_customer(self) -> bool:
@@ -94,7 +99,6 @@ class GatewaySession:
         self.customer_name = ""
         self.conversation_id = ""
         self.extensions = 0
-        self.last_transfer_ids = []
         self.offered = []
         self.token_expires_at = float("inf")
 

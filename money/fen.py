@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
-TWO_PLACES = Decimal("0.01")
 
 
 def _as_decimal(yuan: Decimal | str) -> Decimal:
