@@ -1,5 +1,6 @@
 """Time deposits: opened from the caller's demand (or pension) account into a time account of their own,
-through the ledger; an early withdrawal pays the demand rate for the days held and closes the time account.
+through the ledger; an early withdrawal pays the demand rate for the days held and closes the time account. A
+partial one (部分提前支取, once per deposit) pays the part taken the same way and the rest stays the deposit.
 
 With `require_confirmation` the deposit is first `pending`: nothing moves and no time account exists yet, but
 its figures (expected interest, maturity date) are the backend's, so the read-back is rendered from them.
@@ -24,14 +25,29 @@ DEMAND_CODE = "DEMAND"
 
 @dataclass(frozen=True)
 class EarlyWithdrawalQuote:
+    """What an early withdrawal pays today. `principal_fen` is what is taken out (the whole principal, or the part
+    of a partial withdrawal), `interest_fen` the demand interest on it and `term_interest_fen` what that money
+    would have earned at maturity; a partial one also carries the remainder's principal and expected interest."""
+
     principal_fen: int
     interest_fen: int
     rate_bp: int
     days_held: int
+    term_interest_fen: int
+    remaining_principal_fen: int | None = None
+    remaining_expected_interest_fen: int | None = None
 
     @property
     def total_fen(self) -> int:
         return self.principal_fen + self.interest_fen
+
+    @property
+    def partial(self) -> bool:
+        return self.remaining_principal_fen is not None
+
+    @property
+    def lost_interest_fen(self) -> int:
+        return interest.lost_interest_fen(self.term_interest_fen, self.interest_fen)
 
 
 def demand_rate_bp(session: Session) -> int:
@@ -185,37 +201,93 @@ def not_active(deposit: TimeDeposit) -> AppError:
     return ErrorCode.INVALID_STATE.error("这张存单已经取出了。")
 
 
-def quote_early_withdrawal(session: Session, deposit: TimeDeposit) -> EarlyWithdrawalQuote:
+def check_partial(deposit: TimeDeposit, amount_fen: int, min_remainder_fen: int) -> None:
+    """The rules of a partial early withdrawal (部分提前支取) as Chinese banks apply them: less than the whole
+    deposit (all of it is an ordinary early withdrawal), once per deposit, and what stays at least the minimum."""
+    principal = deposit.principal_fen
+    if amount_fen >= principal:
+        raise ErrorCode.AMOUNT_NOT_LESS_THAN_PRINCIPAL.error(
+            f"这张存单一共 {fen_to_yuan(principal)} 元，这已经是整张存单的钱了，请选择全部提前支取。")
+    if deposit.partial_withdrawn_fen is not None:
+        raise ErrorCode.PARTIAL_ALREADY_USED.error()
+    if principal - amount_fen < min_remainder_fen:
+        raise ErrorCode.REMAINDER_TOO_SMALL.error(
+            f"取了之后存单只剩 {fen_to_yuan(principal - amount_fen)} 元，低于起存金额 {fen_to_yuan(min_remainder_fen)} 元。"
+            f"最多可以取 {fen_to_yuan(max(principal - min_remainder_fen, 0))} 元，或者全部取出。")
+
+
+def quote_early_withdrawal(
+    session: Session, deposit: TimeDeposit, amount_fen: int | None = None, settings: Settings | None = None
+) -> EarlyWithdrawalQuote:
+    """Today's figures of taking out all of an active deposit, or `amount_fen` of it (partial: `settings` gives
+    the minimum that must stay). The part taken earns the demand rate for the days held; the remainder keeps its
+    opening day, rate and maturity date, and its expected interest is that of the remaining principal."""
     rate = demand_rate_bp(session)
-    days = (clock.today_cn() - deposit.opened_on).days
+    days = max((clock.today_cn() - deposit.opened_on).days, 0)
+    if amount_fen is None:
+        return EarlyWithdrawalQuote(
+            principal_fen=deposit.principal_fen,
+            interest_fen=interest.early_withdrawal_interest_fen(deposit.principal_fen, rate, days),
+            rate_bp=rate, days_held=days, term_interest_fen=deposit.expected_interest_fen,
+        )
+    if settings is None:
+        raise TypeError("a partial early withdrawal needs the settings (the minimum that must stay)")
+    check_partial(deposit, amount_fen, settings.min_deposit_fen)
+    product = session.get(SavingsProduct, deposit.product_id)
+    assert product is not None
+    remaining = deposit.principal_fen - amount_fen
+    remaining_interest = interest.expected_interest_fen(remaining, deposit.rate_bp, product.term_months)
     return EarlyWithdrawalQuote(
-        principal_fen=deposit.principal_fen,
-        interest_fen=interest.early_withdrawal_interest_fen(deposit.principal_fen, rate, days),
-        rate_bp=rate,
-        days_held=max(days, 0),
+        principal_fen=amount_fen,
+        interest_fen=interest.early_withdrawal_interest_fen(amount_fen, rate, days),
+        rate_bp=rate, days_held=days,
+        term_interest_fen=max(deposit.expected_interest_fen - remaining_interest, 0),
+        remaining_principal_fen=remaining, remaining_expected_interest_fen=remaining_interest,
     )
 
 
-def withdraw_early(session: Session, customer_id: int, deposit_id: int) -> TimeDeposit:
+def withdraw_early(
+    session: Session, customer_id: int, deposit_id: int, amount_fen: int | None = None,
+    settings: Settings | None = None,
+) -> TimeDeposit:
+    """Pays out all of the deposit (it closes), or `amount_fen` of it (it stays active with the remainder), plus
+    the demand interest on what is taken, from the time account to the account the deposit came from: one
+    journal, so the books balance to the fen at every commit."""
     lock_customer(session, customer_id)
     deposit = own_deposit(session, customer_id, deposit_id, lock=True)
     if deposit.status != "active":
         raise not_active(deposit)
-    quote = quote_early_withdrawal(session, deposit)
+    quote = quote_early_withdrawal(session, deposit, amount_fen, settings)
     time_account = session.get(Account, deposit.account_id)
     source = session.get(Account, deposit.source_account_id)
     assert time_account is not None and source is not None
+    what = "部分提前支取" if quote.partial else "提前支取"
     legs = [
-        ledger.Leg(time_account.id, -quote.principal_fen, "提前支取本金", source.name),  # type: ignore[arg-type]
-        ledger.Leg(source.id, quote.principal_fen, "定期提前支取本金", time_account.name),  # type: ignore[arg-type]
+        ledger.Leg(time_account.id, -quote.principal_fen, f"{what}本金", source.name),  # type: ignore[arg-type]
+        ledger.Leg(source.id, quote.principal_fen, f"定期{what}本金", time_account.name),  # type: ignore[arg-type]
     ]
     if quote.interest_fen:
         interest_account = ledger.internal_account_id(session, ledger.INTEREST)
         legs += [
             ledger.Leg(interest_account, -quote.interest_fen, f"利息 存单#{deposit.id}", internal=True),
-            ledger.Leg(source.id, quote.interest_fen, "定期提前支取利息（按活期）", time_account.name),  # type: ignore[arg-type]
+            ledger.Leg(source.id, quote.interest_fen, f"定期{what}利息（按活期）", time_account.name),  # type: ignore[arg-type]
         ]
-    ledger.post(session, "deposit_early_withdrawal", f"deposit:{deposit.id}:early", legs)
+    suffix = "partial" if quote.partial else "early"
+    ledger.post(session, f"deposit_{suffix}_withdrawal", f"deposit:{deposit.id}:{suffix}", legs)
+    if quote.partial:
+        assert quote.remaining_principal_fen is not None and quote.remaining_expected_interest_fen is not None
+        # The rest stays this deposit: same opening day, rate and maturity date; maturity pays its own interest.
+        deposit.principal_fen = quote.remaining_principal_fen
+        deposit.expected_interest_fen = quote.remaining_expected_interest_fen
+        deposit.partial_withdrawn_fen = quote.principal_fen
+        deposit.partial_interest_fen = quote.interest_fen
+        deposit.partial_withdrawn_on = clock.today_cn()
+        session.add(deposit)
+        audit.record(session, "customer", customer_id, "deposit.partial_withdrawn", "deposit", deposit.id,
+                     amount=fen_to_yuan(quote.principal_fen), interest=fen_to_yuan(quote.interest_fen),
+                     days_held=quote.days_held, remaining=fen_to_yuan(quote.remaining_principal_fen))
+        session.flush()
+        return deposit
     deposit.status = "withdrawn_early"
     deposit.closed_on = clock.today_cn()
     deposit.interest_paid_fen = quote.interest_fen

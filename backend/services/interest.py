@@ -21,3 +21,9 @@ def early_withdrawal_interest_fen(principal_fen: int, demand_rate_bp: int, days_
     days = max(days_held, 0)
     yuan = Decimal(principal_fen) / 100 * Decimal(demand_rate_bp) / BASIS_POINTS * Decimal(days) / DAYS_IN_YEAR
     return round_to_fen(yuan)
+
+
+def lost_interest_fen(term_interest_fen: int, demand_interest_fen: int) -> int:
+    """The term interest given up by taking money out early: what it would have earned to maturity less what the
+    demand rate pays now; never negative (a deposit held past its maturity date loses nothing)."""
+    return max(term_interest_fen - demand_interest_fen, 0)

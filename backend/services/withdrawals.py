@@ -5,8 +5,9 @@ Creating one moves nothing: it holds the bank's quote of that moment (principal,
 the term interest lost, the maturity date, the account the money goes to). Confirming pays exactly those
 figures: the deposit must still be active and the quote still today's (interest grows by the day, so a quote
 from yesterday is `expired`, as is one past `expires_at`); if today's figures differ from the record's for any
-other reason (the demand rate changed) nothing moves either. The ledger posting itself stays in one place,
-`deposits.withdraw_early`."""
+other reason (the demand rate changed, a partial withdrawal shrank the deposit) nothing moves either. A partial
+record (部分提前支取, issue 11) holds the part taken and the remainder's figures, and confirming re-checks the
+partial rules. The ledger posting itself stays in one place, `deposits.withdraw_early`."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -43,31 +44,39 @@ def effective_status(row: EarlyWithdrawal) -> str:
     return EXPIRED if is_expired(row) else row.status
 
 
-def create_pending(session: Session, settings: Settings, customer_id: int, deposit_id: int) -> EarlyWithdrawal:
+def create_pending(
+    session: Session, settings: Settings, customer_id: int, deposit_id: int, amount_fen: int | None = None
+) -> EarlyWithdrawal:
+    """A pending withdrawal of all of the deposit, or of `amount_fen` of it (部分提前支取: refused here already if
+    the partial rules do not allow it, so the read-back never offers what confirming would refuse)."""
     lock_customer(session, customer_id)
     deposit = deposits.own_deposit(session, customer_id, deposit_id, lock=True)
     if deposit.status != "active":
         raise deposits.not_active(deposit)
-    quote = deposits.quote_early_withdrawal(session, deposit)
+    quote = deposits.quote_early_withdrawal(session, deposit, amount_fen, settings)
     row = EarlyWithdrawal(
         customer_id=customer_id,
         deposit_id=deposit.id,  # type: ignore[arg-type]
         to_account_id=deposit.source_account_id,
         principal_fen=quote.principal_fen,
         interest_fen=quote.interest_fen,
-        lost_interest_fen=max(deposit.expected_interest_fen - quote.interest_fen, 0),
+        lost_interest_fen=quote.lost_interest_fen,
         rate_bp=quote.rate_bp,
         days_held=quote.days_held,
         maturity_date=deposit.maturity_date,
         quote_date=clock.today_cn(),
         status=PENDING,
         expires_at=clock.now() + timedelta(minutes=settings.pending_ttl_minutes),
+        partial=quote.partial,
+        remaining_principal_fen=quote.remaining_principal_fen,
+        remaining_expected_interest_fen=quote.remaining_expected_interest_fen,
     )
     session.add(row)
     session.flush()
     audit.record(session, "customer", customer_id, "early_withdrawal.pending", "early_withdrawal", row.id,
                  deposit_id=deposit.id, principal=fen_to_yuan(row.principal_fen),
-                 interest=fen_to_yuan(row.interest_fen), lost_interest=fen_to_yuan(row.lost_interest_fen))
+                 interest=fen_to_yuan(row.interest_fen), lost_interest=fen_to_yuan(row.lost_interest_fen),
+                 partial=row.partial)
     return row
 
 
@@ -80,7 +89,7 @@ def _end(session: Session, row: EarlyWithdrawal, status: str) -> None:
     session.flush()
 
 
-def confirm(session: Session, customer_id: int, withdrawal_id: int) -> EarlyWithdrawal:
+def confirm(session: Session, customer_id: int, withdrawal_id: int, settings: Settings) -> EarlyWithdrawal:
     """Pays exactly the recorded figures, or nothing. Expired comes back `expired` (the route commits that and
     answers 409 EXPIRED); a record not pending (already confirmed, cancelled) is 409 INVALID_STATE, so a
     repeated yes never withdraws twice."""
@@ -94,12 +103,16 @@ def confirm(session: Session, customer_id: int, withdrawal_id: int) -> EarlyWith
     deposit = deposits.own_deposit(session, customer_id, row.deposit_id, lock=True)
     if deposit.status != "active":
         raise deposits.not_active(deposit)
-    quote = deposits.quote_early_withdrawal(session, deposit)
-    recorded = (row.principal_fen, row.interest_fen, row.to_account_id)
-    if (quote.principal_fen, quote.interest_fen, deposit.source_account_id) != recorded:
+    amount_fen = row.principal_fen if row.partial else None
+    # A partial record re-checks its rules here (used meanwhile, remainder too small): refused, nothing moves.
+    quote = deposits.quote_early_withdrawal(session, deposit, amount_fen, settings)
+    recorded = (row.principal_fen, row.interest_fen, row.to_account_id, row.remaining_principal_fen,
+                row.remaining_expected_interest_fen)
+    if (quote.principal_fen, quote.interest_fen, deposit.source_account_id, quote.remaining_principal_fen,
+            quote.remaining_expected_interest_fen) != recorded:
         _end(session, row, EXPIRED)  # the bank's figures moved since the read-back: say it again, pay nothing
         return row
-    deposits.withdraw_early(session, customer_id, deposit.id)  # type: ignore[arg-type]
+    deposits.withdraw_early(session, customer_id, deposit.id, amount_fen, settings)  # type: ignore[arg-type]
     row.status = COMPLETED
     row.executed_at = clock.now()
     session.add(row)

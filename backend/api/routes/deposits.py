@@ -23,7 +23,7 @@ from backend.schemas import (
     WithdrawalOut,
 )
 from backend.services import deposits, withdrawals
-from backend.services.amounts import fen_to_yuan, parse_yuan, rate_bp_to_percent
+from backend.services.amounts import InvalidAmount, fen_to_yuan, parse_yuan, rate_bp_to_percent
 
 router = APIRouter(tags=["deposits"])
 DepositId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -32,11 +32,21 @@ _ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": Er
 
 class EarlyWithdrawalPreviewOut(EarlyWithdrawalPreview):
     """The preview with what the dialogue must say plainly (issue 11): the term interest lost by taking it out
-    now, the date it would have matured and how many days are left. Figures are the bank's, never the dialogue's."""
+    now, the date it would have matured and how many days are left. Figures are the bank's, never the dialogue's.
+
+    With `?amount=` (部分提前支取) `principal` = `amount` is the part taken, `interest` its demand interest,
+    `expected_interest_if_held` what that part would have earned and `lost_interest` what it gives up; the
+    remainder keeps its rate and maturity date (`remaining_*`, null for a whole withdrawal)."""
 
     lost_interest: str
     maturity_date: date
     days_to_maturity: int
+    partial: bool = False
+    amount: str  # what is taken out
+    deposit_principal: str  # the deposit's principal before this withdrawal
+    remaining_principal: str | None = None
+    remaining_maturity_date: date | None = None
+    remaining_expected_interest: str | None = None
 
 
 class MaturityChoiceIn(BaseModel):
@@ -95,24 +105,48 @@ def change_deposit(
     return out
 
 
+def _amount_fen(amount: str | None) -> int | None:
+    """The optional amount of a partial withdrawal, parsed as every other amount (INVALID_AMOUNT when bad)."""
+    if amount is None:
+        return None
+    try:
+        return parse_yuan(amount)
+    except InvalidAmount as exc:
+        raise ErrorCode.INVALID_AMOUNT.error() from exc
+
+
+def _remaining(principal_fen: int | None, interest_fen: int | None, maturity: date) -> dict[str, object]:
+    if principal_fen is None or interest_fen is None:
+        return {"remaining_principal": None, "remaining_maturity_date": None, "remaining_expected_interest": None}
+    return {"remaining_principal": fen_to_yuan(principal_fen), "remaining_maturity_date": maturity,
+            "remaining_expected_interest": fen_to_yuan(interest_fen)}
+
+
 @router.get("/deposits/{deposit_id}/early-withdrawal", response_model=EarlyWithdrawalPreviewOut, responses=_ERRORS)
 def preview_early_withdrawal(
-    deposit_id: DepositId, customer_id: CustomerId, session: SessionDep
+    deposit_id: DepositId, customer_id: CustomerId, session: SessionDep, settings: SettingsDep,
+    amount: Annotated[str | None, Query(examples=["5000.00"], description="部分提前支取的金额（元）；不填为全部")] = None,
 ) -> EarlyWithdrawalPreviewOut:
+    amount_fen = _amount_fen(amount)
     deposit = deposits.own_deposit(session, customer_id, deposit_id)
     if deposit.status != "active":
         raise deposits.not_active(deposit)
-    quote = deposits.quote_early_withdrawal(session, deposit)
+    quote = deposits.quote_early_withdrawal(session, deposit, amount_fen, settings)
     return EarlyWithdrawalPreviewOut(
         principal=fen_to_yuan(quote.principal_fen),
         interest=fen_to_yuan(quote.interest_fen),
         annual_rate_percent=rate_bp_to_percent(quote.rate_bp),
         total=fen_to_yuan(quote.total_fen),
         days_held=quote.days_held,
-        expected_interest_if_held=fen_to_yuan(deposit.expected_interest_fen),
-        lost_interest=fen_to_yuan(max(deposit.expected_interest_fen - quote.interest_fen, 0)),
+        expected_interest_if_held=fen_to_yuan(quote.term_interest_fen),
+        lost_interest=fen_to_yuan(quote.lost_interest_fen),
         maturity_date=deposit.maturity_date,
         days_to_maturity=deposits.days_to_maturity(deposit),
+        partial=quote.partial,
+        amount=fen_to_yuan(quote.principal_fen),
+        deposit_principal=fen_to_yuan(deposit.principal_fen),
+        **_remaining(quote.remaining_principal_fen, quote.remaining_expected_interest_fen,  # type: ignore[arg-type]
+                     deposit.maturity_date),
     )
 
 
@@ -127,19 +161,25 @@ def withdraw_early(
     body: Annotated[EarlyWithdrawalIn | None, Body()] = None,
 ) -> JSONResponse:
     """Without a body: withdraws now (the deposit). With `require_confirmation`: 201, a pending withdrawal record
-    (nothing moves) whose figures the read-back says and POST /withdrawals/{id}/confirm pays (issue 10)."""
+    (nothing moves) whose figures the read-back says and POST /withdrawals/{id}/confirm pays (issue 10). With
+    `amount`: only that much (部分提前支取, once per deposit); the deposit stays active with the rest."""
+    amount_fen = _amount_fen(body.amount if body is not None else None)
+    # A whole withdrawal keeps the payload it always had, so a retry across this change still matches.
+    payload: dict[str, object] = {"deposit_id": deposit_id}
+    if amount_fen is not None:
+        payload["amount_fen"] = amount_fen
     if body is not None and body.require_confirmation:
         def pending() -> WithdrawalOut:
-            return present_withdrawal(session, withdrawals.create_pending(session, settings, customer_id, deposit_id))
+            row = withdrawals.create_pending(session, settings, customer_id, deposit_id, amount_fen)
+            return present_withdrawal(session, row)
 
-        return run_once(session, customer_id, idempotency_key, "early_withdrawal_pending",
-                        {"deposit_id": deposit_id}, pending)
+        return run_once(session, customer_id, idempotency_key, "early_withdrawal_pending", payload, pending)
 
     def action() -> DepositOut:
-        return presenters.deposit(session, deposits.withdraw_early(session, customer_id, deposit_id))
+        deposit = deposits.withdraw_early(session, customer_id, deposit_id, amount_fen, settings)
+        return presenters.deposit(session, deposit)
 
-    return run_once(session, customer_id, idempotency_key, "early_withdrawal", {"deposit_id": deposit_id}, action,
-                    status_code=200)
+    return run_once(session, customer_id, idempotency_key, "early_withdrawal", payload, action, status_code=200)
 
 
 _WITHDRAWAL_MESSAGES = {
@@ -148,6 +188,13 @@ _WITHDRAWAL_MESSAGES = {
     "cancelled": "这笔提前支取已经取消，钱没有动。",
     "expired": "这笔提前支取等得太久或过了当天，已经失效了，钱没有动。如果还需要，请重新办理。",
 }
+
+
+def _withdrawal_message(row: EarlyWithdrawal, status: str) -> str:
+    if status == "completed" and row.partial and row.remaining_principal_fen is not None:
+        return (f"已经提前取出 {fen_to_yuan(row.principal_fen)} 元，钱回到了您的账户；存单里剩下的 "
+                f"{fen_to_yuan(row.remaining_principal_fen)} 元按原来的利率，{row.maturity_date.isoformat()} 到期。")
+    return _WITHDRAWAL_MESSAGES[status]
 
 
 def present_withdrawal(session: Session, row: EarlyWithdrawal) -> WithdrawalOut:
@@ -167,7 +214,11 @@ def present_withdrawal(session: Session, row: EarlyWithdrawal) -> WithdrawalOut:
         created_at=row.created_at,
         expires_at=row.expires_at,
         executed_at=row.executed_at,
-        message=_WITHDRAWAL_MESSAGES[status],
+        message=_withdrawal_message(row, status),
+        partial=row.partial,
+        amount=fen_to_yuan(row.principal_fen),
+        **_remaining(row.remaining_principal_fen, row.remaining_expected_interest_fen,  # type: ignore[arg-type]
+                     row.maturity_date),
     )
 
 
@@ -177,8 +228,10 @@ def get_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: S
 
 
 @router.post("/withdrawals/{withdrawal_id}/confirm", response_model=WithdrawalOut, responses=_ERRORS)
-def confirm_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> WithdrawalOut:
-    row = withdrawals.confirm(session, customer_id, withdrawal_id)
+def confirm_withdrawal(
+    withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
+) -> WithdrawalOut:
+    row = withdrawals.confirm(session, customer_id, withdrawal_id, settings)
     out = present_withdrawal(session, row)
     session.commit()
     if row.status == "expired":  # the expiry is kept (committed); nothing moved
