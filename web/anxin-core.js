@@ -344,12 +344,12 @@
 
     // A money decision: two different buttons that say what they do ("是，转出200.00元" / "不转"), far apart.
     var YES = /^\/affirm\b/, NO = /^\/deny\b/;
+    // What the pending record is, from the reply's fields: a bill payment, a transfer, else a deposit.
     function moneyLabel(reply, b) {
       if (!reply.pending_id || !reply.key_figure) return null;
-      var transfer = !!reply.transfer_id;
-      if (YES.test(b.payload || "")) return { text: (transfer ? "是，转出" : "是，存入") + reply.key_figure, cls: "yes",
-        verb: transfer ? "是，转出" : "是，存入" };
-      if (NO.test(b.payload || "")) return { text: transfer ? "不转" : "不存", cls: "no" };
+      var words = reply.bill_payment_id ? ["是，交", "不交"] : reply.transfer_id ? ["是，转出", "不转"] : ["是，存入", "不存"];
+      if (YES.test(b.payload || "")) return { text: words[0] + reply.key_figure, cls: "yes", verb: words[0] };
+      if (NO.test(b.payload || "")) return { text: words[1], cls: "no" };
       return null;
     }
 
@@ -390,8 +390,9 @@
       var acts = A.el("div", { class: "acts" });
       if (reply.audio_url) acts.append(readButton(reply.audio_url));
       // The reply says what it is (docs/contracts.md, reply contract): never guessed from its words.
-      if (!how.repeat && reply.receipt && reply.receipt.transfer_id && opts.onReceipt) {
-        acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(reply.receipt.transfer_id, li); } }));
+      var receipt = reply.receipt || {};
+      if (!how.repeat && (receipt.transfer_id || (receipt.kind === "bill_payment" && receipt.bill_payment_id)) && opts.onReceipt) {
+        acts.append(A.el("button", { type: "button", text: "查看回单", onclick: function () { opts.onReceipt(receipt, li); } }));
       }
       if (acts.childNodes.length) li.append(acts);
       if (reply.call_person) li.append(callPerson(reply.call_person, !!reply.risk));
@@ -509,9 +510,44 @@
     };
   };
 
-  // ------------------------------------------------------------ receipt of a transfer (print CSS shows only it)
+  // ------------------------------------------------------------ receipts (print CSS shows only the one printed)
+  function receiptCard(title, rows, after) {
+    var dl = A.el("dl");
+    rows.forEach(function (row) {
+      dl.append(A.el("dt", { text: row[0] }), A.el("dd", {}, row[0] === "金额" ? A.withAmounts(row[1]) : row[1]));
+    });
+    var card = A.el("section", { class: "receipt", "aria-label": title }, A.el("h3", { text: "安心 " + title }), dl);
+    card.append(A.el("div", { class: "acts" }, A.el("button", { type: "button", class: "primary", text: "打印回单",
+      onclick: function () {
+        document.querySelectorAll(".print-me").forEach(function (n) { n.classList.remove("print-me"); });
+        card.classList.add("print-me");
+        window.print();
+      } })));
+    after.append(card);  // inside the reply's list item: a list holds only items
+    card.scrollIntoView({ block: "start" });
+  }
+
+  // A bill payment's receipt (reply field receipt.kind "bill_payment"): the backend's record through the gateway,
+  // the 户号 masked there.
+  A.billReceipt = async function (billPaymentId, after, status) {
+    var r = await A.api("GET", "/api/bill-payments/" + encodeURIComponent(billPaymentId));
+    if (!r.ok) { A.say(status, r.data.message); return; }
+    var b = r.data.bill_payment;
+    var rows = [["客户", r.data.customer_name],
+      ["缴费项目", b.biller + (b.label ? "（" + b.label + "）" : "")],
+      [b.account_word, A.keep(b.account_no_masked)],
+      ["金额", b.amount + " 元" + (b.amount_capitals ? "（" + b.amount_capitals + "）" : "")]];
+    if (b.period_text) rows.push(["账期", b.period_text]);
+    rows.push(["状态", b.status_text], ["收据号", b.receipt_no || ""], ["时间", r.data.time_local || ""],
+      ["打印时间", r.data.printed_at]);
+    receiptCard("缴费回单", rows, after);
+  };
+
   var STATUS = { completed: "已完成", held: "等待工作人员核对", pending: "等待确认", cancelled: "已取消", rejected: "未通过" };
-  A.receipt = async function (transferId, after, status) {
+  // `what`: the reply's receipt ({transfer_id} or {kind: "bill_payment", bill_payment_id}), or a transfer id.
+  A.receipt = async function (what, after, status) {
+    if (what && what.kind === "bill_payment") return A.billReceipt(what.bill_payment_id, after, status);
+    var transferId = what && typeof what === "object" ? what.transfer_id : what;
     if (!transferId) {
       var list = await A.api("GET", "/api/transfers");
       if (!list.ok) { A.say(status, list.data.message); return; }
@@ -522,24 +558,12 @@
     var r = await A.api("GET", "/api/transfers/" + encodeURIComponent(transferId));
     if (!r.ok) { A.say(status, r.data.message); return; }
     var t = r.data.transfer, p = t.payee || {};
-    var dl = A.el("dl");
-    [["客户", r.data.customer_name], ["收款人", (p.relationship ? p.relationship + " " : "") + (p.name || "")],
+    receiptCard("转账回单", [["客户", r.data.customer_name], ["收款人", (p.relationship ? p.relationship + " " : "") + (p.name || "")],
      ["收款银行", p.bank || ""], ["收款账号", p.account_masked || ""],
      ["金额", t.amount + " 元" + (r.data.amount_capitals ? "（" + r.data.amount_capitals + "）" : "")],
      ["状态", STATUS[t.status] || t.status], ["转账编号", String(t.id)],
      ["时间", r.data.time_local || ""],
-     ["打印时间", r.data.printed_at]].forEach(function (row) {
-      dl.append(A.el("dt", { text: row[0] }), A.el("dd", {}, row[0] === "金额" ? A.withAmounts(row[1]) : row[1]));
-    });
-    var card = A.el("section", { class: "receipt", "aria-label": "转账回单" }, A.el("h3", { text: "安心 转账回单" }), dl);
-    card.append(A.el("div", { class: "acts" }, A.el("button", { type: "button", class: "primary", text: "打印回单",
-      onclick: function () {
-        document.querySelectorAll(".print-me").forEach(function (n) { n.classList.remove("print-me"); });
-        card.classList.add("print-me");
-        window.print();
-      } })));
-    after.append(card);  // inside the reply's list item: a list holds only items
-    card.scrollIntoView({ block: "start" });
+     ["打印时间", r.data.printed_at]], after);
   };
 
   // ------------------------------------------------------------ forget everything on this screen

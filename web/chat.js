@@ -40,7 +40,7 @@
   var chat = A.Chat({
     onSignedOut: function (m) { signOut(m); },
     onReplies: function (d) { if (d.seconds_left) timer.set(d.seconds_left, d.warn_s); },
-    onReceipt: function (id, li) { A.receipt(id, li, A.$("chat-status")); },
+    onReceipt: function (receipt, li) { A.receipt(receipt, li, A.$("chat-status")); },
   });
   var login = A.login({ onSignedIn: function (s) { A.say(status, ""); showChat(s); } });
   A.$("sign-out").addEventListener("click", function () { signOut(); });

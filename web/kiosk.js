@@ -38,7 +38,7 @@
   var chat = A.Chat({
     onSignedOut: function () { endVisit(); },
     onReplies: function (d) { if (d.seconds_left) timer.set(d.seconds_left, d.warn_s); },
-    onReceipt: function (id, li) { A.receipt(id, li, A.$("chat-status")); },
+    onReceipt: function (receipt, li) { A.receipt(receipt, li, A.$("chat-status")); },
   });
   var login = A.login({
     kiosk: true,

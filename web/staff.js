@@ -25,6 +25,7 @@
     A.$("approvals").replaceChildren();
     A.$("transcripts").replaceChildren();
     A.$("queue").replaceChildren();
+    forgetFamily();
     A.say(A.$("alarm"), "");
     A.$("panel").hidden = true;
     A.$("staff-out").hidden = true;
@@ -120,6 +121,73 @@
     A.$("queue-count").textContent = "（" + q.data.items.length + " 位）";
     var waiting = q.data.items.map(queueCard);
     A.$("queue").replaceChildren.apply(A.$("queue"), waiting.length ? waiting : [A.el("p", { text: "现在没有等人工联系的客户。" })]);
+  }
+
+  // ------------------------------------------------------------ family contact (亲情联系人), at the counter
+  // The staff member finds the customer by the phone number they give, then enters, changes or removes the
+  // contact. Checked here in plain words too, so nobody waits for a refusal.
+  var family = { id: null };
+  function familyError(text) { A.say(A.$("family-error"), text || ""); }
+  function showContact(c) {
+    var box = A.$("family-current");
+    if (!c) { box.replaceChildren(A.el("p", { text: "还没有亲情联系人。" })); return; }
+    box.replaceChildren(A.el("p", {}, "现在的亲情联系人：" + c.relationship + " " + c.name + " ",
+        A.el("a", { class: "tel", href: "tel:" + String(c.phone).replace(/[^\d+]/g, "") }, "☎ ", A.keep(c.phone))),
+      A.el("div", { class: "acts" }, A.el("button", { type: "button", class: "danger", text: "删除亲情联系人",
+        onclick: async function () {
+          var r = await A.api("DELETE", "/api/staff/customers/" + family.id + "/family-contact", {});
+          if (!r.ok) { familyError(r.data.message); return; }
+          familyError("");
+          A.say(A.$("family-error"), "已删除亲情联系人。", "notice");
+          showContact(null);
+        } })));
+  }
+  A.$("family-find").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    var phone = A.$("family-customer-phone").value.replace(/[\s-]/g, "");
+    A.$("family-customer").hidden = true;
+    if (!/^1\d{10}$/.test(phone)) { familyError("客户的手机号应该是 11 位数字，以 1 开头。请再输一次。"); return; }
+    var r = await A.api("GET", "/api/staff/customers?phone=" + encodeURIComponent(phone));
+    if (!r.ok) { familyError(r.data.message); return; }
+    var who = r.data.items[0];
+    if (!who) { familyError("没有找到用这个手机号的客户。请核对后再输一次。"); return; }
+    var c = await A.api("GET", "/api/staff/customers/" + who.id + "/family-contact");
+    if (!c.ok) { familyError(c.data.message); return; }
+    familyError("");
+    family.id = who.id;
+    A.$("family-who").textContent = "客户：" + who.name + "（" + who.phone_masked + "）";
+    showContact(c.data.contact);
+    var now = c.data.contact || {};
+    A.$("family-name").value = now.name || "";
+    A.$("family-relationship").value = now.relationship || "";
+    A.$("family-phone").value = now.phone || "";
+    A.$("family-customer").hidden = false;
+  });
+  A.$("family-form").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    var body = { name: A.$("family-name").value.trim(), relationship: A.$("family-relationship").value.trim(),
+      phone: A.$("family-phone").value.replace(/[\s-]/g, "") };
+    if (!body.name) { familyError("请写家人的名字。"); A.$("family-name").focus(); return; }
+    if (!body.relationship) { familyError("请写家人和客户的关系，比如“儿子”“女儿”。"); A.$("family-relationship").focus(); return; }
+    if (!/^1[3-9]\d{9}$/.test(body.phone)) {
+      familyError("家人的手机号应该是 11 位数字，以 13 到 19 开头。请再输一次。");
+      A.$("family-phone").focus();
+      return;
+    }
+    var r = await A.api("PUT", "/api/staff/customers/" + family.id + "/family-contact", body);
+    if (!r.ok) { familyError(r.data.message); return; }
+    familyError("");
+    A.say(A.$("family-error"), "已保存亲情联系人：" + r.data.contact.relationship + " " + r.data.contact.name + "。", "notice");
+    showContact(r.data.contact);
+    lastA = "";  // the approvals list shows the new number at once
+    refresh();
+  });
+  function forgetFamily() {
+    family.id = null;
+    A.$("family-customer").hidden = true;
+    ["family-customer-phone", "family-name", "family-relationship", "family-phone"].forEach(function (id) { A.$(id).value = ""; });
+    A.$("family-current").replaceChildren();
+    familyError("");
   }
 
   A.$("staff-form").addEventListener("submit", async function (e) {

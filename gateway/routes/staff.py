@@ -6,6 +6,7 @@ staff token, so the backend records which staff member decided.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -179,3 +180,102 @@ def queue_done(entry_id: str, request: Request) -> Response:
         return error(404, "NOT_FOUND", "没有找到这位客户，可能别的同事已经联系了。")
     log.info("staff contacted a waiting customer: entry=%s", entry_id)
     return JSONResponse({"done": True})
+
+
+# ---------------------------------------------------------------- family contact (亲情联系人, issue 12)
+# Set at the counter by a staff member with the customer beside them, never by voice: the staff panel finds the
+# customer by the phone number they give, then enters the contact. The contact has no power to move money.
+_PHONE = re.compile(r"^1\d{10}$")
+_CONTACT_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def _customer_id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+
+
+def _digits(value: Any) -> str:
+    return re.sub(r"[\s-]", "", str(value or ""))
+
+
+@router.get("/customers")
+async def find_customer(request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    phone = _digits(request.query_params.get("phone"))
+    if not _PHONE.match(phone):
+        return error(422, "BAD_PHONE", "客户的手机号应该是 11 位数字，以 1 开头。请再输一次。")
+    try:
+        items = await backend_client.call("GET", "/staff/customers", token=session.staff_token, params={"phone": phone})
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    return JSONResponse({"items": items or []})
+
+
+def contact_refusal(body: dict[str, Any]) -> tuple[dict[str, str], JSONResponse | None]:
+    """The contact as typed, checked in plain words before it goes to the backend (whose 422 is for machines)."""
+    contact = {"name": str(body.get("name") or "").strip(), "relationship": str(body.get("relationship") or "").strip(),
+               "phone": _digits(body.get("phone"))}
+    if not contact["name"] or len(contact["name"]) > 50:
+        return contact, error(422, "BAD_NAME", "请写家人的名字（不超过 50 个字）。")
+    if not contact["relationship"] or len(contact["relationship"]) > 20:
+        return contact, error(422, "BAD_RELATIONSHIP", "请写家人和客户的关系，比如“儿子”“女儿”。")
+    if not _CONTACT_PHONE.match(contact["phone"]):
+        return contact, error(422, "BAD_PHONE", "家人的手机号应该是 11 位数字，以 13 到 19 开头。请再输一次。")
+    return contact, None
+
+
+@router.get("/customers/{customer_id}/family-contact")
+async def get_family_contact(customer_id: str, request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    cid = _customer_id(customer_id)
+    if cid is None:
+        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    try:
+        contact = await backend_client.call("GET", f"/staff/customers/{cid}/family-contact", token=session.staff_token)
+    except backend_client.BackendError as err:
+        if err.status == 404 and err.code == "NOT_FOUND":
+            return JSONResponse({"contact": None})  # none set yet: the form is empty
+        return error(err.status, err.code, err.message)
+    return JSONResponse({"contact": contact})
+
+
+@router.put("/customers/{customer_id}/family-contact")
+async def put_family_contact(customer_id: str, request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    cid = _customer_id(customer_id)
+    if cid is None:
+        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    body = await read_body(request)
+    if isinstance(body, JSONResponse):
+        return body
+    contact, refusal = contact_refusal(body)
+    if refusal is not None:
+        return refusal
+    try:
+        saved = await backend_client.call("PUT", f"/staff/customers/{cid}/family-contact",
+                                          token=session.staff_token, json=contact)
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    log.info("staff set a family contact: customer=%s", cid)  # no name or number in the log
+    return JSONResponse({"contact": saved})
+
+
+@router.delete("/customers/{customer_id}/family-contact")
+async def delete_family_contact(customer_id: str, request: Request) -> Response:
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    cid = _customer_id(customer_id)
+    if cid is None:
+        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    try:
+        await backend_client.call("DELETE", f"/staff/customers/{cid}/family-contact", token=session.staff_token)
+    except backend_client.BackendError as err:
+        return error(err.status, err.code, err.message)
+    log.info("staff removed a family contact: customer=%s", cid)
+    return JSONResponse({"contact": None})
