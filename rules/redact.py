@@ -2,7 +2,8 @@
 
 `redact_digits` is for what the customer said (the Rasa tracker, a transfer's context, the audit of a fraud stop):
 card numbers, SMS codes and PINs are runs of digits, and no run of 4 or more survives. `redact_secrets` is for log
-lines: tokens, PIN/password fields and full card/account numbers are masked, everything else is kept so the line
+lines (the one rule: the services' log filter, backend/core/log_redaction.py, applies it): tokens, PIN/password
+fields, passwords in URLs and full card/account numbers are masked, everything else is kept so the line
 still tells what happened. A logging.Filter built on it lives with the services that install it.
 
 `mask_account` and `mask_phone` are the only forms of account and phone numbers that leave the backend or reach
@@ -29,20 +30,26 @@ def redact_digits(text: str) -> str:
 # X-Twilio-Signature, pin, password, api_key (the name ends with one of these words).
 _SECRET_KEY = r"[A-Za-z0-9_-]*(?:token|secret|signature|password|passwd|pin|api_?key|apikey)"
 _SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Bearer first: "Bearer <jwt>" reads "Bearer ***" whatever the token is.
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ***"),
     # JWTs: header.payload.signature, the header always starts with base64('{"') = "eyJ".
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "***jwt***"),
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 ***"),
     # "token": "...", 'pin': '1234' (JSON and Python reprs), also with a number value: "pin": 123456.
     (re.compile(rf"(?i)([\"']{_SECRET_KEY}[\"']\s*:\s*)(?:\"[^\"]*\"|'[^']*'|[0-9]+)"), r'\1"***"'),
-    # pin=1234, token=abc, X-Anxin-Actions-Secret: abc (query strings, key=value lines, headers).
-    (re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_SECRET_KEY}\s*[=:]\s*)(?![\s\"'])[^\s&,;\"'}}]+"), r"\1***"),
-    # 16-19 digit card/account numbers, plain or in groups of four: the last four stay (what the customer sees).
-    (re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,15}([0-9]{4})(?![0-9])"), r"****\1"),
+    # pin=1234, token=abc, X-Anxin-Actions-Secret: abc (query strings, key=value lines, headers), also quoted
+    # as in a repr: token_secret='abc', password="abc".
+    (re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_SECRET_KEY}\s*[=:]\s*)(?:\"[^\"]*\"|'[^']*'|(?![\s\"'])[^\s&,;\"'}}]+)"),
+     r"\1***"),
+    # scheme://user:password@host (database and Redis URLs; Redis's user is often empty: redis://:pw@host).
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), r"\1***@"),
+    # 12-19 digit card/account numbers, plain or in groups of four: the last four stay (what the customer sees).
+    (re.compile(r"(?<![0-9])(?:[0-9][ -]?){8,15}([0-9]{4})(?![0-9])"), r"****\1"),
 )
 
 
 def redact_secrets(text: str) -> str:
-    """`text` with JWTs, bearer tokens, token/PIN/password fields and 16-19 digit card numbers masked."""
+    """`text` with JWTs, bearer tokens, token/PIN/password fields, URL passwords and 12-19 digit card numbers
+    masked."""
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text

@@ -1,5 +1,6 @@
 """Keeps secrets out of every log line of every Anxin service: bearer tokens, JWTs, PIN/password/token fields,
-long digit runs (full account numbers), passwords in URLs, and the process's own secrets by value.
+long digit runs (full account numbers), passwords in URLs (the one rule, rules.redact.redact_secrets), and the
+process's own secrets by value (rules.settings.secret_values).
 
 Used by the backend, the gateway, Rasa (actions/rasa_server.py) and the action server (actions/server.py): it
 imports only the standard library and `rules`, so it loads in both virtual environments.
@@ -12,44 +13,20 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import re
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-try:  # the shared rule (docs/contracts.md, rules package); the patterns below stay as its floor
-    from rules.redact import redact_secrets as _shared_redact
-except ImportError:  # pragma: no cover - only while rules/redact.py is not there yet
-    _shared_redact = None
-
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer ***"),
-    (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "***jwt***"),
-    (re.compile(r"(?i)(\"?(?:pin|password|token|access_token|secret|auth_token)\"?\s*[:=]\s*\"?)[^\"\s,&}]+"),
-     r"\1***"),
-    (re.compile(r"(?i)(x-anxin-[a-z-]*secret['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+"), r"\1***"),
-    # scheme://user:password@host: database and Redis URLs
-    (re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1***@"),
-    (re.compile(r"(?<![0-9])([0-9]{4})[0-9]{4,11}([0-9]{4})(?![0-9])"), r"\1****\2"),
-)
-# This process's secrets, masked by value wherever they turn up (an exception text, a dumped config).
-_SECRET_ENV = ("ANXIN_TOKEN_SECRET", "ANXIN_TWILIO_AUTH_TOKEN", "ANXIN_RASA_TOKEN", "ANXIN_ACTIONS_SECRET",
-               "ANXIN_DEMO_STAFF_PASSWORD", "ANXIN_PROXY_SECRET")
-
-
-def _own_secrets() -> list[str]:
-    return [v for v in (os.environ.get(name, "") for name in _SECRET_ENV) if len(v) >= 8]
+from rules.redact import redact_secrets
+from rules.settings import secret_values
 
 
 def redact(text: str) -> str:
-    for value in _own_secrets():
+    """The shared log rule (rules.redact.redact_secrets), after this process's own secrets are masked by value
+    wherever they turn up (an exception text, a dumped config)."""
+    for value in secret_values():
         text = text.replace(value, "***")
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    if _shared_redact is not None:
-        text = _shared_redact(text)
-    return text
+    return redact_secrets(text)
 
 
 def _redact_record(record: logging.LogRecord) -> None:
