@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from gateway import backend_client
+from gateway import phone_texts as P
 from gateway.calls import (
     CallState,
     PhoneSettings,
@@ -37,7 +38,6 @@ from gateway.conversation import Reply, plain_text, turn
 from gateway.receipts import spoken_receipts
 from gateway.routes.audio import audio_url_async
 from gateway.staff_queue import get_queue, make_entry
-from voice import phone_prompts as P
 from voice.prosody import build_plan, find_key_figure
 
 router = APIRouter(prefix="/voice")
@@ -216,7 +216,8 @@ async def _on_pin(state: CallState, base: str, digits: str, spoke: bool) -> Resp
             if state.pin_failures < settings.max_pin_failures:
                 return await _prompt(state, base, [_own(state, err.message + P.PIN_RETRY)])
             state.stage, state.resume_stage = Stage.OFFER, None
-            return await _prompt(state, base, [_own(state, P.PIN_TOO_MANY + P.OFFER_PERSON_ONLY)])
+            too_many = P.pin_too_many(settings.max_pin_failures)
+            return await _prompt(state, base, [_own(state, too_many + P.OFFER_PERSON_ONLY)])
         # Locked, rate-limited or backend down: the backend's own sentence, then a person.
         state.stage, state.resume_stage = Stage.OFFER, None
         return await _prompt(state, base, [_own(state, err.message + P.OFFER_PERSON_ONLY)])

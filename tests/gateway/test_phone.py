@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 import gateway.backend_client as backend_client
 import gateway.conversation as conversation
 import gateway.routes.phone as phone
+from gateway import phone_texts as P
 from gateway import staff_queue
 from gateway.calls import (
     DEV_TWILIO_AUTH_TOKEN,
@@ -27,7 +28,6 @@ from gateway.calls import (
 )
 from gateway.main import create_app
 from tests.voice.helpers import use_voice, wav_info
-from voice import phone_prompts as P
 
 BASE = "http://testserver"
 CALLER = "+8613800000001"
@@ -242,11 +242,21 @@ def test_wrong_pin_retries_then_offers_a_person(world):
     assert _gather(root).get("numDigits") == "6"
     line.twiml(Digits="111111")
     root = line.twiml(Digits="222222")
-    assert P.PIN_TOO_MANY in root.said and "按0" in root.said
+    assert "密码已经错了三次" in root.said and "按0" in root.said  # the setting's default, 3
     assert _gather(root).get("input") == "dtmf speech"
     assert len(backend.logins) == 3
     root = line.twiml(Digits="333333")  # no further PIN attempts in this call
     assert len(backend.logins) == 3
+
+
+def test_the_number_of_pin_tries_said_is_the_setting(world, monkeypatch):
+    line, _, backend = world
+    monkeypatch.setenv("ANXIN_MAX_PIN_FAILURES", "2")
+    get_phone_settings.cache_clear()
+    line.call_in()
+    line.twiml(Digits="000000")
+    root = line.twiml(Digits="111111")
+    assert "密码已经错了两次" in root.said and "三次" not in root.said and len(backend.logins) == 2
 
 
 def test_locked_account_hears_the_backends_message_and_can_reach_a_person(world):
