@@ -38,6 +38,8 @@ class ErrorCode(Enum):
     # Staff tried to approve a transfer of a customer who came under a fraud cooling-off after it was held.
     SCAM_RISK_REVIEW = (409, "这位客户刚被提醒可能遇到了诈骗，请先打电话和客户本人核实，再决定是否批准。")
     PAYEE_EXISTS = (409, "这个账号已经在您的收款人里了。")
+    # Delayed arrival (issue 12): only a scheduled transfer (not yet arrived) can be taken back.
+    NOT_REVOCABLE = (409, "这笔钱已经到了对方账户，不能撤回了。需要的话，可以请银行工作人员帮您。")
     TOO_LARGE = (413, "内容太长了。")
     UNSUPPORTED_MEDIA_TYPE = (415, "请用 JSON 格式发送。")
     VALIDATION_ERROR = (422, "填写的内容有误，请检查后再试。")
@@ -49,6 +51,8 @@ class ErrorCode(Enum):
     ACCOUNT_NOT_ALLOWED = (422, "这个账户不能这样用。")
     INVALID_PRODUCT = (422, "活期不用开存单，请选一个定期产品，比如一年定期。")
     BELOW_MINIMUM = (422, "金额低于起存金额。")
+    # Real-time or 2-hour arrival to a payee saved less than 30 days ago: it arrives the next day.
+    ARRIVAL_MODE_NOT_ALLOWED = (422, "这位收款人是最近才添加的，为了安全，转给他的钱要次日到账，到账前还能撤回。")
     # Partial early withdrawal (部分提前支取, issue 11): once per deposit, the rest stays a deposit.
     PARTIAL_ALREADY_USED = (422, "这张存单已经部分提前支取过一次了，不能再部分支取；可以把剩下的全部取出。")
     REMAINDER_TOO_SMALL = (422, "取了这笔之后，存单里剩下的钱低于起存金额，不能这样部分支取；可以少取一点，或者全部取出。")

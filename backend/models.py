@@ -124,6 +124,8 @@ class Transfer(SQLModel, table=True):
         Index("ix_transfers_customer_created", "customer_id", "created_at"),
         # The daily limit sums what executed on the business day.
         Index("ix_transfers_customer_executed", "customer_id", "executed_at"),
+        # The settlement job looks for scheduled transfers that are due.
+        Index("ix_transfers_status_arrives", "status", "arrives_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customers.id")
@@ -131,7 +133,8 @@ class Transfer(SQLModel, table=True):
     payee_id: int = Field(foreign_key="payees.id")
     amount_fen: int = Field(sa_column=_money())
     note: str = Field(default="", max_length=100)
-    status: str = Field(max_length=16)  # pending | held | completed | cancelled | rejected | expired
+    # pending | held | scheduled | completed | cancelled | rejected | expired | revoked
+    status: str = Field(max_length=16)
     # SCAM_RISK | NEW_PAYEE | LARGE_AMOUNT | CUMULATIVE_AMOUNT
     hold_reason: str | None = Field(default=None, max_length=32)
     journal_id: int | None = Field(default=None, foreign_key="journals.id")
@@ -142,6 +145,11 @@ class Transfer(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     # Why a rejected transfer did not execute when staff approved it (an error code, e.g. INSUFFICIENT_FUNDS).
     failure_reason: str | None = Field(default=None, max_length=32)
+    # Delayed arrival (issue 12, migration 0009): realtime | normal (2 h) | next_day (24 h). A `scheduled` transfer
+    # has left the customer's account for the in-transit account and settles to the payee at `arrives_at`
+    # (until then it can be revoked); for a pending one `arrives_at` is the estimate the read-back says.
+    arrival_mode: str = Field(default="realtime", max_length=12)
+    arrives_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class SavingsProduct(SQLModel, table=True):
@@ -432,3 +440,26 @@ class EarlyWithdrawal(SQLModel, table=True):
                                                           server_default=false()))
     remaining_principal_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
     remaining_expected_interest_fen: int | None = Field(default=None, sa_column=_money(nullable=True))
+
+
+class ConversationEvent(SQLModel, table=True):
+    """One Rasa conversation event from the event stream (RabbitMQ -> backend.events), for the operations page.
+
+    Only what the page counts is kept: never metadata (it carries the customer's token), the conversation as a
+    hash of Rasa's sender id, and text with digit runs and secrets masked (rules.redact). `event_id` is derived
+    (backend/events/consumer.py: Rasa events carry no id) and unique, so a redelivered event is stored once."""
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (UniqueConstraint("event_id", name="uq_conversation_events_event_id"),
+                      Index("ix_conversation_events_occurred", "occurred_at"),
+                      Index("ix_conversation_events_conversation", "conversation", "occurred_at"))
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=64)
+    conversation: str = Field(max_length=32)  # sha256(sender_id), first 32 hex digits
+    channel: str | None = Field(default=None, max_length=16)  # web | kiosk | phone, on user events
+    type: str = Field(max_length=32)  # Rasa's event type: user, bot, action, slot, ...
+    name: str | None = Field(default=None, max_length=80)  # intent (user), action (action), slot name (slot)
+    value: str | None = Field(default=None, max_length=80)  # a slot's value, masked
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # masked
+    occurred_at: datetime = Field(sa_column=_time())
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_time())

@@ -1,4 +1,5 @@
-"""Periodic jobs of the backend: today the deposit maturity job (services/maturity.py).
+"""Periodic jobs of the backend: the deposit maturity job (services/maturity.py), the settlement of
+delayed-arrival transfers (services/settlement.py, its own lease `transfer_settlement`) and the monthly payroll.
 
 Every backend process runs a small background thread (setting ANXIN_MATURITY_INTERVAL_S, 3600 s; 0 turns it
 off) that, at start-up and then once per interval, tries to take the job's lease: one row of `job_leases`,
@@ -14,18 +15,19 @@ import os
 import socket
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, Table, or_, update
 
 from backend.core.config import Settings
 from backend.core.db import write_session
 from backend.models import JobLease
-from backend.services import clock, maturity, payroll
+from backend.services import clock, maturity, payroll, settlement
 
 log = logging.getLogger("backend.scheduler")
 
 MATURITY_JOB = "deposit_maturity"  # the row created by migration 0005
+SETTLEMENT_INTERVAL_S = 300.0
 _LEASES: Table = JobLease.__table__  # type: ignore[assignment]
 
 
@@ -68,6 +70,20 @@ def run_maturity_job(
         release_lease(engine, MATURITY_JOB, holder)
 
 
+def run_settlement_job(
+    engine: Engine, settings: Settings, holder: str | None = None, now: datetime | None = None
+) -> settlement.SettlementReport | None:
+    """One settlement run under its lease; None when another instance holds it. Correctness does not depend on
+    the lease: each transfer is claimed by a conditional UPDATE, so it settles once (or is revoked) anyway."""
+    holder = holder or new_holder_id()
+    if not take_lease(engine, settlement.SETTLEMENT_JOB, holder, settings.maturity_lease_s):
+        return None
+    try:
+        return settlement.settle_due(engine, now)
+    finally:
+        release_lease(engine, settlement.SETTLEMENT_JOB, holder)
+
+
 class Scheduler:
     """The background thread started by the app (main.py) when ANXIN_MATURITY_INTERVAL_S > 0."""
 
@@ -94,11 +110,18 @@ class Scheduler:
                              len(report.renewed), len(report.paid_out), len(report.failed))
             except Exception as exc:  # the database may be down for a while; the next run tries again
                 log.warning("deposit maturity run failed: %s", type(exc).__name__)
+            try:
+                settled = run_settlement_job(self.engine, self.settings, self.holder)
+                if settled is not None and (settled.settled or settled.failed):
+                    log.info("transfer settlement: %d settled, %d failed", len(settled.settled), len(settled.failed))
+            except Exception as exc:
+                log.warning("transfer settlement run failed: %s", type(exc).__name__)
             try:  # exactly once per month by its batch id, whichever instance runs it (no lease needed)
                 payroll.run_monthly_if_due(self.engine, self.settings.payroll_day)
             except Exception as exc:
                 log.warning("monthly payroll run failed: %s", type(exc).__name__)
-            self._stop.wait(self.settings.maturity_interval_s)
+            # A 2-hour transfer should not wait an hour more: settlement runs at least every 5 minutes.
+            self._stop.wait(min(self.settings.maturity_interval_s, SETTLEMENT_INTERVAL_S))
 
 
 def start(engine: Engine, settings: Settings) -> Scheduler | None:

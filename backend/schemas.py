@@ -127,6 +127,9 @@ class PayeeOut(BaseModel):
     is_new: bool
 
 
+ArrivalMode = Literal["realtime", "normal", "next_day"]
+
+
 class TransferIn(BaseModel):
     from_account_id: Id
     payee_id: Id
@@ -136,6 +139,9 @@ class TransferIn(BaseModel):
     require_confirmation: bool = False
     # What the customer said in this money flow, digits redacted: screened with the shared fraud policy.
     context: Annotated[StrictStr, Field(max_length=2000), AfterValidator(_context_text)] = ""
+    # 到账方式 (issue 12): null = the default (next_day to a payee saved less than 30 days ago, else realtime).
+    # A slower mode may be chosen; a faster one than a new payee's default is 422 ARRIVAL_MODE_NOT_ALLOWED.
+    arrival_mode: ArrivalMode | None = None
 
 
 HoldReason = Literal["SCAM_RISK", "NEW_PAYEE", "LARGE_AMOUNT", "CUMULATIVE_AMOUNT"]
@@ -143,7 +149,8 @@ HoldReason = Literal["SCAM_RISK", "NEW_PAYEE", "LARGE_AMOUNT", "CUMULATIVE_AMOUN
 
 class TransferOut(BaseModel):
     id: int
-    status: Literal["pending", "held", "completed", "cancelled", "rejected", "expired"]
+    # scheduled: left the customer's account, arrives at `arrives_at`, revocable until then; revoked: taken back.
+    status: Literal["pending", "held", "scheduled", "completed", "cancelled", "rejected", "expired", "revoked"]
     amount: str
     from_account_id: int
     payee: PayeeOut
@@ -158,6 +165,9 @@ class TransferOut(BaseModel):
     failure_reason: str | None = None
     # The state in one plain sentence for the customer (e.g. why it is held, that it expired).
     message: str = ""
+    arrival_mode: ArrivalMode = "realtime"
+    # scheduled: when it settles to the payee; pending (no hold): the estimate if confirmed now; else null.
+    arrives_at: datetime | None = None
 
 
 class ProductOut(BaseModel):
@@ -301,6 +311,7 @@ class FraudStopOut(BaseModel):
     cancelled_deposit_ids: list[int]
     cancelled_bill_payment_ids: list[int] = []
     cancelled_withdrawal_ids: list[int] = []  # pending early withdrawals
+    revoked_transfer_ids: list[int] = []  # scheduled (not yet arrived) transfers taken back to the customer
     # Transfers already with staff: they stay held, now marked SCAM_RISK for their reviewer.
     held_transfer_ids: list[int]
 

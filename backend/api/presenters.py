@@ -1,7 +1,7 @@
 """Database rows -> API bodies. Only masked account numbers leave through here."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -68,12 +68,24 @@ _FAILED_MESSAGES = {
 }
 
 
+def _arrival_text(moment: datetime) -> str:
+    """"今天 17:30" / "明天 15:30" / "12月3日 09:00", China time."""
+    local, today = moment.astimezone(clock.CHINA_TZ), clock.today_cn()
+    day = {0: "今天", 1: "明天"}.get((local.date() - today).days, f"{local.month}月{local.day}日")
+    return f"{day} {local.strftime('%H:%M')} "
+
+
 def transfer_message(row: Transfer, status: str, payee_row: Payee) -> str:
     """The transfer's state in one plain sentence for the customer."""
     who = f"{payee_row.relationship}{payee_row.name}"
     amount = fen_to_yuan(row.amount_fen)
     if status == "completed":
         return f"已经转给{who} {amount} 元。"
+    if status == "scheduled" and row.arrives_at is not None:
+        return (f"{amount} 元已经从您的账户转出，{_arrival_text(row.arrives_at)}到{who}的账户。"
+                "到账前您还可以撤回。")
+    if status == "revoked":
+        return f"转给{who}的 {amount} 元已经撤回，钱回到了您的账户。"
     if status == "pending":
         until = f"，请在 {clock.cn_clock_text(row.expires_at)} 前确认" if row.expires_at else ""
         then = "确认后要先由银行工作人员核对。" if row.hold_reason else ""
@@ -101,6 +113,8 @@ def transfer(session: Session, row: Transfer, settings: Settings, payee_row: Pay
         note=row.note, created_at=row.created_at, executed_at=row.executed_at,
         expires_at=row.expires_at if status in transfers.LIVE else None, failure_reason=row.failure_reason,
         message=transfer_message(row, status, payee_row) + _family_call(session, row, status),
+        arrival_mode=row.arrival_mode,  # type: ignore[arg-type]
+        arrives_at=row.arrives_at if status in ("pending", "scheduled", "completed", "revoked") else None,
     )
 
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     daily_limit_fen: int = 100_000_00
     large_amount_fen: int = 5_000_00
     new_payee_hold_hours: int = 24
+    # Delayed arrival (issue 12, services/settlement.py): a transfer to a payee saved fewer days ago than this
+    # arrives the next day by default, so the customer can still revoke it.
+    new_payee_delay_days: int = Field(default=30, ge=0, le=365)
     min_deposit_fen: int = 50_00
     # Structuring (splitting one large sum into smaller ones): what a customer sends one payee in a business
     # day, or all payees together, counting completed and held transfers, is held for staff from these sums.

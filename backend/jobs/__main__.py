@@ -1,5 +1,7 @@
 """`python -m backend.jobs mature [--now DATE] [--no-lease]`: run the deposit maturity job once, now.
 (`python -m backend.jobs payroll ...`: a pension payroll batch, see backend/jobs/payroll_cli.py.)
+`python -m backend.jobs settle [--now INSTANT] [--no-lease]`: settle every delayed-arrival transfer due by then
+(an ISO instant, 2026-12-02T15:30:00+08:00, China time when no offset is given; a date means that day's end).
 
 --now takes a China calendar date (2027-03-01) or an ISO instant (2027-03-01T09:00:00+08:00): maturities due
 on or before that day are handled (a clock to catch up with, or to rehearse a day ahead on a copy of the data).
@@ -16,8 +18,8 @@ from datetime import date, datetime
 from backend.core.config import get_settings
 from backend.core.db import make_engine, run_migrations
 from backend.jobs import payroll_cli
-from backend.scheduler import run_maturity_job
-from backend.services import clock, maturity
+from backend.scheduler import run_maturity_job, run_settlement_job
+from backend.services import clock, maturity, settlement
 
 
 def _day(text: str) -> date:
@@ -30,6 +32,28 @@ def _day(text: str) -> date:
         return moment.astimezone(clock.CHINA_TZ).date()
 
 
+def _instant(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text)
+        return moment.replace(tzinfo=clock.CHINA_TZ) if moment.tzinfo is None else moment
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=clock.CHINA_TZ)
+
+
+def _settle(engine, settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    now = args.now or clock.now()
+    if args.no_lease:
+        report = settlement.settle_due(engine, now)
+    else:
+        report = run_settlement_job(engine, settings, now=now)
+        if report is None:
+            print(json.dumps({"status": "busy", "message": "another instance is running the job"}))
+            return 3
+    print(json.dumps({"status": "ok", "now": now.isoformat(), "settled": report.settled, "failed": report.failed}))
+    return 1 if report.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.jobs")
     jobs = parser.add_subparsers(dest="job", required=True)
@@ -37,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     mature.add_argument("--now", type=_day, default=None, help="China date or ISO instant; default today")
     mature.add_argument("--no-lease", action="store_true",
                         help="skip the job lease (still exactly once per deposit and maturity date)")
+    settle = jobs.add_parser("settle", help="settle every delayed-arrival transfer due by --now")
+    settle.add_argument("--now", type=_instant, default=None, help="ISO instant (China time) or date; default now")
+    settle.add_argument("--no-lease", action="store_true",
+                        help="skip the job lease (still exactly once per transfer)")
     payroll_job = jobs.add_parser("payroll", help="post a pension payroll batch (代发), idempotent by batch id")
     payroll_cli.add_arguments(payroll_job)
     args = parser.parse_args(argv)
@@ -47,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.job == "payroll":
             return payroll_cli.run(engine, args)
+        if args.job == "settle":
+            return _settle(engine, settings, args)
         if args.no_lease:
             report = maturity.mature_due(engine, args.now)
         else:

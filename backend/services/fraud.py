@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from backend.core.config import Settings
 from backend.core.db import write_session
 from backend.models import Approval, BillPayment, Customer, TimeDeposit, Transfer
-from backend.services import audit, clock, withdrawals
+from backend.services import audit, clock, settlement, withdrawals
 from backend.services.customers import lock_customer
 from rules import fraud as fraud_rules
 from rules.redact import redact_digits
@@ -68,6 +68,8 @@ class StopOutcome:
     cancelled_bill_payment_ids: list[int] = field(default_factory=list)
     cancelled_withdrawal_ids: list[int] = field(default_factory=list)  # pending early withdrawals
     held_transfer_ids: list[int] = field(default_factory=list)  # already with staff, now marked SCAM_RISK
+    # Scheduled (delayed-arrival) transfers not yet arrived: taken back to the customer.
+    revoked_transfer_ids: list[int] = field(default_factory=list)
 
 
 def start_cooling_off(
@@ -104,13 +106,15 @@ def start_cooling_off(
     outcome.cancelled_bill_payment_ids = _end_pending(session, BillPayment, customer_id, now)
 
     outcome.cancelled_withdrawal_ids = withdrawals.cancel_all_pending(session, customer_id, now)
+    # The very case delayed arrival exists for: money on its way to a scammer comes back.
+    outcome.revoked_transfer_ids = settlement.revoke_all_scheduled(session, customer_id, reason="fraud_stop")
 
     audit.record(session, "customer", customer_id, action, "customer", customer_id, **detail,
                  cooling_off_until=until.isoformat(), cancelled_transfer_ids=outcome.cancelled_transfer_ids,
                  cancelled_deposit_ids=outcome.cancelled_deposit_ids,
                  cancelled_bill_payment_ids=outcome.cancelled_bill_payment_ids,
                  cancelled_withdrawal_ids=outcome.cancelled_withdrawal_ids,
-                 held_transfer_ids=outcome.held_transfer_ids)
+                 held_transfer_ids=outcome.held_transfer_ids, revoked_transfer_ids=outcome.revoked_transfer_ids)
     session.flush()
     return outcome
 

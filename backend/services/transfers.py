@@ -14,6 +14,10 @@ A transfer is decided and written in one database transaction, under the custome
    large-amount threshold (LARGE_AMOUNT); or what went (completed or held) to this payee, or to anyone, today
    reaches the cumulative thresholds with this one (CUMULATIVE_AMOUNT: one sum split into smaller ones).
 
+6. arrival (services/settlement.py): `realtime` completes at once; `normal`/`next_day` (the default to a payee
+   saved less than `new_payee_delay_days` ago) is `scheduled`: debited into the in-transit account, revocable
+   until it settles. Scheduled transfers count toward the daily and cumulative limits like completed ones.
+
 Money is NOT reserved while a transfer is pending or held, so every rule is decided again when it executes:
 confirmation re-runs 3-5 (a hold then), staff approval re-runs 3-4 on the day it executes. A pending transfer
 expires after `pending_ttl_minutes`, a held one after `held_ttl_hours` (`expired`; the customer sees it).
@@ -30,11 +34,12 @@ from sqlmodel import Session, select
 from backend.core.config import Settings
 from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, Approval, Customer, Payee, Transfer
-from backend.services import audit, clock, fraud, ledger
+from backend.services import audit, clock, fraud, ledger, settlement
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import SPENDABLE_KINDS, lock_customer
 
 LIVE = ("pending", "held")  # states that can still move money (until they expire)
+EXECUTED = ("completed", settlement.SCHEDULED)  # money has left the customer's account
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
 _ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
 _CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
@@ -71,7 +76,9 @@ def effective_status(row: Transfer, now: datetime | None = None) -> str:
 # expired) are scalar subqueries with the same parameters, so one round trip reads everything a rule needs.
 def _today_sum(per_payee: bool, include_held: bool):  # type: ignore[no-untyped-def]
     t = _TRANSFERS.c
-    completed = and_(t.status == "completed", t.executed_at >= bindparam("day_start"))
+    # Scheduled transfers (delayed arrival) count from the moment they left the customer's account; a revoked
+    # one came back and does not.
+    completed = and_(t.status.in_(EXECUTED), t.executed_at >= bindparam("day_start"))
     counted = completed
     if include_held:
         held = and_(t.status == "held", t.created_at >= bindparam("day_start"),
@@ -184,6 +191,7 @@ def create(
     note: str,
     require_confirmation: bool = False,
     context: str = "",
+    arrival_mode: str | None = None,
 ) -> tuple[Transfer, Payee]:
     """The new transfer and its payee (the session's identity map holds rows weakly, so the caller keeps the
     payee to present the transfer without loading it again)."""
@@ -198,6 +206,7 @@ def create(
     hit = fraud.screen(note, context, state.payee.name, state.payee.relationship)
     if hit is not None:
         raise ScamSuspected(hit)
+    mode = settlement.choose_mode(settings, state.payee, arrival_mode)
     payee = check_can_execute(settings, state, amount_fen)
     reason = hold_reason(settings, payee, amount_fen, state)
     now = clock.now()
@@ -210,9 +219,12 @@ def create(
         status="pending",
         hold_reason=reason,  # for a pending one: what confirming would do, decided again then
         created_at=now,
+        arrival_mode=mode,
     )
     if require_confirmation:
         transfer.expires_at = now + timedelta(minutes=settings.pending_ttl_minutes)
+        # What the read-back says: when it would arrive if confirmed now (a hold decides it later).
+        transfer.arrives_at = None if reason else settlement.estimated_arrival(mode, now)
         session.add(transfer)
         session.flush()
         audit.record(session, "customer", customer_id, "transfer.pending", "transfer", transfer.id,
@@ -220,6 +232,9 @@ def create(
         return transfer, payee
     if reason:
         _hold(session, settings, transfer, actor_kind="customer", actor_id=customer_id)
+        return transfer, payee
+    if mode != settlement.REALTIME:
+        settlement.schedule(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
         return transfer, payee
     # Executed at once: the row is written once, already completed and pointing at its journal. Core inserts
     # (no unit-of-work flush); the object is only presented afterwards.
@@ -276,6 +291,7 @@ def _hold(session: Session, settings: Settings, transfer: Transfer, actor_kind: 
     """The transfer goes to staff: held (until held_ttl_hours from now) with a pending approval."""
     transfer.status = "held"
     transfer.expires_at = clock.now() + timedelta(hours=settings.held_ttl_hours)
+    transfer.arrives_at = None  # decided when staff approve
     session.add(transfer)
     session.flush()
     session.add(
@@ -287,7 +303,11 @@ def _hold(session: Session, settings: Settings, transfer: Transfer, actor_kind: 
 
 
 def execute(session: Session, transfer: Transfer, payee: Payee, actor_kind: str, actor_id: int) -> None:
-    """Executes a pending or held transfer whose rules were just decided: moves the money, marks it completed."""
+    """Executes a pending or held transfer whose rules were just decided: moves the money, marks it completed
+    (or, with a delayed arrival mode, scheduled: the money waits in transit, revocable, until it arrives)."""
+    if transfer.arrival_mode != settlement.REALTIME:
+        settlement.schedule(session, transfer, payee, actor_kind, actor_id)
+        return
     transfer.journal_id = _move_money(session, transfer, payee)
     transfer.status = "completed"
     transfer.executed_at = clock.now()

@@ -22,5 +22,5 @@ def fraud_stop(body: FraudStopIn, customer_id: CustomerId, session: WriteSession
         cooling_off_until=outcome.cooling_off_until, cancelled_transfer_ids=outcome.cancelled_transfer_ids,
         cancelled_deposit_ids=outcome.cancelled_deposit_ids,
         cancelled_bill_payment_ids=outcome.cancelled_bill_payment_ids, held_transfer_ids=outcome.held_transfer_ids,
-        cancelled_withdrawal_ids=outcome.cancelled_withdrawal_ids,
+        cancelled_withdrawal_ids=outcome.cancelled_withdrawal_ids, revoked_transfer_ids=outcome.revoked_transfer_ids,
     )

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from sqlmodel import select
 
@@ -12,7 +12,7 @@ from backend.api.idempotent import run_once
 from backend.errors import ErrorCode
 from backend.models import Transfer
 from backend.schemas import MAX_ID, ErrorOut, TransferIn, TransferOut
-from backend.services import fraud, transfers
+from backend.services import fraud, settlement, transfers
 from backend.services.amounts import parse_yuan
 
 router = APIRouter(tags=["transfers"])
@@ -34,7 +34,7 @@ def create_transfer(
     def action() -> TransferOut:
         transfer, payee = transfers.create(
             session, settings, customer_id, body.from_account_id, body.payee_id, amount_fen, body.note,
-            body.require_confirmation, body.context,
+            body.require_confirmation, body.context, body.arrival_mode,
         )
         return presenters.transfer(session, transfer, settings, payee)
 
@@ -50,10 +50,14 @@ def create_transfer(
 
 
 @router.get("/transfers", response_model=list[TransferOut], responses={401: {"model": ErrorOut}})
-def list_transfers(customer_id: CustomerId, session: SessionDep, settings: SettingsDep) -> list[TransferOut]:
-    rows = session.exec(
-        select(Transfer).where(Transfer.customer_id == customer_id).order_by(Transfer.id.desc()).limit(50)  # type: ignore[union-attr]
-    ).all()
+def list_transfers(
+    customer_id: CustomerId, session: SessionDep, settings: SettingsDep,
+    status: Annotated[Literal["scheduled"] | None, Query(description="scheduled: the revocable ones")] = None,
+) -> list[TransferOut]:
+    stmt = select(Transfer).where(Transfer.customer_id == customer_id)
+    if status is not None:
+        stmt = stmt.where(Transfer.status == status)
+    rows = session.exec(stmt.order_by(Transfer.id.desc()).limit(50)).all()  # type: ignore[union-attr]
     return [presenters.transfer(session, row, settings) for row in rows]
 
 
@@ -81,6 +85,19 @@ def cancel_transfer(
     transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> TransferOut:
     transfer = transfers.cancel(session, customer_id, transfer_id)
+    out = presenters.transfer(session, transfer, settings)
+    session.commit()
+    return out
+
+
+@router.post("/transfers/{transfer_id}/revoke", response_model=TransferOut, responses=_ERRORS)
+def revoke_transfer(
+    transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
+) -> TransferOut:
+    """Takes back a scheduled (delayed-arrival) transfer before it arrives: the money returns to the account it
+    came from. Already revoked: the same answer again (nothing moves). Arrived, real-time, or not executed: 409
+    NOT_REVOCABLE. No Idempotency-Key: the transfer's own state makes a repeat harmless."""
+    transfer = settlement.revoke(session, customer_id, transfer_id)
     out = presenters.transfer(session, transfer, settings)
     session.commit()
     return out
