@@ -14,6 +14,7 @@ from backend.api.routes import (
     deposits,
     family,
     fraud,
+    ops,
     payees,
     pension,
     savings,
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FastAP
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, accounts, payees, transfers, savings, deposits, staff, fraud, bills, pension, family):
+    for module in (auth, accounts, payees, transfers, savings, deposits, staff, fraud, bills, pension, family, ops):
         api.include_router(module.router)
 
     @api.get("/health", response_model=HealthOut, tags=["health"])
