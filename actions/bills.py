@@ -11,25 +11,16 @@ A scam story in any state is left to the stop rule (actions/fraud.py).
 """
 from __future__ import annotations
 
-import logging
 import re
-import uuid
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.accounts import account_label, extract_from_account, find_account, source_accounts
-from actions.backend_client import (
-    BackendClient,
-    BackendError,
-    BackendNoAnswer,
-    BackendRefused,
-    NotSignedIn,
-    _path_id,
-)
+from actions.backend_client import BackendClient, BackendError, BackendRefused, NotSignedIn, _path_id
 from actions.common import (
     button,
     capitals,
@@ -37,26 +28,30 @@ from actions.common import (
     digits,
     first_entity,
     idempotency_key,
-    latest_intent,
     latest_text,
     say,
-    speech_rate,
     yuan,
 )
-from actions.fraud import is_scam_turn
-from actions.texts import TEXTS
+from actions.money_form import (
+    FormStop,
+    MoneyForm,
+    MoneyFormValidation,
+    NothingToDo,
+    Report,
+    Said,
+    read_back,
+    start_form,
+    submit,
+)
+from actions.money_form import cancel_quietly as cancel_record
+from actions.texts import text
 
-FORM = "bill_form"
 FORM_SLOTS = ("bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop",
               "pending_bill_id", "pending_bill_key")
 START_ACTION = "action_bill_start"
-LEAVING_INTENTS = ("cancel", "human_handoff")
 TOPUP = "topup"
 # The bank's top-up range (docs/contracts.md, issue 12): said before the bank has to refuse it.
 TOPUP_MIN, TOPUP_MAX = yuan("10"), yuan("500")
-INSUFFICIENT = ("INSUFFICIENT_FUNDS",)
-STOP_OUTCOMES = {"backend_down": "backend_down", "not_signed_in": "not_signed_in", "refused": "refused",
-                 "insufficient_funds": "insufficient_funds", "unknown": "unknown", "nothing_due": "refused"}
 # Spoken words -> biller code. 充值/充 alone means a phone top-up (the only thing that is topped up).
 BILLER_WORDS = {
     "POWER": re.compile(r"电费|电表|交电|缴电|用电|电钱"),
@@ -71,29 +66,11 @@ SPOKEN_PERSON = {"老头": "老伴", "老头子": "老伴", "老太婆": "老伴
 ACCOUNT_NO = re.compile(r"(?<!\d)\d{10,11}(?!\d)")
 BILLER_NAMES = {"POWER": "电费", "WATER": "水费", "GAS": "燃气费", "MOBILE": "话费"}
 
-TEXTS.update({
-    "no_bill_accounts": '您还没有存缴费的户号。\n存户号，请到柜台办理。',
-    "bill_account_not_found": '没有找到您存的{what}户号。\n请说缴费单上的户号，\n或者到柜台办理。',
-    "bill_account_unknown": '{message}',
-    "bill_account_saved": '这个户号记下了：{label}。',
-    "ask_bill_account": '交哪一项？\n请说“电费”“水费”，或点下面的。',
-    "ask_bill_account_some": '您说的是哪一个？',
-    "ask_bill_amount": '充多少钱？\n一次可以充10元到500元。',
-    "topup_range": '话费一次可以充10元到500元。',
-    "bill_status": '{message}',
-    "bill_unusual": '请注意：这次{what}{amount}元，\n比平常多不少。\n平常大约{usual}元。\n请先核对一下。',
-    "bill_readback": '交{what}，{label}，{number}。\n{amount}元，{capitals}。{due}\n从{account}出钱。\n对吗？',
-    "topup_readback": '给{label}充话费，{number}。\n{amount}元，{capitals}。\n从{account}出钱。\n对吗？',
-    "bill_refused": '这笔没有交成。\n{message}',
-    "bill_done": '交好了。\n{what}{amount}元。\n{capitals}。\n{receipt}',
-    "bill_expired": '时间过了，这笔已经作废。\n钱没有动。\n要交，请再说一次。',
-})
 
-logger = logging.getLogger(__name__)
 
 
 def reset_events() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+    return FORM.reset()
 
 
 # --- the bank's bill routes (docs/contracts.md, "Everyday services") ---------------------------------------
@@ -134,14 +111,18 @@ async def cancel_payment(client: BackendClient, payment_id: Any) -> dict[str, An
     return await client._request("POST", f"/bill-payments/{_path_id(payment_id)}/cancel")
 
 
+FORM = MoneyForm(
+    kind="bill payment", slots=FORM_SLOTS, form_id_slot="bill_form_id", stop_slot="bill_stop",
+    confirm_slot="bill_confirmed", pending_slot="pending_bill_id", key_slot="pending_bill_key",
+    read=payment, confirm=confirm_payment, cancel=cancel_payment, refused_response="msg_bill_refused",
+    nothing_moved=text("nothing_moved"), start_resets=("from_account_id",),
+    refusal_responses={"EXPIRED": "msg_bill_expired"},
+)
+
+
 async def cancel_quietly(client: BackendClient, payment_id: Any) -> None:
-    """A failure is only logged: the pending record expires at the bank anyway."""
-    if not payment_id:
-        return
-    try:
-        await cancel_payment(client, payment_id)
-    except BackendError as exc:
-        logger.warning("pending bill payment not cancelled: %s", type(exc).__name__)
+    """Cancels a pending bill payment (the fraud stop and cancel call this); a failure is only logged."""
+    await cancel_record(client, FORM, payment_id)
 
 
 # --- words ----------------------------------------------------------------------------------------------
@@ -208,50 +189,23 @@ class ActionBillStart(Action):
         return START_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events = reset_events() + [SlotSet("from_account_id", None), SlotSet("bill_form_id", uuid.uuid4().hex)]
-        if tracker.get_slot("fraud_stopped"):
-            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
-            return events + [SlotSet("outcome", "refused")]
-        try:
-            client = client_for(tracker)
-            saved = await bill_accounts(client)
-            accounts = source_accounts(await client.accounts())
-        except NotSignedIn:
-            return events + [SlotSet("outcome", "not_signed_in")]
-        except BackendError:
-            return events + [SlotSet("outcome", "backend_down")]
-        if not saved or not accounts:
-            say(dispatcher, tracker, "msg_no_bill_accounts" if not saved else "msg_no_accounts")
-            return events + [SlotSet("outcome", "refused")]
-        if len(accounts) == 1:
-            events.append(SlotSet("from_account_id", str(accounts[0]["id"])))
-        return events + [SlotSet("outcome", "ready")]
+        return await start_form(dispatcher, tracker, FORM, _prepare)
 
 
-class ValidateBillForm(FormValidationAction):
+async def _prepare(client: BackendClient) -> list[EventType]:
+    saved = await bill_accounts(client)
+    accounts = source_accounts(await client.accounts())
+    if not saved or not accounts:
+        raise NothingToDo("msg_no_bill_accounts" if not saved else "msg_no_accounts")
+    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+
+
+class ValidateBillForm(MoneyFormValidation):
+    form = FORM
+    carried_slots = ("bill_kind", "bill_hint")  # set while extracting the account
+
     def name(self) -> str:
         return "validate_bill_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        # A scam story changes nothing (not even an amount it mentions): the stop rule runs.
-        if is_scam_turn(tracker):
-            return []
-        intent = latest_intent(tracker)
-        requested = tracker.get_slot("requested_slot")
-        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "bill_confirmed")):
-            return []
-        before = {s: tracker.slots.get(s) for s in ("bill_kind", "bill_hint")}
-        try:
-            events = await super().run(dispatcher, tracker, domain)
-        except NotSignedIn:
-            return [SlotSet("bill_stop", "not_signed_in"), SlotSet("requested_slot", None)]
-        except BackendError:
-            return [SlotSet("bill_stop", "backend_down"), SlotSet("requested_slot", None)]
-        # rasa-sdk returns only the form's own slots; the helper slots set while extracting are passed on.
-        for slot, value in before.items():
-            if tracker.slots.get(slot) != value:
-                events.insert(0, SlotSet(slot, tracker.slots.get(slot)))
-        return events
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
@@ -395,10 +349,6 @@ class ActionAskBillAmount(Action):
         return []
 
 
-def _stop(why: str) -> list[EventType]:
-    return [SlotSet("bill_stop", why), SlotSet("requested_slot", None)]
-
-
 class ActionAskBillConfirmed(Action):
     """The bank's quote, then the confirm-last read-back rendered from the pending bill payment."""
 
@@ -406,71 +356,55 @@ class ActionAskBillConfirmed(Action):
         return "action_ask_bill_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("fraud_stopped"):
-            return _stop("refused")
         bill_account_id = tracker.get_slot("bill_account_id")
         account_id = tracker.get_slot("from_account_id")
         form_id = tracker.get_slot("bill_form_id")
         topup = tracker.get_slot("bill_kind") == TOPUP
         amount = yuan(tracker.get_slot("bill_amount")) if topup else None
-        if not bill_account_id or not account_id or not form_id or (topup and amount is None):
-            return _stop("refused")
+        if tracker.get_slot("fraud_stopped") or not bill_account_id or not account_id or not form_id \
+                or (topup and amount is None):
+            return FORM.stop("refused")
         key = idempotency_key("bill", tracker.sender_id, form_id, bill_account_id, digits(amount or 0), account_id)
-        events: list[EventType] = []
-        try:
-            client = client_for(tracker)
-            previous = tracker.get_slot("pending_bill_id")
-            if previous and tracker.get_slot("pending_bill_key") == key:
-                # Asked again (再说一遍): the same record, read from the bank.
-                record = await payment(client, previous)
+
+        async def create(client: BackendClient) -> dict[str, Any]:
+            if not topup:
+                bill = await quote(client, bill_account_id)
+                if bill.get("status") != "due":
+                    # Already paid, or nothing due: the bank's plain sentence, nothing asked.
+                    say(dispatcher, tracker, "msg_bill_status",
+                        message=str(bill.get("message") or "现在没有要交的费用。"))
+                    raise FormStop("nothing_due")
+            return await create_payment(client, key, bill_account_id, account_id,
+                                        digits(amount) if amount is not None else None)
+
+        async def render(client: BackendClient, record: dict[str, Any]) -> Said | None:
+            record_amount = yuan(record.get("amount"))
+            saved = record.get("bill_account") or {}
+            account = find_account(await client.accounts(), record.get("from_account_id"))
+            if record_amount is None or not saved or account is None:
+                return None
+            what = f"{month_words(record.get('period'))}{(saved.get('biller') or {}).get('name') or ''}"
+            if record.get("unusual") and yuan(record.get("usual_amount")) is not None:
+                # Said before the read-back, on its own, so it is not lost in it.
+                say(dispatcher, tracker, "msg_bill_unusual", what=what, amount=digits(record_amount),
+                    usual=digits(yuan(record.get("usual_amount"))))
+            values = {"label": str(saved.get("label") or ""), "number": account_number_words(saved),
+                      "amount": digits(record_amount), "capitals": capitals(record_amount),
+                      "account": account_label(account)}
+            if topup:
+                words = text("topup_readback", **values)
             else:
-                if previous:
-                    await cancel_quietly(client, previous)
-                    events.append(SlotSet("pending_bill_id", None))
-                if not topup:
-                    bill = await quote(client, bill_account_id)
-                    if bill.get("status") != "due":
-                        # Already paid, or nothing due: the bank's plain sentence, nothing asked.
-                        say(dispatcher, tracker, "msg_bill_status", message=str(bill.get("message") or "现在没有要交的费用。"))
-                        return events + _stop("nothing_due")
-                record = await create_payment(client, key, bill_account_id, account_id,
-                                              digits(amount) if amount is not None else None)
-            accounts = await client.accounts()
-        except NotSignedIn:
-            return events + _stop("not_signed_in")
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_bill_refused", message=refused.message)
-            return events + _stop("insufficient_funds" if refused.code in INSUFFICIENT else "refused")
-        except BackendError:
-            return events + _stop("backend_down")
-        if record.get("status") != "pending":
-            return events + [SlotSet("pending_bill_id", None)] + _stop(_report(dispatcher, tracker, record))
-        record_amount = yuan(record.get("amount"))
-        saved = record.get("bill_account") or {}
-        account = find_account(accounts, record.get("from_account_id"))
-        record_id = record.get("id")
-        if record_amount is None or not saved or account is None or not str(record_id or "").isdigit():
-            await cancel_quietly(client, record_id)
-            return events + _stop("backend_down")
-        what = f"{month_words(record.get('period'))}{(saved.get('biller') or {}).get('name') or ''}"
-        if record.get("unusual") and yuan(record.get("usual_amount")) is not None:
-            # Said before the read-back, on its own, so it is not lost in it.
-            say(dispatcher, tracker, "msg_bill_unusual", what=what, amount=digits(record_amount),
-                usual=digits(yuan(record.get("usual_amount"))))
-        values = {"label": str(saved.get("label") or ""), "number": account_number_words(saved),
-                  "amount": digits(record_amount), "capitals": capitals(record_amount),
-                  "account": account_label(account)}
-        if topup:
-            text = TEXTS["topup_readback"].format(**values)
-        else:
-            due = day_words(record.get("due_date"))
-            text = TEXTS["bill_readback"].format(what=what, due=f"\n{due}前交。" if due else "", **values)
-        dispatcher.utter_message(
-            text=text, buttons=[button("是", "affirm"), button("否", "deny")],
-            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(record_amount)}元",
-                          "bill_payment_id": int(record_id), "pending_id": int(record_id)},
-        )
-        return [*events, SlotSet("pending_bill_id", str(record_id)), SlotSet("pending_bill_key", key)]
+                due = day_words(record.get("due_date"))
+                words = text("bill_readback", what=what, due=text("bill_due", due=due) if due else "", **values)
+            return Said(words, f"{digits(record_amount)}元", {"bill_payment_id": int(record["id"])})
+
+        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
+
+
+def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
+    async def report(client: BackendClient, record: dict[str, Any]) -> str:
+        return _report(dispatcher, tracker, record)
+    return report
 
 
 class ActionBillSubmit(Action):
@@ -480,39 +414,7 @@ class ActionBillSubmit(Action):
         return "action_bill_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        outcome = await self._outcome(dispatcher, tracker)
-        return reset_events() + [SlotSet("outcome", outcome)]
-
-    async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
-        stop = tracker.get_slot("bill_stop")
-        pending = tracker.get_slot("pending_bill_id")
-        if stop:
-            return STOP_OUTCOMES.get(stop, "refused")
-        if tracker.get_slot("bill_confirmed") is not True or tracker.get_slot("fraud_stopped"):
-            if pending:
-                try:
-                    await cancel_quietly(client_for(tracker), pending)
-                except NotSignedIn:
-                    pass
-            return "cancelled"
-        if not pending:
-            say(dispatcher, tracker, "msg_bill_refused", message="钱没有动。")
-            return "refused"
-        try:
-            record = await confirm_payment(client_for(tracker), pending)
-        except NotSignedIn:
-            return "not_signed_in"
-        except BackendRefused as refused:
-            if refused.code == "EXPIRED":
-                say(dispatcher, tracker, "msg_bill_expired")
-                return "refused"
-            say(dispatcher, tracker, "msg_bill_refused", message=refused.message)
-            return "insufficient_funds" if refused.code in INSUFFICIENT else "refused"
-        except BackendNoAnswer:
-            return "unknown"
-        except BackendError:
-            return "backend_down"
-        return _report(dispatcher, tracker, record)
+        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
 
 
 def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str, Any]) -> str:
@@ -526,7 +428,7 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str
         ids = {"bill_payment_id": int(record["id"])} if str(record.get("id") or "").isdigit() else {}
         receipt = {"receipt": {**ids, "kind": "bill_payment", "receipt_no": receipt_no}} if ids else {}
         say(dispatcher, tracker, "msg_bill_done", what=what, amount=digits(amount), capitals=capitals(amount),
-            receipt=f"收据号{receipt_no}。" if receipt_no else "",
+            receipt=text("bill_receipt", receipt_no=receipt_no) if receipt_no else "",
             custom={"key_figure": f"{digits(amount)}元", **ids, **receipt})
         return "completed"
     if status == "pending":
@@ -534,5 +436,5 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str
     if status == "expired":
         say(dispatcher, tracker, "msg_bill_expired")
         return "refused"
-    say(dispatcher, tracker, "msg_bill_refused", message=str(record.get("message") or "钱没有动。"))
+    say(dispatcher, tracker, "msg_bill_refused", message=str(record.get("message") or text("nothing_moved")))
     return "refused"

@@ -5,11 +5,9 @@ expected interest, maturity date: the dialogue never computes money), and "是" 
 """
 from __future__ import annotations
 
-import logging
-import uuid
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -21,7 +19,7 @@ from actions.accounts import (
     find_account,
     source_accounts,
 )
-from actions.backend_client import BackendClient, BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, NotSignedIn
 from actions.common import (
     button,
     capitals,
@@ -29,23 +27,34 @@ from actions.common import (
     digits,
     first_entity,
     idempotency_key,
-    latest_intent,
     say,
-    speech_rate,
     yuan,
 )
 from actions.common import (
     date_cn as common_date_cn,
 )
-from actions.fraud import is_scam_turn
 from actions.maturity import CHOICE_WORDS, maturity_choice_of
-
-logger = logging.getLogger(__name__)
+from actions.money_form import (
+    FormStop,
+    MoneyForm,
+    MoneyFormValidation,
+    NothingToDo,
+    Report,
+    Said,
+    read_back,
+    start_form,
+    submit,
+)
+from actions.texts import text
 
 FORM_SLOTS = ("deposit_term", "deposit_amount", "maturity_choice", "from_account_id", "deposit_confirmed",
               "deposit_stop", "pending_deposit_id", "pending_deposit_key")
-LEAVING_INTENTS = ("cancel", "human_handoff")
-STOP_OUTCOMES = ("backend_down", "not_signed_in", "refused", "insufficient_funds", "completed")
+FORM = MoneyForm(
+    kind="deposit", slots=FORM_SLOTS, form_id_slot="deposit_form_id", stop_slot="deposit_stop",
+    confirm_slot="deposit_confirmed", pending_slot="pending_deposit_id", key_slot="pending_deposit_key",
+    read=BackendClient.deposit, confirm=BackendClient.confirm_deposit, cancel=BackendClient.cancel_deposit,
+    refused_response="msg_deposit_refused", nothing_moved=text("nothing_moved"), done_statuses=("active",),
+)
 
 
 def term_products(products: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,52 +107,28 @@ class ActionDepositStart(Action):
         return "action_deposit_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        events.append(SlotSet("deposit_form_id", uuid.uuid4().hex))
-        if tracker.get_slot("fraud_stopped"):
-            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
-            return events + [SlotSet("outcome", "refused")]
-        try:
-            client = client_for(tracker)
-            accounts = source_accounts(await client.accounts())
-            products = term_products(await client.savings_products())
-        except NotSignedIn:
-            return events + [SlotSet("outcome", "not_signed_in")]
-        except BackendError:
-            return events + [SlotSet("outcome", "backend_down")]
-        if not accounts or not products:
-            say(dispatcher, tracker, "msg_no_accounts")
-            return events + [SlotSet("outcome", "refused")]
-        if len(accounts) == 1:
-            events.append(SlotSet("from_account_id", str(accounts[0]["id"])))
-        return events + [SlotSet("outcome", "ready")]
+        return await start_form(dispatcher, tracker, FORM, _prepare)
 
 
-class ValidateDepositForm(FormValidationAction):
+async def _prepare(client: BackendClient) -> list[EventType]:
+    accounts = source_accounts(await client.accounts())
+    products = term_products(await client.savings_products())
+    if not accounts or not products:
+        raise NothingToDo("msg_no_accounts")
+    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+
+
+class ValidateDepositForm(MoneyFormValidation):
+    form = FORM
+
     def name(self) -> str:
         return "validate_deposit_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        # A scam story changes nothing in the form; the stop rule runs (actions/fraud.py).
-        if is_scam_turn(tracker):
-            return []
-        intent = latest_intent(tracker)
-        requested = tracker.get_slot("requested_slot")
+    def confirm_slots(self, tracker: Tracker) -> tuple[str, ...]:
         # "不转存，回活期" may read as deny: at the maturity question a choice in the words is an answer.
-        answers_choice = requested == "maturity_choice" and maturity_choice_of(tracker, asked=True) is not None
-        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "deposit_confirmed")
-                                         and not answers_choice):
-            return []
-        try:
-            return await super().run(dispatcher, tracker, domain)
-        except NotSignedIn:
-            return [SlotSet("deposit_stop", "not_signed_in"), SlotSet("requested_slot", None)]
-        except BackendError:
-            return [SlotSet("deposit_stop", "backend_down"), SlotSet("requested_slot", None)]
-
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        return [] if tracker.get_slot("deposit_stop") else domain_slots
+        asked = tracker.get_slot("requested_slot") == "maturity_choice"
+        answers_choice = asked and maturity_choice_of(tracker, asked=True) is not None
+        return (*super().confirm_slots(tracker), *(("maturity_choice",) if answers_choice else ()))
 
     async def extract_deposit_term(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
@@ -198,10 +183,9 @@ class ActionAskDepositTerm(Action):
             products = term_products(await client_for(tracker).savings_products())
         except BackendError:
             products = []
-        buttons = [button(f"{p.get('name')}，{rate_text(p)}%", "inform", deposit_term=str(p["term_months"]))
-                   for p in products]
-        dispatcher.utter_message(text="存多长时间？", buttons=buttons,
-                                 json_message={"speech_rate": speech_rate(tracker)})
+        say(dispatcher, tracker, "msg_ask_deposit_term", buttons=[
+            button(text("deposit_term_button", name=p.get("name"), percent=rate_text(p)), "inform",
+                   deposit_term=str(p["term_months"])) for p in products])
         return []
 
 
@@ -212,74 +196,49 @@ class ActionAskDepositConfirmed(Action):
         return "action_ask_deposit_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("fraud_stopped"):
-            return _stop("refused")
         amount = yuan(tracker.get_slot("deposit_amount"))
         term = tracker.get_slot("deposit_term")
         account_id = tracker.get_slot("from_account_id")
         form_id = tracker.get_slot("deposit_form_id")
-        if amount is None or amount <= 0 or not term or not account_id or not form_id:
-            return _stop("refused")
+        if tracker.get_slot("fraud_stopped") or amount is None or amount <= 0 or not term or not account_id \
+                or not form_id:
+            return FORM.stop("refused")
         choice = tracker.get_slot("maturity_choice") or "renew"
         key = idempotency_key("deposit", tracker.sender_id, form_id, term, digits(amount), account_id, choice)
-        events: list[EventType] = []
-        try:
-            client = client_for(tracker)
-            products = await client.savings_products()
-            product = product_for_term(products, term)
+
+        async def create(client: BackendClient) -> dict[str, Any]:
+            product = product_for_term(await client.savings_products(), term)
             if product is None:
                 say(dispatcher, tracker, "msg_term_unknown")
-                return _stop("refused")
-            previous = tracker.get_slot("pending_deposit_id")
-            if previous and tracker.get_slot("pending_deposit_key") != key:
-                await _cancel_quietly(client, previous)
-                events.append(SlotSet("pending_deposit_id", None))
-            record = await client.create_deposit(key, product["id"], account_id, digits(amount),
-                                                 require_confirmation=True, maturity_choice=choice)
-            accounts = await client.accounts()
-        except NotSignedIn:
-            return events + _stop("not_signed_in")
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_deposit_refused", message=refused.message)
-            return events + _stop("insufficient_funds" if refused.code == "INSUFFICIENT_FUNDS" else "refused")
-        except BackendError:
-            return events + _stop("backend_down")
-        if record.get("status") != "pending":
-            # A bank that did not keep the record pending has opened the deposit already: report it.
-            return events + _stop(_report(dispatcher, tracker, record, products))
-        principal = yuan(record.get("principal"))
-        record_id = record.get("id")
-        account = find_account(accounts, record.get("source_account_id") or account_id)
-        if principal is None or account is None or not str(record_id or "").isdigit():
-            await _cancel_quietly(client, record_id)
-            return events + _stop("backend_down")
-        lines = [f"存{product_name(record, products)}，{digits(principal)}元，", f"{capitals(principal)}。"]
-        if record.get("annual_rate_percent"):
-            lines.append(f"年利率{record['annual_rate_percent']}%。")
-        interest = yuan(record.get("expected_interest"))
-        if interest is not None:
-            lines.append(f"到期利息约{digits(interest)}元。")
-        lines.append(f"到期{CHOICE_WORDS.get(str(record.get('maturity_choice') or choice), '')}。")
-        lines += [f"从{account_label(account)}出钱。", "对吗？"]
-        dispatcher.utter_message(
-            text="\n".join(lines), buttons=[button("是", "affirm"), button("否", "deny")],
-            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(principal)}元",
-                          "pending_id": int(record_id)},
-        )
-        return [*events, SlotSet("pending_deposit_id", str(record_id)), SlotSet("pending_deposit_key", key)]
+                raise FormStop("refused")
+            return await client.create_deposit(key, product["id"], account_id, digits(amount),
+                                               require_confirmation=True, maturity_choice=choice)
+
+        async def render(client: BackendClient, record: dict[str, Any]) -> Said | None:
+            principal = yuan(record.get("principal"))
+            account = find_account(await client.accounts(), record.get("source_account_id") or account_id)
+            if principal is None or account is None:
+                return None
+            products = await client.savings_products()
+            lines = [text("deposit_readback", product=product_name(record, products), amount=digits(principal),
+                          capitals=capitals(principal))]
+            if record.get("annual_rate_percent"):
+                lines.append(text("deposit_readback_rate", percent=record["annual_rate_percent"]))
+            interest = yuan(record.get("expected_interest"))
+            if interest is not None:
+                lines.append(text("deposit_readback_interest", interest=digits(interest)))
+            lines.append(text("deposit_readback_choice",
+                              choice=CHOICE_WORDS.get(str(record.get("maturity_choice") or choice), "")))
+            lines += [text("readback_from_account", account=account_label(account)), text("readback_question")]
+            return Said("\n".join(lines), f"{digits(principal)}元")
+
+        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
 
 
-def _stop(why: str) -> list[EventType]:
-    return [SlotSet("deposit_stop", why), SlotSet("requested_slot", None)]
-
-
-async def _cancel_quietly(client: BackendClient, deposit_id: Any) -> None:
-    if not deposit_id:
-        return
-    try:
-        await client.cancel_deposit(deposit_id)
-    except BackendError as exc:
-        logger.warning("pending deposit not cancelled: %s", type(exc).__name__)
+def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
+    async def report(client: BackendClient, record: dict[str, Any]) -> str:
+        return _report(dispatcher, tracker, record, await client.savings_products())
+    return report
 
 
 class ActionDepositSubmit(Action):
@@ -289,38 +248,7 @@ class ActionDepositSubmit(Action):
         return "action_deposit_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        outcome = await self._outcome(dispatcher, tracker)
-        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("outcome", outcome)]
-
-    async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
-        stop = tracker.get_slot("deposit_stop")
-        pending = tracker.get_slot("pending_deposit_id")
-        if stop:
-            return stop if stop in STOP_OUTCOMES else "refused"
-        if tracker.get_slot("deposit_confirmed") is not True or tracker.get_slot("fraud_stopped"):
-            if pending:
-                try:
-                    await _cancel_quietly(client_for(tracker), pending)
-                except NotSignedIn:
-                    pass
-            return "cancelled"
-        if not pending:
-            say(dispatcher, tracker, "msg_deposit_refused", message="钱没有动。")
-            return "refused"
-        try:
-            client = client_for(tracker)
-            deposit = await client.confirm_deposit(pending)
-            products = await client.savings_products()
-        except NotSignedIn:
-            return "not_signed_in"
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_deposit_refused", message=refused.message)
-            return "insufficient_funds" if refused.code == "INSUFFICIENT_FUNDS" else "refused"
-        except BackendNoAnswer:
-            return "unknown"
-        except BackendError:
-            return "backend_down"
-        return _report(dispatcher, tracker, deposit, products)
+        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
 
 
 def _report(dispatcher: CollectingDispatcher, tracker: Tracker, deposit: dict[str, Any],
@@ -328,13 +256,13 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, deposit: dict[st
     """"存好了" with the record's own figures; any other status: nothing was opened."""
     principal = yuan(deposit.get("principal"))
     if deposit.get("status") != "active" or principal is None:
-        say(dispatcher, tracker, "msg_deposit_refused", message="钱没有动。")
+        say(dispatcher, tracker, "msg_deposit_refused", message=text("nothing_moved"))
         return "refused"
     interest = yuan(deposit.get("expected_interest"))
     say(dispatcher, tracker, "msg_deposit_done", product_name=product_name(deposit, products),
         amount=digits(principal), capitals=capitals(principal),
         maturity=date_cn(deposit.get("maturity_date")),
-        interest=f"\n到期利息约{digits(interest)}元。" if interest is not None else "",
+        interest=text("deposit_done_interest", interest=digits(interest)) if interest is not None else "",
         custom={"key_figure": f"{digits(principal)}元"})
     return "completed"
 

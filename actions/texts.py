@@ -53,4 +53,53 @@ TEXTS: dict[str, str] = {
     "notices_matured": '您有{count}笔定期已经到期了，已经按您选的办好。',
     "pension": '{message}',
     "pension_unknown": '{message}',
+    # The money forms' questions and read-backs (actions/money_form.py and the four forms)
+    "readback_question": '对吗？',
+    "readback_from_account": '从{account}出钱。',
+    "nothing_moved": '钱没有动。',
+    "ask_payee": '转给谁？\n请说名字，或点下面的人。',
+    "ask_payee_some": '您要转给哪一位？',
+    "ask_from_account": '从哪个账户出钱？',
+    "transfer_readback": '给{payee}转账{amount}元，\n{capitals}。\n从{account}出钱。\n{careful}对吗？',
+    "transfer_careful": '有人催您或叫您保密，\n就先别转，打96110问问。\n',
+    "transfer_not_sent": '钱没有转出。',
+    "ask_deposit_term": '存多长时间？',
+    "deposit_term_button": '{name}，{percent}%',
+    "deposit_readback": '存{product}，{amount}元，\n{capitals}。',
+    "deposit_readback_rate": '年利率{percent}%。',
+    "deposit_readback_interest": '到期利息约{interest}元。',
+    "deposit_readback_choice": '到期{choice}。',
+    "deposit_done_interest": '\n到期利息约{interest}元。',
+    "ask_withdrawal_deposit": '您要取哪一笔？',
+    "deposit_list_line": '{index}. {line}。',
+    "deposit_line": '{name}，{amount}，{maturity}到期',
+    "deposit_button": '{name} {amount}元',
+    "withdrawal_readback": '提前取出{name}。\n本金{principal}元，{capitals}。\n按活期利率{percent}%算，利息{interest}元。\n'
+                           '提前取，您会少拿{lost}元利息。\n这笔本来{maturity}到期。',
+    "withdrawal_to_account": '钱回到{account}。',
+    "withdrawal_question": '确定现在取吗？',
+    "withdrawal_key_figure": '少拿{lost}元利息',
+    # Bill payment (issue 12)
+    "no_bill_accounts": '您还没有存缴费的户号。\n存户号，请到柜台办理。',
+    "bill_account_not_found": '没有找到您存的{what}户号。\n请说缴费单上的户号，\n或者到柜台办理。',
+    "bill_account_unknown": '{message}',
+    "bill_account_saved": '这个户号记下了：{label}。',
+    "ask_bill_account": '交哪一项？\n请说“电费”“水费”，或点下面的。',
+    "ask_bill_account_some": '您说的是哪一个？',
+    "ask_bill_amount": '充多少钱？\n一次可以充10元到500元。',
+    "topup_range": '话费一次可以充10元到500元。',
+    "bill_status": '{message}',
+    "bill_unusual": '请注意：这次{what}{amount}元，\n比平常多不少。\n平常大约{usual}元。\n请先核对一下。',
+    "bill_readback": '交{what}，{label}，{number}。\n{amount}元，{capitals}。{due}\n从{account}出钱。\n对吗？',
+    "bill_due": '\n{due}前交。',
+    "topup_readback": '给{label}充话费，{number}。\n{amount}元，{capitals}。\n从{account}出钱。\n对吗？',
+    "bill_refused": '这笔没有交成。\n{message}',
+    "bill_done": '交好了。\n{what}{amount}元。\n{capitals}。\n{receipt}',
+    "bill_receipt": '收据号{receipt_no}。',
+    "bill_expired": '时间过了，这笔已经作废。\n钱没有动。\n要交，请再说一次。',
 }
+
+
+def text(response: str, /, **values: object) -> str:
+    """One reply's words (a TEXTS key) with its values filled in."""
+    return TEXTS[response].format(**values)

@@ -8,12 +8,10 @@ A scam story in any state is left to the stop rule (actions/fraud.py); the bank 
 """
 from __future__ import annotations
 
-import logging
 import re
-import uuid
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -25,13 +23,7 @@ from actions.accounts import (
     find_account,
     source_accounts,
 )
-from actions.backend_client import (
-    BackendClient,
-    BackendError,
-    BackendNoAnswer,
-    BackendRefused,
-    NotSignedIn,
-)
+from actions.backend_client import BackendClient, BackendError
 from actions.common import (
     button,
     capitals,
@@ -43,38 +35,43 @@ from actions.common import (
     latest_intent,
     latest_text,
     say,
-    speech_rate,
     yuan,
 )
-from actions.fraud import is_scam_turn
+from actions.money_form import (
+    MoneyForm,
+    MoneyFormValidation,
+    NothingToDo,
+    Report,
+    Said,
+    read_back,
+    start_form,
+    submit,
+)
 from actions.payees import match_payees, payee_label, spoken_name
 from actions.recipient import payee_relationship
+from actions.texts import text
 from rules.fraud import pressure_markers
 
 FORM_SLOTS = ("payee_id", "payee_hint", "transfer_amount", "from_account_id", "transfer_confirmed",
               "transfer_stop", "pending_transfer_id", "pending_transfer_key")
 START_ACTION = "action_transfer_start"
-# Intents that end the form through a rule (cancel, hand over) instead of answering its question.
-LEAVING_INTENTS = ("cancel", "human_handoff")
 # Intents under which words that match no payee were meant as a name ("给老张").
 NAMING_INTENTS = ("inform", "transfer_money")
-# Backend error codes that mean "not enough money" (the rest are refusals in the backend's words).
-INSUFFICIENT = ("INSUFFICIENT_FUNDS",)
-# Why the form ended before a yes (transfer_stop) -> the outcome the rules answer. "completed"/"held" only
-# when the bank did not keep the record pending (an older bank); it has been reported already then.
-STOP_OUTCOMES = {"scam": "scam", "backend_down": "backend_down", "not_signed_in": "not_signed_in",
-                 "no_payees": "refused", "refused": "refused", "insufficient_funds": "insufficient_funds",
-                 "unknown": "unknown", "completed": "completed", "held": "held"}
-
 
 # The sentence the bank ends a held transfer's message with when the customer has a family contact.
 FAMILY_CALL = re.compile(r"银行工作人员会给[^。]{1,40}打电话确认。")
 
-logger = logging.getLogger(__name__)
+FORM = MoneyForm(
+    kind="transfer", slots=FORM_SLOTS, form_id_slot="transfer_form_id", stop_slot="transfer_stop",
+    confirm_slot="transfer_confirmed", pending_slot="pending_transfer_id", key_slot="pending_transfer_key",
+    read=BackendClient.transfer, confirm=BackendClient.confirm_transfer, cancel=BackendClient.cancel_transfer,
+    refused_response="msg_transfer_refused", nothing_moved=text("transfer_not_sent"),
+    done_statuses=("completed", "held"), quiet_refusals={"SCAM_SUSPECTED": "scam"},
+)
 
 
 def reset_events() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+    return FORM.reset()
 
 
 class ActionTransferStart(Action):
@@ -88,55 +85,24 @@ class ActionTransferStart(Action):
         return START_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events = reset_events() + [SlotSet("transfer_form_id", uuid.uuid4().hex)]
-        if tracker.get_slot("fraud_stopped"):
-            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
-            return events + [SlotSet("outcome", "refused")]
-        try:
-            client = client_for(tracker)
-            payees = await client.payees()
-            accounts = source_accounts(await client.accounts())
-        except NotSignedIn:
-            return events + [SlotSet("outcome", "not_signed_in")]
-        except BackendError:
-            return events + [SlotSet("outcome", "backend_down")]
-        if not payees or not accounts:
-            say(dispatcher, tracker, "msg_no_payees" if not payees else "msg_no_accounts")
-            return events + [SlotSet("outcome", "refused")]
-        if len(accounts) == 1:
-            # One account to pay from: nothing to ask.
-            events.append(SlotSet("from_account_id", str(accounts[0]["id"])))
-        return events + [SlotSet("outcome", "ready")]
+        return await start_form(dispatcher, tracker, FORM, _prepare)
 
 
-class ValidateTransferForm(FormValidationAction):
+async def _prepare(client: BackendClient) -> list[EventType]:
+    payees = await client.payees()
+    accounts = source_accounts(await client.accounts())
+    if not payees or not accounts:
+        raise NothingToDo("msg_no_payees" if not payees else "msg_no_accounts")
+    # One account to pay from: nothing to ask.
+    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+
+
+class ValidateTransferForm(MoneyFormValidation):
+    form = FORM
+    carried_slots = ("payee_hint",)  # set by extract_payee_id
+
     def name(self) -> str:
         return "validate_transfer_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        # A scam story changes nothing, not even an amount it mentions ("叫我先转两千给他侄子" at a read-back):
-        # the form rejects the turn and the stop rule runs.
-        if is_scam_turn(tracker):
-            return []
-        intent = latest_intent(tracker)
-        requested = tracker.get_slot("requested_slot")
-        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, "transfer_confirmed")):
-            return []
-        hint_before = tracker.get_slot("payee_hint")
-        try:
-            events = await super().run(dispatcher, tracker, domain)
-        except NotSignedIn:
-            return [SlotSet("transfer_stop", "not_signed_in"), SlotSet("requested_slot", None)]
-        except BackendError:
-            return [SlotSet("transfer_stop", "backend_down"), SlotSet("requested_slot", None)]
-        # rasa-sdk returns only the form's own slots; the hint extract_payee_id set is passed on here.
-        if tracker.slots.get("payee_hint") != hint_before:
-            events.insert(0, SlotSet("payee_hint", tracker.slots.get("payee_hint")))
-        return events
-
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        return [] if tracker.get_slot("transfer_stop") else domain_slots
 
     async def extract_payee_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
@@ -185,11 +151,8 @@ class ActionAskPayeeId(Action):
         hint = tracker.get_slot("payee_hint")
         candidates = match_payees(payees, relationship=hint, text=hint) if hint else []
         shown = candidates if len(candidates) > 1 else payees
-        buttons = [button(payee_label(p), "inform", payee_id=str(p["id"])) for p in shown]
-        dispatcher.utter_message(
-            text="您要转给哪一位？" if len(candidates) > 1 else "转给谁？\n请说名字，或点下面的人。",
-            buttons=buttons, json_message={"speech_rate": speech_rate(tracker)},
-        )
+        say(dispatcher, tracker, "msg_ask_payee_some" if len(candidates) > 1 else "msg_ask_payee",
+            buttons=[button(payee_label(p), "inform", payee_id=str(p["id"])) for p in shown])
         return []
 
 
@@ -202,9 +165,8 @@ class ActionAskFromAccountId(Action):
             accounts = source_accounts(await client_for(tracker).accounts())
         except BackendError:
             accounts = []
-        buttons = [button(account_label(a), "inform", from_account_id=str(a["id"])) for a in accounts]
-        dispatcher.utter_message(text="从哪个账户出钱？", buttons=buttons,
-                                 json_message={"speech_rate": speech_rate(tracker)})
+        say(dispatcher, tracker, "msg_ask_from_account",
+            buttons=[button(account_label(a), "inform", from_account_id=str(a["id"])) for a in accounts])
         return []
 
 
@@ -216,77 +178,40 @@ class ActionAskTransferConfirmed(Action):
         return "action_ask_transfer_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("fraud_stopped"):
-            return [SlotSet("transfer_stop", "refused"), SlotSet("requested_slot", None)]
         amount = yuan(tracker.get_slot("transfer_amount"))
         payee_id = tracker.get_slot("payee_id")
         account_id = tracker.get_slot("from_account_id")
         form_id = tracker.get_slot("transfer_form_id")
-        if amount is None or amount <= 0 or not payee_id or not account_id or not form_id:
-            return _stop("refused")
+        if tracker.get_slot("fraud_stopped") or amount is None or amount <= 0 or not payee_id or not account_id \
+                or not form_id:
+            return FORM.stop("refused")
         key = idempotency_key("transfer", tracker.sender_id, form_id, payee_id, digits(amount), account_id)
         context = flow_context(tracker, START_ACTION)
-        events: list[EventType] = []
-        try:
-            client = client_for(tracker)
-            previous = tracker.get_slot("pending_transfer_id")
-            if previous and tracker.get_slot("pending_transfer_key") == key:
-                # Asked again (after "再说一遍", a misunderstanding): the same record, read from the bank. Not
-                # POSTed again: the context has grown since, and the same key with another body is refused.
-                record = await client.transfer(previous)
-            else:
-                if previous:
-                    # The customer changed something at the read-back: the old record must never be confirmed.
-                    await _cancel_quietly(client, previous)
-                    events.append(SlotSet("pending_transfer_id", None))
-                record = await client.create_transfer(key, account_id, payee_id, digits(amount), context=context,
-                                                      require_confirmation=True)
-            accounts = await client.accounts()
-        except NotSignedIn:
-            return events + _stop("not_signed_in")
-        except BackendRefused as refused:
-            if refused.code == "SCAM_SUSPECTED":
-                return events + _stop("scam")
-            say(dispatcher, tracker, "msg_transfer_refused", message=refused.message)
-            return events + _stop("insufficient_funds" if refused.code in INSUFFICIENT else "refused")
-        except BackendError:
-            # Nothing was confirmed: at worst a pending record waits at the bank until it expires.
-            return events + _stop("backend_down")
-        if record.get("status") != "pending":
-            # Expired or cancelled meanwhile, or a bank that did not keep it pending: report it, ask nothing.
-            return events + [SlotSet("pending_transfer_id", None)] + _stop(_report(dispatcher, tracker, record))
-        record_amount = yuan(record.get("amount"))
-        payee = record.get("payee") or {}
-        account = find_account(accounts, record.get("from_account_id"))
-        record_id = record.get("id")
-        if record_amount is None or not payee or account is None or not str(record_id or "").isdigit():
-            await _cancel_quietly(client, record_id)
-            return events + _stop("backend_down")
-        # A soft signal (someone urging haste or secrecy, rules.fraud.pressure_markers) is no stop on its
-        # own: one plain sentence more in the read-back, no extra question (issue 9, false alarms).
-        careful = "有人催您或叫您保密，\n就先别转，打96110问问。\n" if pressure_markers(context) else ""
-        text = (f"给{payee_label(payee)}转账{digits(record_amount)}元，\n{capitals(record_amount)}。\n"
-                f"从{account_label(account)}出钱。\n{careful}对吗？")
-        dispatcher.utter_message(
-            text=text, buttons=[button("是", "affirm"), button("否", "deny")],
-            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"{digits(record_amount)}元",
-                          "transfer_id": int(record_id), "pending_id": int(record_id)},
-        )
-        return [*events, SlotSet("pending_transfer_id", str(record_id)), SlotSet("pending_transfer_key", key)]
+
+        async def create(client: BackendClient) -> dict[str, Any]:
+            return await client.create_transfer(key, account_id, payee_id, digits(amount), context=context,
+                                                require_confirmation=True)
+
+        async def render(client: BackendClient, record: dict[str, Any]) -> Said | None:
+            record_amount = yuan(record.get("amount"))
+            payee = record.get("payee") or {}
+            account = find_account(await client.accounts(), record.get("from_account_id"))
+            if record_amount is None or not payee or account is None:
+                return None
+            # A soft signal (someone urging haste or secrecy, rules.fraud.pressure_markers) is no stop on its
+            # own: one plain sentence more in the read-back, no extra question (issue 9, false alarms).
+            careful = text("transfer_careful") if pressure_markers(context) else ""
+            words = text("transfer_readback", payee=payee_label(payee), amount=digits(record_amount),
+                         capitals=capitals(record_amount), account=account_label(account), careful=careful)
+            return Said(words, f"{digits(record_amount)}元", {"transfer_id": int(record["id"])})
+
+        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
 
 
-def _stop(why: str) -> list[EventType]:
-    return [SlotSet("transfer_stop", why), SlotSet("requested_slot", None)]
-
-
-async def _cancel_quietly(client: BackendClient, transfer_id: Any) -> None:
-    """Cancels a pending transfer; a failure is only logged (the record expires at the bank anyway)."""
-    if not transfer_id:
-        return
-    try:
-        await client.cancel_transfer(transfer_id)
-    except BackendError as exc:
-        logger.warning("pending transfer not cancelled: %s", type(exc).__name__)
+def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
+    async def report(client: BackendClient, record: dict[str, Any]) -> str:
+        return _report(dispatcher, tracker, record)
+    return report
 
 
 class ActionTransferSubmit(Action):
@@ -296,64 +221,7 @@ class ActionTransferSubmit(Action):
         return "action_transfer_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        outcome = await self._outcome(dispatcher, tracker)
-        events = reset_events()
-        if outcome == "scam":
-            # The bank saw a scam the dialogue did not: the rule runs action_fraud_stop next, which needs the
-            # pending record's id to make sure it is cancelled.
-            events = [e for e in events if e.get("name") != "pending_transfer_id"]
-        return events + [SlotSet("outcome", outcome)]
-
-    async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
-        stop = tracker.get_slot("transfer_stop")
-        pending = tracker.get_slot("pending_transfer_id")
-        if stop:
-            return STOP_OUTCOMES.get(stop, "refused")
-        if tracker.get_slot("transfer_confirmed") is not True or tracker.get_slot("fraud_stopped"):
-            await _cancel_pending(tracker, pending)
-            return "cancelled"
-        if not pending:
-            # No record was read back: there is nothing the customer's yes could be about.
-            say(dispatcher, tracker, "msg_transfer_refused", message="钱没有转出。")
-            return "refused"
-        try:
-            client = client_for(tracker)
-            transfer = await client.confirm_transfer(pending)
-        except NotSignedIn:
-            return "not_signed_in"
-        except BackendRefused as refused:
-            if refused.code == "SCAM_SUSPECTED":
-                return "scam"
-            already = await _already_confirmed(client, pending) if refused.code == "INVALID_STATE" else None
-            if already is not None:
-                # The same yes, delivered again after the bank executed the record (the first answer was lost):
-                # the customer hears what happened to that one record; nothing is sent twice.
-                return _report(dispatcher, tracker, already)
-            say(dispatcher, tracker, "msg_transfer_refused", message=refused.message)
-            return "insufficient_funds" if refused.code in INSUFFICIENT else "refused"
-        except BackendNoAnswer:
-            return "unknown"
-        except BackendError:
-            return "backend_down"
-        return _report(dispatcher, tracker, transfer)
-
-
-async def _already_confirmed(client: Any, pending: Any) -> dict[str, Any] | None:
-    """The read-back record when a confirmation of it already went through (completed or held), else None."""
-    try:
-        record = await client.transfer(pending)
-    except BackendError:
-        return None
-    return record if record.get("status") in ("completed", "held") else None
-
-
-async def _cancel_pending(tracker: Tracker, pending: Any) -> None:
-    if not pending:
-        return
-    try:
-        await _cancel_quietly(client_for(tracker), pending)
-    except NotSignedIn:
-        pass
+        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
 
 
 def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[str, Any]) -> str:
@@ -385,5 +253,5 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[s
         say(dispatcher, tracker, "msg_transfer_expired")
         return "refused"
     # rejected / cancelled: nothing moved.
-    say(dispatcher, tracker, "msg_transfer_refused", message="钱没有转出。")
+    say(dispatcher, tracker, "msg_transfer_refused", message=text("transfer_not_sent"))
     return "refused"

@@ -12,18 +12,16 @@ read-back. A scam story in any state is left to the stop rule.
 """
 from __future__ import annotations
 
-import logging
 import os
-import uuid
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.accounts import account_label, find_account
-from actions.backend_client import BackendClient, BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, BackendRefused, NotSignedIn
 from actions.common import (
     button,
     capitals,
@@ -31,24 +29,36 @@ from actions.common import (
     digits,
     first_entity,
     idempotency_key,
-    latest_intent,
     say,
     speech_rate,
     yuan,
 )
-from actions.fraud import is_scam_turn
+from actions.money_form import (
+    MoneyForm,
+    MoneyFormValidation,
+    NothingToDo,
+    Report,
+    Said,
+    read_back,
+    start_form,
+    submit,
+)
+from actions.money_form import cancel_quietly as cancel_record
 from actions.savings import date_cn
+from actions.texts import text
 
-FORM = "withdrawal_form"
 FORM_SLOTS = ("withdrawal_deposit_id", "withdrawal_near_confirmed", "withdrawal_confirmed", "withdrawal_days_left",
               "withdrawal_stop", "pending_withdrawal_id")
-LEAVING_INTENTS = ("cancel", "human_handoff")
-CONFIRM_SLOTS = ("withdrawal_near_confirmed", "withdrawal_confirmed")
-STOP_OUTCOMES = ("backend_down", "not_signed_in", "refused", "unknown")
 DEFAULT_NEAR_DAYS = 30
 PENDING_SLOT = "pending_withdrawal_id"
-
-logger = logging.getLogger(__name__)
+FORM = MoneyForm(
+    kind="withdrawal", slots=FORM_SLOTS, form_id_slot="withdrawal_form_id", stop_slot="withdrawal_stop",
+    confirm_slot="withdrawal_confirmed", pending_slot=PENDING_SLOT, key_slot=None,
+    read=BackendClient.withdrawal, confirm=BackendClient.confirm_withdrawal, cancel=BackendClient.cancel_withdrawal,
+    refused_response="msg_withdrawal_refused", nothing_moved=text("nothing_moved"),
+    # A no at the near-maturity question is a no to the whole withdrawal.
+    answer_slots=("withdrawal_near_confirmed",), declined_slots=("withdrawal_near_confirmed",),
+)
 
 
 def near_days() -> int:
@@ -72,7 +82,8 @@ def deposit_line(deposit: dict[str, Any]) -> str:
     """"一年定期，10000.00元，2027年11月27日到期": term, amount, maturity date."""
     principal = yuan(deposit.get("principal"))
     amount = f"{digits(principal)}元" if principal is not None else ""
-    return f"{deposit_name(deposit)}，{amount}，{date_cn(deposit.get('maturity_date'))}到期"
+    return text("deposit_line", name=deposit_name(deposit), amount=amount,
+                maturity=date_cn(deposit.get("maturity_date")))
 
 
 def matching(deposits: list[dict[str, Any]], tracker: Tracker) -> list[dict[str, Any]]:
@@ -94,46 +105,21 @@ class ActionWithdrawalStart(Action):
         return "action_withdrawal_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        events.append(SlotSet("withdrawal_form_id", uuid.uuid4().hex))
-        if tracker.get_slot("fraud_stopped"):
-            say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
-            return events + [SlotSet("outcome", "refused")]
-        try:
-            deposits = active_deposits(await client_for(tracker).deposits())
-        except NotSignedIn:
-            return events + [SlotSet("outcome", "not_signed_in")]
-        except BackendError:
-            return events + [SlotSet("outcome", "backend_down")]
-        if not deposits:
-            say(dispatcher, tracker, "msg_no_deposits")
-            return events + [SlotSet("outcome", "refused")]
-        return events + [SlotSet("outcome", "ready")]
+        return await start_form(dispatcher, tracker, FORM, _prepare)
 
 
-class ValidateWithdrawalForm(FormValidationAction):
+async def _prepare(client: BackendClient) -> list[EventType]:
+    if not active_deposits(await client.deposits()):
+        raise NothingToDo("msg_no_deposits")
+    return []
+
+
+class ValidateWithdrawalForm(MoneyFormValidation):
+    form = FORM
+    carried_slots = ("withdrawal_days_left",)  # set with the deposit
+
     def name(self) -> str:
         return "validate_withdrawal_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        # A scam story changes nothing in the form; the stop rule runs (actions/fraud.py).
-        if is_scam_turn(tracker):
-            return []
-        intent = latest_intent(tracker)
-        requested = tracker.get_slot("requested_slot")
-        if intent in LEAVING_INTENTS or (intent == "deny" and requested not in (None, *CONFIRM_SLOTS)):
-            return []
-        days_before = tracker.get_slot("withdrawal_days_left")
-        try:
-            events = await super().run(dispatcher, tracker, domain)
-        except NotSignedIn:
-            return _stop("not_signed_in")
-        except BackendError:
-            return _stop("backend_down")
-        # rasa-sdk returns only the form's own slots; the days left set with the deposit are passed on here.
-        if tracker.slots.get("withdrawal_days_left") != days_before:
-            events.insert(0, SlotSet("withdrawal_days_left", tracker.slots.get("withdrawal_days_left")))
-        return events
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
@@ -169,7 +155,7 @@ class ValidateWithdrawalForm(FormValidationAction):
 
 
 def _stop(why: str) -> list[EventType]:
-    return [SlotSet("withdrawal_stop", why), SlotSet("requested_slot", None)]
+    return FORM.stop(why)
 
 
 class ActionAskWithdrawalDepositId(Action):
@@ -188,10 +174,10 @@ class ActionAskWithdrawalDepositId(Action):
         if not deposits:
             say(dispatcher, tracker, "msg_no_deposits")
             return _stop("refused")
-        lines = [f"{i}. {deposit_line(d)}。" for i, d in enumerate(deposits, start=1)]
-        buttons = [button(f"{deposit_name(d)} {digits(yuan(d.get('principal')) or 0)}元", "inform",
-                          deposit_id=str(d["id"])) for d in deposits]
-        dispatcher.utter_message(text="\n".join(["您要取哪一笔？", *lines]), buttons=buttons,
+        lines = [text("deposit_list_line", index=i, line=deposit_line(d)) for i, d in enumerate(deposits, start=1)]
+        buttons = [button(text("deposit_button", name=deposit_name(d), amount=digits(yuan(d.get("principal")) or 0)),
+                          "inform", deposit_id=str(d["id"])) for d in deposits]
+        dispatcher.utter_message(text="\n".join([text("ask_withdrawal_deposit"), *lines]), buttons=buttons,
                                  json_message={"speech_rate": speech_rate(tracker)})
         return []
 
@@ -224,13 +210,8 @@ class ActionAskWithdrawalNearConfirmed(Action):
 
 
 async def cancel_quietly(client: BackendClient, withdrawal_id: Any) -> None:
-    """Cancels a pending withdrawal record; a failure is only logged (the record expires at the bank anyway)."""
-    if not withdrawal_id:
-        return
-    try:
-        await client.cancel_withdrawal(withdrawal_id)
-    except BackendError as exc:
-        logger.warning("pending withdrawal not cancelled: %s", type(exc).__name__)
+    """Cancels a pending withdrawal record (the fraud stop and cancel call this); a failure is only logged."""
+    await cancel_record(client, FORM, withdrawal_id)
 
 
 def _figures(record: dict[str, Any]) -> tuple[Any, Any, Any] | None:
@@ -248,54 +229,37 @@ class ActionAskWithdrawalConfirmed(Action):
         return "action_ask_withdrawal_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if tracker.get_slot("fraud_stopped"):
-            return _stop("refused")
         deposit_id = tracker.get_slot("withdrawal_deposit_id")
         form_id = tracker.get_slot("withdrawal_form_id")
-        if not str(deposit_id or "").isdigit() or not form_id:
+        if tracker.get_slot("fraud_stopped") or not str(deposit_id or "").isdigit() or not form_id:
             return _stop("refused")
         key = idempotency_key("early-withdrawal", tracker.sender_id, form_id, deposit_id)
-        events: list[EventType] = []
-        try:
-            client = client_for(tracker)
-            previous = tracker.get_slot(PENDING_SLOT)
-            if previous and not await _is_record_of(client, previous, deposit_id):
-                # Another deposit was chosen since the last read-back: the old record must not stay confirmable.
-                await cancel_quietly(client, previous)
-                events.append(SlotSet(PENDING_SLOT, None))
-            record = await client.create_withdrawal(key, deposit_id)
+
+        async def create(client: BackendClient) -> dict[str, Any]:
+            return await client.create_withdrawal(key, deposit_id)
+
+        async def same_record(client: BackendClient, previous: Any) -> bool:
+            return await _is_record_of(client, previous, deposit_id)
+
+        async def render(client: BackendClient, record: dict[str, Any]) -> Said | None:
+            figures = _figures(record)
+            if figures is None:
+                return None
+            principal, interest, lost = figures
             deposit = await client.deposit(record.get("deposit_id"))
-            accounts = await client.accounts()
-        except NotSignedIn:
-            return events + _stop("not_signed_in")
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_withdrawal_refused", message=refused.message)
-            return events + _stop("refused")
-        except BackendError:
-            return events + _stop("backend_down")
-        record_id, figures = record.get("id"), _figures(record)
-        if record.get("status") != "pending" or not str(record_id or "").isdigit() or figures is None:
-            # A bank that answered something else made no confirmable record: nothing is read back.
-            if str(record_id or "").isdigit() and record.get("status") == "pending":
-                await cancel_quietly(client, record_id)
-            say(dispatcher, tracker, "msg_withdrawal_refused", message="钱没有动。")
-            return events + _stop("refused")
-        principal, interest, lost = figures
-        account = find_account(accounts, record.get("to_account_id"))
-        lines = [f"提前取出{deposit_name(deposit)}。",
-                 f"本金{digits(principal)}元，{capitals(principal)}。",
-                 f"按活期利率{record.get('annual_rate_percent')}%算，利息{digits(interest)}元。",
-                 f"提前取，您会少拿{digits(lost)}元利息。",
-                 f"这笔本来{date_cn(record.get('maturity_date'))}到期。"]
-        if account is not None:
-            lines.append(f"钱回到{account_label(account)}。")
-        lines.append("确定现在取吗？")
-        dispatcher.utter_message(
-            text="\n".join(lines), buttons=[button("是", "affirm"), button("否", "deny")],
-            json_message={"speech_rate": speech_rate(tracker), "key_figure": f"少拿{digits(lost)}元利息",
-                          "deposit_id": int(str(record.get("deposit_id"))), "pending_id": int(str(record_id))},
-        )
-        return [*events, SlotSet(PENDING_SLOT, str(record_id))]
+            account = find_account(await client.accounts(), record.get("to_account_id"))
+            lines = [text("withdrawal_readback", name=deposit_name(deposit), principal=digits(principal),
+                          capitals=capitals(principal), percent=record.get("annual_rate_percent"),
+                          interest=digits(interest), lost=digits(lost),
+                          maturity=date_cn(record.get("maturity_date")))]
+            if account is not None:
+                lines.append(text("withdrawal_to_account", account=account_label(account)))
+            lines.append(text("withdrawal_question"))
+            return Said("\n".join(lines), text("withdrawal_key_figure", lost=digits(lost)),
+                        {"deposit_id": int(str(record.get("deposit_id")))})
+
+        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker),
+                               same_record=same_record)
 
 
 async def _is_record_of(client: BackendClient, withdrawal_id: Any, deposit_id: Any) -> bool:
@@ -315,60 +279,18 @@ class ActionWithdrawalSubmit(Action):
         return "action_withdrawal_submit"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        outcome = await self._outcome(dispatcher, tracker)
-        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("outcome", outcome)]
+        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
 
-    async def _outcome(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> str:
-        stop = tracker.get_slot("withdrawal_stop")
-        pending = tracker.get_slot(PENDING_SLOT)
-        if stop or (tracker.get_slot("withdrawal_confirmed") is not True or tracker.get_slot("fraud_stopped")
-                    or tracker.get_slot("withdrawal_near_confirmed") is False):
-            if pending:
-                try:
-                    await cancel_quietly(client_for(tracker), pending)
-                except NotSignedIn:
-                    pass  # the record expires at the bank
-            if stop:
-                return stop if stop in STOP_OUTCOMES else "refused"
-            return "cancelled"
-        if not str(pending or "").isdigit():
-            say(dispatcher, tracker, "msg_withdrawal_refused", message="钱没有动。")
-            return "refused"
-        try:
-            client = client_for(tracker)
-            try:
-                record = await client.confirm_withdrawal(pending)
-            except BackendRefused as refused:
-                already = await _already_done(client, pending) if refused.code == "INVALID_STATE" else None
-                if already is None:
-                    raise
-                # The same yes delivered again after the bank paid that record (the first answer was lost):
-                # the customer hears what happened to it; nothing is paid twice.
-                record = already
-            accounts = await client.accounts()
-        except NotSignedIn:
-            return "not_signed_in"
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_withdrawal_refused", message=refused.message)
-            return "refused"
-        except BackendNoAnswer:
-            return "unknown"
-        except BackendError:
-            return "backend_down"
+
+def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
+    async def report(client: BackendClient, record: dict[str, Any]) -> str:
         principal, interest = yuan(record.get("principal")), yuan(record.get("interest"))
         if record.get("status") != "completed" or principal is None:
-            say(dispatcher, tracker, "msg_withdrawal_refused", message="钱没有动。")
+            say(dispatcher, tracker, "msg_withdrawal_refused", message=text("nothing_moved"))
             return "refused"
-        account = find_account(accounts, record.get("to_account_id"))
+        account = find_account(await client.accounts(), record.get("to_account_id"))
         say(dispatcher, tracker, "msg_withdrawal_done", principal=digits(principal),
             interest=digits(interest or 0), account=account_label(account) if account else "您的账户",
             custom={"key_figure": f"{digits(principal)}元"})
         return "completed"
-
-
-async def _already_done(client: BackendClient, withdrawal_id: Any) -> dict[str, Any] | None:
-    try:
-        record = await client.withdrawal(withdrawal_id)
-    except BackendError:
-        return None
-    return record if record.get("status") == "completed" else None
+    return report
