@@ -1,6 +1,7 @@
 """Time deposits at maturity: the term interest is paid, then the deposit renews (自动转存) or goes back.
 
-At a deposit's maturity date the bank pays the term interest (its `expected_interest_fen`, fixed at opening)
+At a deposit's maturity date the bank pays the term interest (its `expected_interest_fen`, fixed at opening, or
+recomputed on the remaining principal by a partial early withdrawal, which leaves the rest in the time account)
 from its interest-expense account, in one balanced, audited journal, and then, as the customer chose when
 opening (`maturity_choice`):
 
