@@ -29,6 +29,7 @@ from backend.schemas import (
 )
 from backend.services import approvals, clock, deposits, family, fraud, transfers
 from backend.services.amounts import fen_to_yuan, rate_bp_to_percent
+from rules import limits
 from rules.redact import account_tail, mask_account, mask_phone
 
 
@@ -50,14 +51,15 @@ def payee(row: Payee, settings: Settings) -> PayeeOut:
     return PayeeOut(
         id=row.id, name=row.name, relationship=row.relationship, bank=row.bank,  # type: ignore[arg-type]
         account_masked=mask_account(row.account_number), created_at=row.created_at,
-        is_new=row.created_at > clock.now() - timedelta(hours=settings.new_payee_hold_hours),
+        is_new=limits.new_payee_held(row.created_at, clock.now(), settings.new_payee_hold_hours),
     )
 
 
 _HELD_MESSAGES = {
     "SCAM_RISK": "为了您的资金安全，最近一段时间您的每笔转账都要先由银行工作人员核对，这笔钱还没有转出。"
                  "工作人员会联系您。如果有人催您转账、让您保密，请挂断电话，拨打 96110。",
-    "NEW_PAYEE": "这位收款人是新添加的，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
+    # {window}: the setting new_payee_hold_hours in words (rules.limits), the same window the hold uses.
+    "NEW_PAYEE": "这位收款人是{window}内新添加的，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
     "LARGE_AMOUNT": "金额比较大，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
     "CUMULATIVE_AMOUNT": "今天转出的钱加起来比较多，为了安全，这笔转账要先由银行工作人员核对，钱还没有转出。",
 }
@@ -75,8 +77,10 @@ def _arrival_text(moment: datetime) -> str:
     return f"{day} {local.strftime('%H:%M')} "
 
 
-def transfer_message(row: Transfer, status: str, payee_row: Payee) -> str:
-    """The transfer's state in one plain sentence for the customer."""
+def transfer_message(row: Transfer, status: str, payee_row: Payee,
+                     hold_hours: int = limits.NEW_PAYEE_HOLD_HOURS) -> str:
+    """The transfer's state in one plain sentence for the customer (`hold_hours`: the deployment's
+    new_payee_hold_hours, which a NEW_PAYEE hold names)."""
     who = f"{payee_row.relationship}{payee_row.name}"
     amount = fen_to_yuan(row.amount_fen)
     if status == "completed":
@@ -91,7 +95,8 @@ def transfer_message(row: Transfer, status: str, payee_row: Payee) -> str:
         then = "确认后要先由银行工作人员核对。" if row.hold_reason else ""
         return f"转给{who} {amount} 元，还没有转出{until}。{then}"
     if status == "held":
-        return _HELD_MESSAGES.get(row.hold_reason or "", "这笔转账要先由银行工作人员核对，钱还没有转出。")
+        held = _HELD_MESSAGES.get(row.hold_reason or "", "这笔转账要先由银行工作人员核对，钱还没有转出。")
+        return held.format(window=limits.window_words(timedelta(hours=hold_hours)))
     if status == "expired":
         return "这笔转账等的时间太久，已经失效了，钱没有转出。如果还需要，请重新办理。"
     if status == "cancelled":
@@ -112,7 +117,7 @@ def transfer(session: Session, row: Transfer, settings: Settings, payee_row: Pay
         from_account_id=row.from_account_id, payee=payee(payee_row, settings), hold_reason=row.hold_reason,  # type: ignore[arg-type]
         note=row.note, created_at=row.created_at, executed_at=row.executed_at,
         expires_at=row.expires_at if status in transfers.LIVE else None, failure_reason=row.failure_reason,
-        message=transfer_message(row, status, payee_row) + _family_call(session, row, status),
+        message=transfer_message(row, status, payee_row, settings.new_payee_hold_hours) + _family_call(session, row, status),
         arrival_mode=row.arrival_mode,  # type: ignore[arg-type]
         arrives_at=row.arrives_at if status in ("pending", "scheduled", "completed", "revoked") else None,
     )

@@ -37,6 +37,7 @@ from backend.models import Account, Approval, Customer, Payee, Transfer
 from backend.services import audit, clock, fraud, ledger, settlement
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import SPENDABLE_KINDS, lock_customer
+from rules import limits
 
 LIVE = ("pending", "held")  # states that can still move money (until they expire)
 EXECUTED = ("completed", settlement.SCHEDULED)  # money has left the customer's account
@@ -169,7 +170,7 @@ def hold_reason(settings: Settings, payee: Payee, amount_fen: int, now_state: Si
     """Rule 5: why staff must look at this transfer first, or None."""
     if now_state is not None and now_state.cooling_off_until is not None:
         return fraud.SCAM_RISK
-    if payee.created_at > clock.now() - timedelta(hours=settings.new_payee_hold_hours):
+    if limits.new_payee_held(payee.created_at, clock.now(), settings.new_payee_hold_hours):
         return "NEW_PAYEE"
     if amount_fen >= settings.large_amount_fen:
         return "LARGE_AMOUNT"
