@@ -34,6 +34,7 @@ from backend.models import Account, Payee, Transfer
 from backend.services import audit, clock, ledger
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import lock_customer
+from rules import limits
 
 log = logging.getLogger("backend.settlement")
 
@@ -56,7 +57,7 @@ _REVOKE_REFUSALS = {
 
 
 def is_new_payee(settings: Settings, payee: Payee, now: datetime | None = None) -> bool:
-    return payee.created_at > (now or clock.now()) - timedelta(days=settings.new_payee_delay_days)
+    return limits.new_payee_delayed(payee.created_at, now or clock.now(), settings.new_payee_delay_days)
 
 
 def default_mode(settings: Settings, payee: Payee) -> str:
