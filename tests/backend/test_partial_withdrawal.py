@@ -1,6 +1,7 @@
 """Partial early withdrawal (部分提前支取, issue 11): once per deposit, the part taken earns the demand rate for
 the days held, the rest keeps its opening day, rate and maturity date and matures with the term interest of the
-remaining principal. One balanced, audited journal; confirm re-checks everything; idempotent by key.
+remaining principal. One balanced, audited journal; confirm re-checks everything; idempotent by key. (A fraud
+stop cancelling a pending partial record: tests/backend/test_withdrawal_records.py.)
 
 Known figures: 一年定期 (TD12, 1.10 %) of 9000.00 opened on 2026-03-01 (China), 活期 0.10 % on a 360-day year.
 After 100 days 4000.00 is taken: 4000 x 0.10 % x 100 / 360 = 1.11 interest; the remainder 5000.00 expects
@@ -274,20 +275,6 @@ def test_a_renewing_remainder_renews_the_remainder_and_its_interest(
         assert (renewal.principal_fen, renewal.opened_on) == (5055_00, MATURITY)
         assert renewal.partial_withdrawn_fen is None  # a new deposit: its own one partial withdrawal
     check_books(engine)
-
-
-def test_a_fraud_stop_cancels_a_pending_partial_withdrawal(client: TestClient, engine: Engine,
-                                                           alice: CustomerFixture):
-    deposit = _open(client, alice)
-    before = balance_fen(engine, alice.accounts["demand"])
-    record = _withdraw(client, alice, deposit["id"], "1000.00", confirm=True).json()
-    stop = client.post("/fraud/stops", json={"family": "authority", "channel": "web", "text": ""},
-                       headers=alice.headers)
-    assert stop.status_code == 201, stop.text
-    assert stop.json()["cancelled_withdrawal_ids"] == [record["id"]]
-    late = client.post(f"/withdrawals/{record['id']}/confirm", headers=alice.headers)
-    assert (late.status_code, late.json()["code"]) == (409, "INVALID_STATE")
-    assert balance_fen(engine, alice.accounts["demand"]) == before
 
 
 # Property: any sequence of partial, whole, pending-then-confirmed withdrawals and maturity runs on a few

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session
@@ -32,9 +33,10 @@ def _held_100_days(engine: Engine, deposit_id: int) -> None:
         session.commit()
 
 
-def _pending(client: TestClient, who: CustomerFixture, deposit_id: int, key: str | None = None):  # type: ignore[no-untyped-def]
-    return client.post(f"/deposits/{deposit_id}/early-withdrawal", json={"require_confirmation": True},
-                       headers=who.idem(key))
+def _pending(client: TestClient, who: CustomerFixture, deposit_id: int, key: str | None = None,  # type: ignore[no-untyped-def]
+             amount: str | None = None):
+    body: dict[str, object] = {"require_confirmation": True} | ({} if amount is None else {"amount": amount})
+    return client.post(f"/deposits/{deposit_id}/early-withdrawal", json=body, headers=who.idem(key))
 
 
 def test_pending_record_holds_the_preview_figures_and_nothing_moves(
@@ -171,10 +173,13 @@ def test_without_require_confirmation_it_withdraws_now(client: TestClient, alice
     assert (resp.status_code, resp.json()["status"]) == (200, "withdrawn_early")
 
 
-def test_a_fraud_stop_cancels_pending_withdrawals(client: TestClient, engine: Engine, alice: CustomerFixture):
+@pytest.mark.parametrize("amount", [None, "1000.00"])  # whole, and partial (issue 11)
+def test_a_fraud_stop_cancels_pending_withdrawals(client: TestClient, engine: Engine, alice: CustomerFixture,
+                                                  amount: str | None):
     deposit = _open(client, alice)
     before = balance_fen(engine, alice.accounts["demand"])
-    record = _pending(client, alice, deposit["id"]).json()
+    record = _pending(client, alice, deposit["id"], amount=amount).json()
+    assert record["partial"] is (amount is not None)
     stop = client.post("/fraud/stops", json={"family": "authority", "channel": "web", "text": ""},
                        headers=alice.headers)
     assert stop.status_code == 201, stop.text
