@@ -34,9 +34,3 @@ def test_slower_steps_down_to_the_floor() -> None:
     assert rates == [1.0, 0.85, 0.7, 0.55, 0.5, 0.5]
     assert speech.slower("garbage") == round(speech.DEFAULT - speech.STEP, 2)
 
-
-def test_the_voice_clamps_to_the_same_range() -> None:
-    from voice.engines import clamp_rate
-
-    assert clamp_rate is speech.parse
-    assert (clamp_rate(2.0), clamp_rate(0.1), clamp_rate(float("nan"))) == (speech.MAX, speech.MIN, speech.DEFAULT)
