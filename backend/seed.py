@@ -12,7 +12,6 @@ still has the once-public one).
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -127,8 +126,8 @@ def seed(engine: Engine, settings: Settings, staff_password: str) -> None:
 
 
 def demo_staff_password() -> str:
-    """The environment's ANXIN_DEMO_STAFF_PASSWORD (the test stack sets one), else the demo secrets file's."""
-    return os.environ.get(secrets.DEMO_STAFF_PASSWORD) or secrets.demo_secrets()[secrets.DEMO_STAFF_PASSWORD]
+    """ANXIN_DEMO_STAFF_PASSWORD (the test stack sets one), else the demo secrets file's."""
+    return get_settings().demo_staff_password or secrets.demo_secrets()[secrets.DEMO_STAFF_PASSWORD]
 
 
 def main() -> None:

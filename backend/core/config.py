@@ -1,11 +1,20 @@
-"""Runtime settings, read from the environment (prefix ANXIN_) so every process of a deployment agrees."""
+"""The backend's settings (sections "backend" and "limits"), read from the environment (prefix ANXIN_), then the
+checkout's .env, so every process of a deployment agrees. The README's "Configuration" table lists each one.
+
+Only this object is read for a setting (no os.environ elsewhere, rules.settings); a starting backend logs it once,
+secrets masked (`log_startup`).
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import logging
+import re
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rules.settings import SettingsError, build, env_cached, log_settings, refuse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,17 +83,74 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_s: float = 30.0
     log_level: str = "INFO"
 
+    # Sign-in attempts (core/ratelimit.py, the `limits` library's moving window): "attempts/seconds" per phone
+    # number and per client address (an address may be a whole village behind one carrier NAT).
+    login_limit_per_phone: str = "10/300"
+    login_limit_per_address: str = "100/300"
+    # Shared sign-in counters for every backend instance: redis://[:password@]host:port[/db], rediss://...,
+    # or redis+sentinel://[:password@]host:26379[,host2:26379]/<master name> (Redis Sentinel picks the
+    # primary). Empty: each instance counts alone; also while Redis is unreachable.
+    redis_url: str = ""
+    # Demo mode only (`python -m backend.seed`): the kiosk staff user's password; empty: var/secrets.env's.
+    demo_staff_password: str = ""
 
-@lru_cache
+    @field_validator("login_limit_per_phone", "login_limit_per_address")
+    @classmethod
+    def _attempts_per_seconds(cls, value: str) -> str:
+        match = _LIMIT.fullmatch(value)
+        if not match or int(match[1]) < 1 or int(match[2]) < 1:
+            raise ValueError(f"must be 'attempts/seconds' with whole numbers of at least 1, e.g. 10/300 (got {value!r})")
+        return f"{int(match[1])}/{int(match[2])}"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(REDIS_SCHEMES):
+            raise ValueError("must start with " + ", ".join(REDIS_SCHEMES) + " (or be empty: no Redis)")
+        return value
+
+
+_LIMIT = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+unix://", "unix://")
+# The "limits" section of the start-up line: what a customer may do; the rest is the "backend" section.
+LIMITS_SECTION = ("per_transfer_limit_fen", "daily_limit_fen", "large_amount_fen", "new_payee_hold_hours",
+                  "new_payee_delay_days", "min_deposit_fen", "cumulative_payee_large_amount_fen",
+                  "cumulative_daily_large_amount_fen", "fraud_cooling_off_hours", "pending_ttl_minutes",
+                  "held_ttl_hours", "max_pin_attempts", "lock_minutes", "pin_cooldown_after",
+                  "pin_cooldown_seconds", "login_limit_per_phone", "login_limit_per_address")
+
+
+def sections(settings: Settings) -> dict[str, dict[str, Any]]:
+    values = settings.model_dump()
+    limits = {k: v for k, v in values.items() if k in LIMITS_SECTION}
+    return {"backend": {k: v for k, v in values.items() if k not in limits}, "limits": limits}
+
+
+def log_startup(settings: Settings) -> str:
+    """The backend's one start-up line: every setting, secrets masked."""
+    return log_settings(logging.getLogger("backend.settings"), "backend", sections(settings))
+
+
+@env_cached
 def get_settings() -> Settings:
-    return Settings()
+    """The backend's settings; SettingsError (naming the variable) when one is unusable."""
+    return build(Settings)
 
 
 def require_service_settings() -> Settings:
     """The settings of a starting backend service, after its secrets are checked (or made, in demo mode) and
     exported into the environment by rules.secrets; exits with one line on stderr when they are unusable."""
+    from backend.core import log_redaction
     from rules import secrets
 
     secrets.require("backend")
     get_settings.cache_clear()
-    return get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        refuse("backend", exc)
+        raise  # refuse() exits; this line is for the type checker
+    log_redaction.install(settings.log_level)  # a root handler before the start-up line (uvicorn sets none)
+    log_startup(settings)
+    return settings

@@ -1,13 +1,14 @@
-"""Sign-in attempt limits per phone number and per client address.
+"""Sign-in attempt limits per phone number and per client address, on the `limits` library's moving window.
 
-Sliding windows: an attempt is admitted when fewer than `limit` attempts were admitted for that phone (and for
-that address) in the last `window` seconds. Refused attempts are not counted, so a customer who waits is let in
-again exactly when the window allows, however often they were refused meanwhile.
+An attempt is admitted when fewer than `limit` attempts were admitted for that phone (and for that address) in
+the last `window` seconds. Refused attempts are not counted, so a customer who waits is let in again exactly
+when the window allows, however often they were refused meanwhile.
 
-With ANXIN_REDIS_URL set the windows live in Redis and are shared by every backend instance (one Lua script
-checks and records both keys atomically, using Redis's own clock so instances need not agree on time).
-Without it, or while Redis is unreachable, each instance keeps its own windows in memory: the limits then hold
-per instance (still bounding a flood), and the PIN lock-out, which lives in the database, holds everywhere.
+With ANXIN_REDIS_URL set (redis://, rediss:// or redis+sentinel://host:26379,host2:26379/<master>) the windows
+live in Redis and are shared by every backend instance; the entries carry the instances' own clocks, so their
+hosts keep time (NTP), as a bank's hosts do anyway. Without it, or while Redis is unreachable, each instance
+keeps its own windows in memory: the limits then hold per instance (still bounding a flood), and the PIN
+lock-out, which lives in the database, holds everywhere.
 
 Phone numbers are hashed before they become Redis keys so Redis never holds a readable customer number.
 """
@@ -15,15 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
-import uuid
-from collections import deque
 from dataclasses import dataclass
 
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import Request
 
+from backend.core.config import Settings, get_settings
 from backend.errors import AppError
 
 log = logging.getLogger("backend.ratelimit")
@@ -31,28 +33,8 @@ log = logging.getLogger("backend.ratelimit")
 RATE_LIMITED_MESSAGE = "登录尝试太频繁了，为了您的账户安全，请过{minutes}分钟再试。"
 # After Redis fails, skip it for this long: a dead Redis must not add its timeout to every sign-in.
 REDIS_RETRY_AFTER_S = 5.0
-
-# KEYS: phone key, address key. ARGV: window ms (phone), limit (phone), window ms (addr), limit (addr), member.
-# Returns {admitted (1/0), retry_after_ms}.
-_LUA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local wait = 0
-for i = 1, 2 do
-  local window, limit = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-  if redis.call('ZCARD', KEYS[i]) >= limit then
-    local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-    wait = math.max(wait, tonumber(oldest[2]) + window - now)
-  end
-end
-if wait > 0 then return {0, wait} end
-for i = 1, 2 do
-  redis.call('ZADD', KEYS[i], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 * i - 1]))
-end
-return {1, 0}
-"""
+REDIS_TIMEOUT_S = 0.5
+KEY_PREFIX = "anxin:login"  # Redis keys: anxin:login:phone/<hash>/..., anxin:login:addr/<address>/...
 
 
 @dataclass(frozen=True)
@@ -73,81 +55,80 @@ class Decision:
     retry_after_s: float = 0.0
 
 
-class _LocalWindows:
-    """The in-process variant of the Lua script above."""
+class _Window(RateLimitItemPerSecond):
+    """`limits`' per-second item, with the window in (possibly fractional) seconds as given: the in-process
+    store takes any float; Redis needs whole seconds (the settings allow only those)."""
 
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    __slots__ = ("_expiry",)
 
-    def hit(self, keys: list[tuple[str, Limit]]) -> Decision:
-        now = time.monotonic()
-        with self._lock:
-            wait = 0.0
-            for key, limit in keys:
-                hits = self._hits.setdefault(key, deque())
-                while hits and hits[0] <= now - limit.window_s:
-                    hits.popleft()
-                if len(hits) >= limit.attempts:
-                    wait = max(wait, hits[0] + limit.window_s - now)
-            if wait > 0:
-                return Decision(False, wait)
-            for key, _ in keys:
-                self._hits[key].append(now)
-            # Forget idle keys now and then so a scan of many phone numbers cannot grow memory without bound.
-            if len(self._hits) > 50_000:
-                self._hits = {k: v for k, v in self._hits.items() if v}
-            return Decision(True)
+    def __init__(self, limit: Limit, namespace: str) -> None:
+        super().__init__(limit.attempts, max(1, round(limit.window_s)), namespace=namespace)
+        self._expiry = limit.window_s
+
+    def get_expiry(self) -> int:
+        return self._expiry  # type: ignore[return-value]  # limits types it int; its stores compute in floats
+
+
+def _decide(limiter: MovingWindowRateLimiter, keys: list[tuple[_Window, str]]) -> Decision:
+    """Both windows checked first, then both hit: a refused attempt counts in neither."""
+    wait = 0.0
+    for item, key in keys:
+        if not limiter.test(item, key):
+            wait = max(wait, limiter.get_window_stats(item, key).reset_time - time.time())
+    if wait > 0:
+        return Decision(False, wait)
+    for item, key in keys:
+        if not limiter.hit(item, key):  # another instance took the last place meanwhile
+            return Decision(False, max(limiter.get_window_stats(item, key).reset_time - time.time(), 0.001))
+    return Decision(True)
 
 
 class LoginRateLimiter:
     def __init__(self, per_phone: Limit, per_address: Limit, redis_url: str | None = None) -> None:
         self.per_phone = per_phone
         self.per_address = per_address
-        self._local = _LocalWindows()
-        self._redis = None
-        self._script = None
+        self._items = (_Window(per_phone, "phone"), _Window(per_address, "addr"))
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared: MovingWindowRateLimiter | None = None
         self._redis_down_until = 0.0
         if redis_url:
-            import redis  # only needed when configured
-
-            self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-            self._script = self._redis.register_script(_LUA)
+            if any(limit.window_s != int(limit.window_s) for limit in (per_phone, per_address)):
+                raise ValueError("with Redis, sign-in windows are whole seconds")
+            timeouts = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_TIMEOUT_S}
+            options: dict[str, float | str | bool | dict[str, float]] = {**timeouts, "key_prefix": KEY_PREFIX}
+            if redis_url.startswith("redis+sentinel://"):
+                options["sentinel_kwargs"] = timeouts  # the sentinels' own connections time out alike
+            self._shared = MovingWindowRateLimiter(storage_from_string(redis_url, **options))  # type: ignore[arg-type]
 
     @staticmethod
     def _phone_key(phone: str) -> str:
-        return "anxin:login:phone:" + hashlib.sha256(phone.encode()).hexdigest()[:24]
-
-    @staticmethod
-    def _address_key(address: str) -> str:
-        return "anxin:login:addr:" + address
+        return hashlib.sha256(phone.encode()).hexdigest()[:24]
 
     def hit(self, phone: str, address: str) -> Decision:
         """Records one sign-in attempt if both limits allow it; says how long to wait otherwise."""
-        keys = [(self._phone_key(phone), self.per_phone), (self._address_key(address), self.per_address)]
-        if self._script is not None and time.monotonic() >= self._redis_down_until:
+        keys = [(self._items[0], self._phone_key(phone)), (self._items[1], address)]
+        if self._shared is not None and time.monotonic() >= self._redis_down_until:
             try:
-                admitted, wait_ms = self._script(
-                    keys=[k for k, _ in keys],
-                    args=[int(self.per_phone.window_s * 1000), self.per_phone.attempts,
-                          int(self.per_address.window_s * 1000), self.per_address.attempts, uuid.uuid4().hex],
-                )
-                return Decision(bool(admitted), int(wait_ms) / 1000)
+                return _decide(self._shared, keys)
             except Exception as exc:  # any Redis failure: degrade to per-instance limits, say so once
                 self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
                 log.warning("rate limits: Redis unavailable (%s); using this instance's own counters",
                             type(exc).__name__)
-        return self._local.hit(keys)
+        return _decide(self._local, keys)
+
+
+def limiter_from_settings(settings: Settings) -> LoginRateLimiter:
+    """ANXIN_LOGIN_LIMIT_PER_PHONE, ANXIN_LOGIN_LIMIT_PER_ADDRESS and ANXIN_REDIS_URL (core/config.py)."""
+    return LoginRateLimiter(
+        per_phone=Limit.parse(settings.login_limit_per_phone),
+        per_address=Limit.parse(settings.login_limit_per_address),
+        redis_url=settings.redis_url or None,
+    )
 
 
 def limiter_from_env() -> LoginRateLimiter:
-    """Configured from ANXIN_LOGIN_LIMIT_PER_PHONE, ANXIN_LOGIN_LIMIT_PER_ADDRESS ("attempts/seconds", defaults
-    10/300 and 100/300: an address may be a whole village behind one carrier NAT) and ANXIN_REDIS_URL."""
-    return LoginRateLimiter(
-        per_phone=Limit.parse(os.environ.get("ANXIN_LOGIN_LIMIT_PER_PHONE", "10/300")),
-        per_address=Limit.parse(os.environ.get("ANXIN_LOGIN_LIMIT_PER_ADDRESS", "100/300")),
-        redis_url=os.environ.get("ANXIN_REDIS_URL") or None,
-    )
+    """The limiter of this process's settings (get_settings)."""
+    return limiter_from_settings(get_settings())
 
 
 _app_lock = threading.Lock()
@@ -165,7 +146,8 @@ def check_login_rate(request: Request, phone: str, client_key: str | None = None
     with _app_lock:
         limiter = getattr(state, "login_limiter", None)
         if limiter is None:
-            limiter = state.login_limiter = limiter_from_env()
+            settings = getattr(state, "settings", None)
+            limiter = state.login_limiter = limiter_from_settings(settings or get_settings())
     if client_key is None:
         client_key = "addr:" + (request.client.host if request.client else "unknown")
     decision = limiter.hit(phone, client_key)
