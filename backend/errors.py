@@ -9,15 +9,20 @@ its stack trace.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from enum import Enum, unique
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("backend.errors")
+# SQLSTATE classes of a database that cannot take the statement now: 08 connection exception, 57 operator
+# intervention (shutdown, cannot connect now); and 25006, a demoted primary's read-only transaction.
+DB_UNAVAILABLE_SQLSTATES = {"08", "57"}
+DB_RETRY_AFTER_S = 2
 
 
 @unique
@@ -71,6 +76,9 @@ class ErrorCode(Enum):
     RATE_LIMITED = (429, "尝试太频繁了，请稍后再试。")
     INTERNAL_ERROR = (500, "系统出了点问题，请稍后再试，您的钱没有动。")
     BUSY = (503, "系统繁忙，请稍后再试，您的钱没有动。")
+    # The database is failing over or unreachable (issue 13). Not "your money did not move": a commit cut off
+    # mid-way may have landed; retrying with the same Idempotency-Key completes it once (Retry-After header).
+    UNAVAILABLE = (503, "系统正在切换，请过几秒用同一笔业务再试一次，不会重复扣钱。")
 
     def __init__(self, status: int, message: str) -> None:
         self.status = status
@@ -141,10 +149,22 @@ def install_error_handlers(app: FastAPI) -> None:
         status = exc.status_code if 400 <= exc.status_code < 500 else 400
         return JSONResponse(body(code.name, code.message), status_code=status, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(OperationalError)
-    async def _db_busy(_: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database busy or unavailable: %s", type(exc.orig).__name__)
-        return _answer(ErrorCode.BUSY.error())
+    @app.exception_handler(DBAPIError)
+    async def _db_busy(_: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc.orig, sqlite3.OperationalError):  # SQLite's write lock: nothing was written
+            log.warning("database busy: %s", type(exc.orig).__name__)
+            return _answer(ErrorCode.BUSY.error())
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        if isinstance(exc, OperationalError) or exc.connection_invalidated or sqlstate == "25006" or (
+                sqlstate[:2] in DB_UNAVAILABLE_SQLSTATES):
+            # PostgreSQL gone or failing over (issue 13): the outcome of a commit in flight is unknown, so the
+            # client retries with the same Idempotency-Key, which completes it or finds it done.
+            log.warning("database unavailable: %s", type(exc.orig).__name__)
+            return JSONResponse(body(ErrorCode.UNAVAILABLE.name, ErrorCode.UNAVAILABLE.message),
+                                status_code=ErrorCode.UNAVAILABLE.status,
+                                headers={"Retry-After": str(DB_RETRY_AFTER_S)})
+        log.error("unexpected database error: %s", type(exc.orig).__name__, exc_info=exc)
+        return _answer(ErrorCode.INTERNAL_ERROR.error())
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cluster.stores import _port_open, _stop_proc
 
-TEMPLATE = Path(__file__).with_name("nginx.conf.tmpl")
+TEMPLATE = Path(__file__).resolve().parents[1] / "deploy" / "nginx" / "nginx.conf.tmpl"
 # Not "your money did not move": a request cut off mid-way may have completed; the client retries with the
 # same Idempotency-Key (or looks) to find out.
 UNAVAILABLE_BODY = '{"code": "SERVICE_UNAVAILABLE", "message": "系统暂时连不上，请稍后再试。"}'

@@ -2,13 +2,19 @@
 
 Layout (every box on 127.0.0.1, every arrow through nginx so any instance can die):
 
-    customers -> nginx :public -> gateway x N -> nginx :backend -> backend x N -> PostgreSQL (anxin)
-                                              -> nginx :rasa    -> rasa x N    -> PostgreSQL (rasa trackers)
+    customers -> nginx :public -> gateway x N -> nginx :backend -> backend x N -> database tier (anxin)
+                                              -> nginx :rasa    -> rasa x N    -> database tier (rasa trackers)
                                                                                -> Redis (ticket locks)
                                                                  -> nginx :actions -> actions x N -> nginx :backend
 
-The services are started with the same commands as under `make run` (cluster/services.py, shared with the test stack), with the
-production settings in their environment. Tests and the load benchmark use `Cluster` to kill, restart and
+The database tier is either the HA profile (issue 13, `make run-cluster`'s default: HAProxy -> the Patroni
+primary of three PostgreSQL 15 nodes, synchronous replication, three etcd members; cluster/patroni.py from
+deploy/postgres, deploy/etcd, deploy/haproxy) or one PostgreSQL (`--single-postgres`, the comparison). Redis is
+Sentinel's (cluster/redis_ha.py, deploy/redis) or one server; the event stream (cluster/broker.py, deploy/rabbitmq)
+is optional.
+
+The services are started with the commands of deploy/services.py (the Procfile and the systemd units are
+generated from the same table), with the production settings in their environment. Tests and the load benchmark use `Cluster` to kill, restart and
 re-balance instances while traffic flows.
 
 There is no demo mode here: the operator's ANXIN_* variables (secrets included) go to every instance, and the
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -27,17 +34,21 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from cluster.balancer import Balancer, Tier
+from cluster.patroni import PostgresHA
 from cluster.services import (
     MODEL,
     ROOT,
     Processes,
     Service,
     actions_command,
+    backend_command,
     free_port,
+    gateway_command,
     python,
     rasa_command,
     spawn,
@@ -45,9 +56,10 @@ from cluster.services import (
 )
 from cluster.services import stop as stop_stack
 from cluster.stores import PostgresServer, RedisServer
+from deploy.services import SERVICES, command
 from rules import secrets as secret_rules
 
-ENDPOINTS = ROOT / "cluster" / "endpoints.yml"
+ENDPOINTS = ROOT / "deploy" / "rasa" / "endpoints.yml"
 TIERS = ("backend", "actions", "rasa", "gateway")
 HEALTH = {"backend": "/health", "actions": "/health", "rasa": "/status", "gateway": "/health"}
 STARTUP_TIMEOUT_S = {"backend": 60, "actions": 120, "rasa": 300, "gateway": 60}
@@ -78,8 +90,13 @@ class Cluster:
     gateway: bool = True
     public_port: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
-    pg: PostgresServer = field(init=False)
-    redis: RedisServer = field(init=False)
+    # The HA profile's parts (issue 13); off: one PostgreSQL, one Redis, no event stream (the comparison).
+    ha_postgres: bool = False
+    sentinel: bool = False
+    events: bool = False
+    pg: PostgresServer | PostgresHA = field(init=False)
+    redis: Any = field(init=False)  # RedisServer, or cluster.redis_ha.RedisHA with sentinel
+    broker: Any = field(init=False, default=None)  # cluster.broker.Broker with events
     lb: Balancer = field(init=False)
     stack: Processes = field(init=False)
     members: dict[str, Instance] = field(default_factory=dict)
@@ -137,14 +154,12 @@ class Cluster:
     def start(self) -> None:
         operator = self.check_secrets()  # before anything runs
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.pg = PostgresServer(self.workdir / "pg")
-        self.redis = RedisServer(self.workdir / "redis")
         self.lb = Balancer(self.workdir / "nginx")
-        self.pg.init()
-        self.pg.start()
+        self._start_database()
         self.pg.create_database("anxin")
         self.pg.create_database("rasa")
-        self.redis.start()
+        self._start_redis()
+        self._start_broker()
 
         for tier in self._tiers():
             listen = self.public_port if (tier == "gateway" and self.public_port) else free_port()
@@ -167,10 +182,11 @@ class Cluster:
             "ANXIN_REDIS_URL": self.redis.url,
             "ANXIN_AUDIO_DIR": str(audio_dir),
             "ANXIN_BACKEND_URL": self.lb.url("backend"),
-            # Rasa endpoints (cluster/endpoints.yml) and the action server read these.
+            # Rasa endpoints (deploy/rasa/endpoints.yml) and the action server read these.
             "ANXIN_RASA_TRACKER_URL": self.pg.url("rasa", driver="psycopg2"),
+            # A single Redis's address for an endpoints file naming host and port (Sentinel's: ANXIN_REDIS_URL).
             "ANXIN_REDIS_HOST": "127.0.0.1",
-            "ANXIN_REDIS_PORT": str(self.redis.port),
+            "ANXIN_REDIS_PORT": str(getattr(self.redis, "port", "")),
             # Small pools: N instances share one PostgreSQL (max_connections=300 in cluster/stores.py).
             "ANXIN_DB_POOL_SIZE": "5",
             "ANXIN_DB_MAX_OVERFLOW": "10",
@@ -183,6 +199,12 @@ class Cluster:
         if self.assistant:
             env["ANXIN_ACTIONS_URL"] = self.lb.url("actions")
             env["ANXIN_RASA_URL"] = self.lb.url("rasa")
+        if self.broker is not None:
+            env["ANXIN_AMQP_URL"] = self.broker.url  # the event consumer
+            # Rasa's Pika broker (deploy/rasa/endpoints.yml) takes the parts.
+            env["ANXIN_AMQP_HOST"] = "127.0.0.1"
+            env["ANXIN_AMQP_PORT"] = str(self.broker.port)
+            env["ANXIN_AMQP_PASSWORD"] = self.broker.password
         if self.gateway:
             env["ANXIN_GATEWAY_URL"] = self.entry_url
             # nginx on loopback is the one proxy in front of the gateways: its X-Forwarded-For is the customer.
@@ -201,6 +223,41 @@ class Cluster:
                 self._launch(inst)
             for inst in self.tier_members(tier):
                 self.wait_ready(inst.name)
+        self._start_event_consumer()
+
+    def _start_event_consumer(self) -> None:
+        """HOOK (event-stream helper): the consumer of Rasa's events, with its command from deploy/services.py."""
+        if self.broker is not None and "events" in SERVICES:
+            spawn(self.stack, "events1", command("events", python=python()), ROOT)
+
+    # ----- the stores: each part of the HA profile, or its single-server comparison -----
+    def _start_database(self) -> None:
+        if self.ha_postgres:
+            self.pg = PostgresHA(self.workdir / "postgres-ha")
+            self.pg.start()
+            return
+        self.pg = PostgresServer(self.workdir / "pg")
+        self.pg.init()
+        self.pg.start()
+
+    def _start_redis(self) -> None:
+        """HOOK (Redis helper): Sentinel's Redis when cluster/redis_ha.py is there and `sentinel` is on."""
+        if self.sentinel:
+            from cluster.redis_ha import RedisHA
+
+            self.redis = RedisHA(self.workdir / "redis-ha", secrets.token_urlsafe(24))
+        else:
+            self.redis = RedisServer(self.workdir / "redis")
+        self.redis.start()
+
+    def _start_broker(self) -> None:
+        """HOOK (event-stream helper): RabbitMQ for Rasa's events when `events` is on (cluster/broker.py)."""
+        if not self.events:
+            return
+        from cluster.broker import Broker
+
+        self.broker = Broker(self.workdir / "rabbitmq", secrets.token_urlsafe(24))
+        self.broker.start()
 
     def migrate_and_seed(self) -> None:
         res = subprocess.run([python(), "-m", "backend.seed"], cwd=ROOT, env=self.stack.env,
@@ -210,14 +267,10 @@ class Cluster:
 
     def _command(self, tier: str, port: int) -> list[str]:
         if tier == "backend":
-            # --no-proxy-headers: the backend itself decides whose X-Forwarded-For counts (ANXIN_TRUSTED_PROXIES).
-            return [python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port),
-                    "--no-proxy-headers"]
+            return backend_command(port)
         if tier == "gateway":
-            # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL). --no-proxy-headers:
-            # the gateway itself decides whose X-Forwarded-For counts (ANXIN_GATEWAY_TRUSTED_PROXIES: nginx here).
-            return [python(), "-m", "uvicorn", "cluster.gateway_app:app", "--host", "127.0.0.1", "--port", str(port),
-                    "--no-proxy-headers"]
+            # cluster.gateway_app: gateway.main with its sessions in Redis (ANXIN_REDIS_URL).
+            return gateway_command(port, app="cluster.gateway_app:app")
         if tier == "actions":
             return actions_command(port)
         if not MODEL.exists():
@@ -230,6 +283,8 @@ class Cluster:
         if not path.exists():
             base = yaml.safe_load((ROOT / "assistant" / "endpoints.yml").read_text()) or {}
             base.update(yaml.safe_load(ENDPOINTS.read_text()))
+            if self.broker is None:
+                base.pop("event_broker", None)  # no event stream in this cluster: Rasa would wait for RabbitMQ
             path.write_text(yaml.safe_dump(base, allow_unicode=True, sort_keys=False))
         return path
 
@@ -280,6 +335,14 @@ class Cluster:
             proc = getattr(getattr(self, name, None), "proc", None)
             if proc is not None:
                 leaders[proc.pid] = {"pg": "postgres", "redis": "redis", "lb": "nginx"}[name]
+        if isinstance(getattr(self, "pg", None), PostgresHA):
+            # Patroni's PostgreSQL (setsid()) under its Patroni; etcd and HAProxy: the database tier, as one.
+            for proc in self.pg.processes().values():
+                leaders[proc.pid] = "postgres"
+            for node in self.pg.nodes:
+                pid = node.postmaster_pid()
+                if pid:
+                    leaders[pid] = "postgres"
         out: dict[str, float] = dict.fromkeys(leaders.values(), 0.0)
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -304,16 +367,26 @@ class Cluster:
     def stop(self) -> None:
         with contextlib.suppress(AttributeError):
             stop_stack(self.stack)
-        for part in ("lb", "redis", "pg"):
+        for part in ("lb", "broker", "redis", "pg"):
             with contextlib.suppress(AttributeError):
-                getattr(self, part).stop()
+                if getattr(self, part) is not None:
+                    getattr(self, part).stop()
 
 
 @contextlib.contextmanager
 def running_cluster(instances: int = 2, assistant: bool = True, gateway: bool = True,
-                    public_port: int | None = None, keep: bool = False, **env: str) -> Iterator[Cluster]:
-    workdir = Path(tempfile.mkdtemp(prefix="anxin-cluster-"))
-    cluster = Cluster(workdir, instances, assistant, gateway, public_port, dict(env))
+                    public_port: int | None = None, keep: bool = False, ha_postgres: bool = False,
+                    sentinel: bool = False, events: bool = False, workdir: Path | None = None,
+                    **env: str) -> Iterator[Cluster]:
+    """A whole cluster for the block. `workdir`: where its configs, data and logs go (make run-cluster:
+    var/cluster); by default a temp dir, removed afterwards unless `keep`."""
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)  # a fresh cluster each time: the old one's data is stale
+        workdir.mkdir(parents=True)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="anxin-cluster-"))
+    cluster = Cluster(workdir, instances, assistant, gateway, public_port, dict(env), ha_postgres=ha_postgres,
+                      sentinel=sentinel, events=events)
     try:
         cluster.start()
         yield cluster

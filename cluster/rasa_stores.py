@@ -1,4 +1,4 @@
-"""The cluster's Rasa stores (loaded by Rasa from cluster/endpoints.yml; .venv-rasa, SQLAlchemy 1.4).
+"""The cluster's Rasa stores (loaded by Rasa from deploy/rasa/endpoints.yml; .venv-rasa, SQLAlchemy 1.4).
 
 ClusterTrackerStore: the assistant's token-redacting mixin on Rasa's SQL store, plus pool_pre_ping. Rasa's
 SQLTrackerStore builds its engine without pre-ping, so after a PostgreSQL restart the first turn on each pooled
@@ -17,7 +17,10 @@ master is now and retries a lost connection for as long as a promotion takes.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -32,7 +35,35 @@ from assistant.tracker_store import RedactingTrackerStoreMixin
 from cluster.redis_ha import client_from_url
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 _DELETE = object()
+
+
+# A PostgreSQL failover (Patroni promoting a standby behind HAProxy: ~10 s) or a restart: the conversation store
+# is waited for this long. Rasa's FailSafeTrackerStore would otherwise answer a failed read with a *new, empty*
+# conversation and keep a failed write in memory only, silently (issue 13's drills grep for its message).
+TRACKER_RETRY_S = 30.0
+# Read-only transaction (a demoted primary), admin/crash shutdown, cannot connect now.
+_TRANSIENT_PGCODES = {"25006", "57P01", "57P02", "57P03"}
+
+
+def _transient(exc: BaseException) -> bool:
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    return bool(exc.connection_invalidated or isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
+                or getattr(exc.orig, "pgcode", None) in _TRANSIENT_PGCODES)
+
+
+async def _retrying(call: Callable[[], Any]) -> Any:
+    deadline = time.monotonic() + TRACKER_RETRY_S
+    while True:
+        try:
+            return await call()
+        except sa.exc.DBAPIError as exc:
+            if not _transient(exc) or time.monotonic() > deadline:
+                raise
+            logger.warning("conversation store unavailable (%s), retrying", type(exc.orig).__name__)
+            await asyncio.sleep(0.5)
 
 
 class ClusterTrackerStore(RedactingTrackerStoreMixin, SQLTrackerStore):
@@ -42,6 +73,20 @@ class ClusterTrackerStore(RedactingTrackerStoreMixin, SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    # Each call opens its own session, so a retry starts clean; save() recounts the stored events first,
+    # so a write whose commit did land is not stored twice.
+    async def retrieve(self, sender_id: str) -> Any:
+        return await _retrying(lambda: super(ClusterTrackerStore, self).retrieve(sender_id))
+
+    async def retrieve_full_tracker(self, sender_id: str) -> Any:
+        return await _retrying(lambda: super(ClusterTrackerStore, self).retrieve_full_tracker(sender_id))
+
+    async def save(self, tracker: Any) -> None:
+        await _retrying(lambda: super(ClusterTrackerStore, self).save(tracker))
+
+    async def keys(self) -> Any:
+        return await _retrying(lambda: super(ClusterTrackerStore, self).keys())
 
 
 class AtomicRedisLockStore(RedisLockStore):

@@ -1,7 +1,8 @@
 """Starting Anxin's services as child processes: the one free-port helper, the service commands, spawn/wait/stop.
 
 Production code (cluster/launch.py) and the test stack (tests/support/stack.py) both start services through
-this module, so the commands and the process handling exist once and production never imports test code.
+this module, so the process handling exists once and production never imports test code. The commands
+themselves are deploy/services.py's table (the Procfile and the systemd units are generated from it).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from deploy.services import command
 from rules import secrets as secret_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,12 +108,18 @@ def action_endpoint(url: str) -> dict[str, object]:
     return {"url": f"{url}/webhook", "headers": {secret_rules.ACTIONS_SECRET_HEADER: "${ANXIN_ACTIONS_SECRET}"}}
 
 
+def backend_command(port: int) -> list[str]:
+    return command("backend", port=port, python=python())
+
+
+def gateway_command(port: int, app: str = "gateway.main:app") -> list[str]:
+    return command("gateway", port=port, python=python(), app=app)
+
+
 def actions_command(port: int) -> list[str]:
-    """The action server as make run starts it (actions/server.py: loopback, secret header required)."""
-    return [str(VENV_RASA / "python"), "-m", "actions.server", "--port", str(port)]
+    return command("actions", port=port, python=str(VENV_RASA / "python"))
 
 
 def rasa_command(port: int, endpoints: Path) -> list[str]:
-    """Rasa as make run starts it (actions/rasa_server.py: HTTP API behind ANXIN_RASA_TOKEN, on 127.0.0.1)."""
-    return [str(VENV_RASA / "python"), "-m", "actions.rasa_server", "--port", str(port), "--model", str(MODEL),
-            "--endpoints", str(endpoints), "--credentials", str(ROOT / "assistant" / "credentials.yml")]
+    return command("rasa", port=port, python=str(VENV_RASA / "python"), model=str(MODEL), endpoints=str(endpoints),
+                   credentials=str(ROOT / "assistant" / "credentials.yml"))

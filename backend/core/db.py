@@ -48,7 +48,10 @@ def make_engine(settings: Settings) -> Engine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        # After a failover (issue 13: Patroni behind HAProxy) pooled connections to the old primary are dead:
+        # pre-ping replaces them on checkout; a bounded connect keeps a request from hanging on a lost node.
         pool_pre_ping=True,
+        connect_args={"connect_timeout": 5},
     )
 
 

@@ -183,7 +183,7 @@ def test_demo_mode_backend_generates_its_secret_keeps_it_and_refuses_the_old_def
                          timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("endpoints", ["assistant/endpoints.yml", "cluster/endpoints.yml"])
+@pytest.mark.parametrize("endpoints", ["assistant/endpoints.yml", "deploy/rasa/endpoints.yml"])
 def test_rasa_sends_the_action_servers_secret_from_the_endpoints_file(endpoints: str):
     """Rasa expands ${VAR} only in plain YAML scalars: a quoted one would send the text "${...}" itself."""
     value = secrets.generate()

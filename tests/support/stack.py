@@ -31,7 +31,9 @@ from cluster.services import (  # noqa: F401  (re-exported: tests import these f
     Service,
     action_endpoint,
     actions_command,
+    backend_command,
     free_port,
+    gateway_command,
     rasa_command,
     stop,
 )
@@ -102,8 +104,7 @@ def start_backend(stack: Stack) -> None:
     seed_demo_data(stack)
     port = free_port()
     stack.backend_url = f"http://127.0.0.1:{port}"
-    svc = _spawn(stack, "backend", [_python(), "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1",
-                                    "--port", str(port), "--no-proxy-headers"])
+    svc = _spawn(stack, "backend", backend_command(port))
     _wait_http(svc, f"{stack.backend_url}/health", 60)
 
 
@@ -125,8 +126,7 @@ def start_gateway(stack: Stack) -> None:
     port = free_port()
     stack.gateway_url = f"http://127.0.0.1:{port}"
     stack.env["ANXIN_GATEWAY_URL"] = stack.gateway_url
-    svc = _spawn(stack, "gateway", [_python(), "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1",
-                                    "--port", str(port), "--no-proxy-headers"])
+    svc = _spawn(stack, "gateway", gateway_command(port))
     _wait_http(svc, f"{stack.gateway_url}/health", 60)
 
 
