@@ -6,7 +6,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import http_pool
-from gateway.routes import audio, health, phone, staff, web
+from gateway.routes import audio, health, ops, phone, staff, web
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 # Text the browser fetches: the pages, their CSS/JS, the embed script and the JSON API. Not the audio (mp3 does
@@ -43,6 +43,7 @@ def create_app() -> FastAPI:
 
     app.include_router(web.router)
     app.include_router(staff.router)
+    app.include_router(ops.router)
     app.include_router(phone.router)
     app.include_router(audio.router)
     app.include_router(health.router)
