@@ -62,12 +62,23 @@
   var CAPS = "[零〇壹贰叁肆伍陆柒捌玖拾佰仟万亿]+[元圆](?:整|正|[零壹贰叁肆伍陆柒捌玖]角(?:[零壹贰叁肆伍陆柒捌玖]分)?|[零壹贰叁肆伍陆柒捌玖]分)?";
   var AMOUNT = new RegExp("(\\d[\\d,]*(?:\\.\\d{1,2})?\\s*元)(\\s*[（(]" + CAPS + "[）)])?|(" + CAPS + ")", "g");
   // Its width in em (digits about 0.6, a CJK character 1): CSS shrinks the part to fit its bubble with it.
-  function part(cls, text) {
+  function width(text) {
     var w = 0;
     for (var i = 0; i < text.length; i++) w += text.charCodeAt(i) > 0x2e80 ? 1 : text[i] === " " ? 0.3 : 0.62;
+    return w;
+  }
+  function part(cls, text, w) {
     var n = A.el("span", { class: cls, text: text });
-    n.style.setProperty("--w", String(Math.max(1, Math.round(w * 100) / 100)));  // CSSOM: allowed by the CSP
+    n.style.setProperty("--w", String(Math.max(1, Math.round((w || width(text)) * 100) / 100)));  // CSSOM: allowed by the CSP
     return n;
+  }
+  // Long capitals ("（壹万壹仟捌佰柒拾壹元肆角）") do not fit a 320 px phone on one line even at 24 px: they go on two
+  // lines at 万/亿, as one writes them, each line whole and both the same size.
+  function capsParts(text) {
+    var at = Math.max(text.lastIndexOf("万"), text.lastIndexOf("亿"));
+    if (width(text) <= 10 || at < 1 || at >= text.length - 2) return [part("amount-caps", text)];
+    var a = text.slice(0, at + 1), b = text.slice(at + 1), w = Math.max(width(a), width(b));
+    return [part("amount-caps", a, w), part("amount-caps", b, w)];
   }
   A.keep = function (text) { return part("keep", text); };  // a phone number: one line, shrunk to fit
   A.withAmounts = function (text) {
@@ -77,7 +88,7 @@
       if (at > last) frag.append(text.slice(last, at));
       var span = A.el("span", { class: "amount" });
       if (digits) span.append(part("amount-digits", digits));
-      if (caps || alone) span.append(part("amount-caps", caps || alone));
+      if (caps || alone) capsParts(caps || alone).forEach(function (n) { span.append(n); });
       frag.append(span);
       last = at + m.length;
       return m;
@@ -543,7 +554,8 @@
     receiptCard("缴费回单", rows, after);
   };
 
-  var STATUS = { completed: "已完成", held: "等待工作人员核对", pending: "等待确认", cancelled: "已取消", rejected: "未通过" };
+  var STATUS = { completed: "已完成", held: "等待工作人员核对", pending: "等待确认", cancelled: "已取消", rejected: "未通过",
+    scheduled: "已转出，还没到账（到账前可以撤回）", revoked: "已撤回，钱已回到您的账户", expired: "已失效" };
   // `what`: the reply's receipt ({transfer_id} or {kind: "bill_payment", bill_payment_id}), or a transfer id.
   A.receipt = async function (what, after, status) {
     if (what && what.kind === "bill_payment") return A.billReceipt(what.bill_payment_id, after, status);
@@ -562,8 +574,8 @@
      ["收款银行", p.bank || ""], ["收款账号", p.account_masked || ""],
      ["金额", t.amount + " 元" + (r.data.amount_capitals ? "（" + r.data.amount_capitals + "）" : "")],
      ["状态", STATUS[t.status] || t.status], ["转账编号", String(t.id)],
-     ["时间", r.data.time_local || ""],
-     ["打印时间", r.data.printed_at]], after);
+     ["时间", r.data.time_local || ""]].concat(r.data.arrives_local && t.status === "scheduled" ? [["到账时间", r.data.arrives_local]] : [], [
+     ["打印时间", r.data.printed_at]]), after);
   };
 
   // ------------------------------------------------------------ forget everything on this screen

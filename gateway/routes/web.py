@@ -553,6 +553,8 @@ async def get_transfer(transfer_id: str, request: Request) -> Response:
     when = transfer.get("executed_at") or transfer.get("created_at") if isinstance(transfer, dict) else None
     out = {"transfer": transfer, "amount_capitals": capitals, "customer_name": session.customer_name,
            "time_local": local_time(when), "printed_at": local_time(None)}
+    if isinstance(transfer, dict) and transfer.get("arrives_at"):  # a delayed arrival (issue 12)
+        out["arrives_local"] = local_time(transfer["arrives_at"])
     if request.query_params.get("decision") == "1" and isinstance(transfer, dict):
         decision = decision_text(transfer, capitals)
         if decision:

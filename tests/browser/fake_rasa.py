@@ -34,6 +34,8 @@ class Script:
     def __init__(self, backend_url: str) -> None:
         self.backend = backend_url.rstrip("/") + "/api/v1"
         self.pending: dict[str, int] = {}
+        self.pending_bill: dict[str, int] = {}  # the bill payment a "是" confirms (issue 12)
+        self.revocable: dict[str, int] = {}  # the scheduled transfer a "是" takes back
         self.last: dict[str, list[dict[str, Any]]] = {}
         self.metadata_seen: list[dict[str, Any]] = []
         self.messages_seen: list[dict[str, str]] = []
@@ -69,11 +71,20 @@ class Script:
         if "余额" in text:
             acct = self._get("/accounts", token)[0]
             return [{"text": f"您的{acct['name']}余额是 {_yuan(acct['balance'])}。"}]
+        bill = self._bill(sender, text, token)
+        if bill is not None:
+            return bill
+        revoke = self._revoke(sender, text, token)
+        if revoke is not None:
+            return revoke
         if text == "/affirm" and sender in self.pending:
             tid = self.pending.pop(sender)
             t = self._post(f"/transfers/{tid}/confirm", token).json()
             if t["status"] == "held":
                 return [{"text": "这笔转账需要工作人员核对。核对好以后就会转出。", "custom": {"transfer_id": tid}}]
+            if t["status"] == "scheduled":  # a delayed arrival: revocable until it arrives
+                return [{"text": f"{t['message']}\n到账以前，说“刚才那笔撤回”就能撤回。",
+                         "custom": {"transfer_id": tid, "receipt": {"transfer_id": tid}}}]
             return [{"text": f"办好了，{t['payee']['name']}会收到 {_yuan(t['amount'])}。",
                      "custom": {"transfer_id": tid, "receipt": {"transfer_id": tid}}}]
         if text == "/deny" and sender in self.pending:
@@ -90,7 +101,7 @@ class Script:
             acct = self._get("/accounts", token)[0]
             resp = self._post("/transfers", token, key=True, json={
                 "from_account_id": acct["id"], "payee_id": payee["id"], "amount": str(amount.yuan),
-                "require_confirmation": True})
+                "require_confirmation": True, **({"arrival_mode": "next_day"} if "明天到" in text else {})})
             if resp.status_code >= 400:
                 return [{"text": resp.json()["message"]}]
             t = resp.json()
@@ -101,6 +112,62 @@ class Script:
                      "custom": {"transfer_id": t["id"], "pending_id": t["id"], "key_figure": f"{t['amount']}元"}}]
         return [{"text": "对不起，我没听懂。您可以选下面的事。",
                  "buttons": [{"title": "查余额", "payload": "查余额"}, {"title": "转人工", "payload": "转人工"}]}]
+
+    def _bill(self, sender: str, text: str, token: str) -> list[dict[str, Any]] | None:
+        """交电费: the saved 电费 account's bill, a pending bill payment read back; 是 pays it, with its receipt."""
+        if text == "/affirm" and sender in self.pending_bill:
+            record = self._post(f"/bill-payments/{self.pending_bill.pop(sender)}/confirm", token).json()
+            if record.get("status") != "completed":
+                return [{"text": f"这笔没有交成。\n{record.get('message', '')}"}]
+            return [{"text": f"交好了。\n{record['message']}\n收据号{record['receipt_no']}。",
+                     "custom": {"key_figure": f"{record['amount']}元", "bill_payment_id": record["id"],
+                                "receipt": {"bill_payment_id": record["id"], "kind": "bill_payment",
+                                            "receipt_no": record["receipt_no"]}}}]
+        if text in ("/deny", "算了") and sender in self.pending_bill:
+            self._post(f"/bill-payments/{self.pending_bill.pop(sender)}/cancel", token)
+            return [{"text": "好的，这笔不交了。\n钱没有动。"}]
+        if "电费" not in text:
+            return None
+        saved = next(a for a in self._get("/bill-accounts", token) if a["biller"]["code"] == "POWER")
+        quote = self._get(f"/bill-accounts/{saved['id']}/bill", token)
+        if quote["status"] != "due":
+            return [{"text": quote["message"]}]
+        acct = self._get("/accounts", token)[0]
+        resp = self._post("/bill-payments", token, key=True, json={
+            "bill_account_id": saved["id"], "from_account_id": acct["id"], "require_confirmation": True})
+        record = resp.json()
+        if resp.status_code >= 400:
+            return [{"text": record["message"]}]
+        self.pending_bill[sender] = record["id"]
+        return [{"text": f"交{quote['period'][5:].lstrip('0')}月电费，{saved['label']}。\n{_yuan(record['amount'])}。\n"
+                         f"从{acct['name']}出钱。\n对吗？",
+                 "buttons": [{"title": "是", "payload": "/affirm"}, {"title": "否", "payload": "/deny"}],
+                 "custom": {"key_figure": f"{record['amount']}元", "bill_payment_id": record["id"],
+                            "pending_id": record["id"]}}]
+
+    def _revoke(self, sender: str, text: str, token: str) -> list[dict[str, Any]] | None:
+        """刚才那笔撤回: the latest scheduled (not yet arrived) transfer, read back; 是 takes it back."""
+        if text == "/affirm" and sender in self.revocable:
+            tid = self.revocable.pop(sender)
+            t = self._post(f"/transfers/{tid}/revoke", token).json()
+            if t.get("status") != "revoked":
+                return [{"text": t.get("message", "这笔撤不回来了。")}]
+            return [{"text": f"撤回好了。\n{_yuan(t['amount'])}已经回到您的账户。",
+                     "custom": {"transfer_id": tid, "receipt": {"transfer_id": tid}}}]
+        if text == "/deny" and sender in self.revocable:
+            self.revocable.pop(sender)
+            return [{"text": "好的，不撤回，这笔照常到账。"}]
+        if "撤回" not in text:
+            return None
+        scheduled = self._get("/transfers?status=scheduled", token)
+        if not scheduled:
+            return [{"text": "现在没有能撤回的转账。"}]
+        t = scheduled[0]
+        self.revocable[sender] = t["id"]
+        return [{"text": f"要撤回给{t['payee']['relationship']}{t['payee']['name']}的 {_yuan(t['amount'])}吗？\n"
+                         "这笔还没有到账。",
+                 "buttons": [{"title": "是，撤回", "payload": "/affirm"}, {"title": "不撤回", "payload": "/deny"}],
+                 "custom": {"transfer_id": t["id"], "key_figure": f"{t['amount']}元"}}]
 
 
 def make_app(script: Script) -> FastAPI:
