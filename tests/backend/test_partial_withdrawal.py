@@ -8,6 +8,7 @@ After 100 days 4000.00 is taken: 4000 x 0.10 % x 100 / 360 = 1.11 interest; the 
 5000 x 1.10 % = 55.00 at 2027-03-01; the part would have earned 99.00 - 55.00 = 44.00, so 42.89 is lost."""
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -274,6 +275,38 @@ def test_a_renewing_remainder_renews_the_remainder_and_its_interest(
         renewal = session.exec(select(TimeDeposit).where(TimeDeposit.renewed_from_id == deposit["id"])).one()
         assert (renewal.principal_fen, renewal.opened_on) == (5055_00, MATURITY)
         assert renewal.partial_withdrawn_fen is None  # a new deposit: its own one partial withdrawal
+    check_books(engine)
+
+
+def test_concurrent_partial_withdrawals_of_one_deposit_pay_once(engine: Engine, settings: Settings):
+    """Four requests at the same moment (the customer lock and the deposit row lock decide): one is paid."""
+    who = create_customer(engine, settings, "赵大妈", {"demand": 9000_00}, {})
+    with write_session(engine) as session:
+        product = session.exec(select(SavingsProduct).where(SavingsProduct.code == "TD12")).one()
+        deposit_id = deposits.open_deposit(session, settings, who.id, product.id, who.accounts["demand"],  # type: ignore[arg-type]
+                                           9000_00).id
+        session.commit()
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        barrier.wait()
+        with write_session(engine) as session:
+            try:
+                deposits.withdraw_early(session, who.id, deposit_id, 1000_00, settings)  # type: ignore[arg-type]
+                session.commit()
+                outcomes.append("paid")
+            except AppError as exc:
+                session.rollback()
+                outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["PARTIAL_ALREADY_USED"] * 3 + ["paid"]
+    assert balance_fen(engine, who.accounts["demand"]) == 1000_00
     check_books(engine)
 
 
