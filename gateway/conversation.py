@@ -6,7 +6,6 @@ never by matching the reply's text.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any, Literal
 
 from gateway.rasa_client import RasaUnavailable, send_message
 from gateway.routes.audio import audio_url_async
+from rules import speech
 
 RASA_DOWN_TEXT = "对不起，安心助手暂时没有回应。请稍后再试，或者说“转人工”。"
 # Rasa answers an empty list when an action server it needs is down: the customer must not meet silence.
@@ -105,9 +105,8 @@ def _receipt(value: Any) -> Receipt | None:
 
 
 def _rate(value: Any) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
-        return float(value)
-    return 1.0
+    # The contract's field is a number (a string is not one); its bounds and default are rules.speech's.
+    return speech.parse(value) if isinstance(value, int | float) else speech.DEFAULT
 
 
 @dataclass
