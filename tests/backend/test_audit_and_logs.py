@@ -64,10 +64,11 @@ def test_audit_rows_say_who_what_when(
     actions = [(r.actor_kind, r.action, r.target_id) for r in rows]
     assert ("customer", "login.ok", alice.id) in actions
     assert ("customer", "transfer.held", transfer["id"]) in actions
-    assert ("staff", "transfer.completed", transfer["id"]) in actions
+    # To a payee saved today: approved, it leaves her account and arrives the next day (issue 12).
+    assert ("staff", "transfer.scheduled", transfer["id"]) in actions
     assert ("staff", "approval.approved", approval["id"]) in actions
     assert all(r.at is not None for r in rows)
-    completed = next(r for r in rows if r.action == "transfer.completed")
+    completed = next(r for r in rows if r.action == "transfer.scheduled")
     assert json.loads(completed.detail)["amount"] == "10.00"
     for row in rows:
         for secret in (alice.pin, *alice.account_numbers.values()):

@@ -33,11 +33,12 @@ def test_approve_executes_the_held_transfer(
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["decided_by"], body["note"]) == ("approved", staff.id, "已电话核实")
-    assert body["transfer"]["status"] == "completed"
+    # A payee saved today: once approved the money leaves her account and arrives the next day (revocable).
+    assert (body["transfer"]["status"], body["transfer"]["arrival_mode"]) == ("scheduled", "next_day")
     assert balance_fen(engine, alice.accounts["demand"]) == 10_000_00 - 300_00
-    assert client.get(f"/transfers/{transfer['id']}", headers=alice.headers).json()["status"] == "completed"
+    assert client.get(f"/transfers/{transfer['id']}", headers=alice.headers).json()["status"] == "scheduled"
     assert "approval.approved" in audit_actions(engine, "staff", staff.id)
-    assert "transfer.completed" in audit_actions(engine, "staff", staff.id)
+    assert "transfer.scheduled" in audit_actions(engine, "staff", staff.id)
     twice = client.post(f"/staff/approvals/{approval['id']}/approve", headers=staff.headers)
     assert (twice.status_code, twice.json()["code"]) == (409, "INVALID_STATE")
     assert balance_fen(engine, alice.accounts["demand"]) == 10_000_00 - 300_00

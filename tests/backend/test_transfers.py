@@ -132,7 +132,9 @@ def test_payee_older_than_a_day_is_not_new(client: TestClient, engine: Engine, a
         session.execute(update(Payee).where(Payee.id == alice.payees["新朋友"])
                         .values(created_at=clock.now() - __import__("datetime").timedelta(hours=24, minutes=1)))
         session.commit()
-    assert transfer(client, alice, "300.00", payee="新朋友").json()["status"] == "completed"
+    body = transfer(client, alice, "300.00", payee="新朋友").json()
+    # Not held, but still new for arrival (saved < new_payee_delay_days ago): it arrives the next day.
+    assert (body["status"], body["hold_reason"], body["arrival_mode"]) == ("scheduled", None, "next_day")
 
 
 @pytest.mark.parametrize(("amount", "status", "reason"), [
