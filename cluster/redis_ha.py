@@ -41,8 +41,8 @@ SERVICE = "anxin"
 SENTINEL_SCHEME = "redis+sentinel://"
 DOWN_AFTER_MS = 1000
 FAILOVER_TIMEOUT_MS = 5000
-# Retries on a lost connection: 8 with backoff capped at 0.5 s is ~3.5 s, longer than a failover here.
-RETRIES = 8
+# Retries on a lost connection: 10 with backoff capped at 0.5 s is ~4 s, longer than a failover here (2.5 s).
+RETRIES = 10
 
 
 def _retry() -> Retry:
