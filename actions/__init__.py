@@ -45,6 +45,7 @@ from actions.transfer import (
     ValidateTransferForm,
 )
 from actions.withdrawal import (
+    ActionAskWithdrawalAmount,
     ActionAskWithdrawalConfirmed,
     ActionAskWithdrawalDepositId,
     ActionAskWithdrawalNearConfirmed,
@@ -62,7 +63,7 @@ __all__ = [
     # issue 11
     "ActionAskMaturityChoice", "ActionSetMaturityChoice", "ActionMultiRequest", "ActionPensionArrival",
     "ActionAskWithdrawalConfirmed", "ActionAskWithdrawalDepositId", "ActionAskWithdrawalNearConfirmed",
-    "ActionWithdrawalStart", "ActionWithdrawalSubmit", "ValidateWithdrawalForm",
+    "ActionWithdrawalStart", "ActionWithdrawalSubmit", "ValidateWithdrawalForm", "ActionAskWithdrawalAmount",
     # issue 12
     "ActionAskBillAccountId", "ActionAskBillAmount", "ActionAskBillConfirmed", "ActionBillStart",
     "ActionBillSubmit", "ValidateBillForm", "ActionStartNotices",

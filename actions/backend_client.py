@@ -16,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
-import os
 import re
 import time
 import weakref
 from collections import OrderedDict
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
+
+from actions.settings import get_settings
 
 API_PREFIX = "/api/v1"
 TIMEOUT_S = 3.0
@@ -68,7 +70,7 @@ def _forget(token_id: str) -> None:
 
 
 def backend_url() -> str:
-    return os.environ.get("ANXIN_BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
+    return get_settings().backend_url  # ANXIN_BACKEND_URL
 
 
 class BackendError(Exception):
@@ -207,18 +209,21 @@ class BackendClient:
     async def deposit(self, deposit_id: Any) -> dict[str, Any]:
         return await self._request("GET", f"/deposits/{_path_id(deposit_id)}")
 
-    async def early_withdrawal_preview(self, deposit_id: Any) -> dict[str, Any]:
-        """principal, interest (demand rate), lost_interest, maturity_date, days_to_maturity: the read-back."""
-        return await self._request("GET", f"/deposits/{_path_id(deposit_id)}/early-withdrawal")
+    async def early_withdrawal_preview(self, deposit_id: Any, amount: str | None = None) -> dict[str, Any]:
+        """principal, interest (demand rate), lost_interest, maturity_date, days_to_maturity; with `amount` (a
+        partial withdrawal, "5000.00") the part taken and the remaining_* figures."""
+        query = f"?amount={Decimal(amount).quantize(Decimal('0.01'))}" if amount is not None else ""
+        return await self._request("GET", f"/deposits/{_path_id(deposit_id)}/early-withdrawal{query}")
 
-    async def withdraw_early(self, idempotency_key: str, deposit_id: Any) -> dict[str, Any]:
+    async def create_withdrawal(self, idempotency_key: str, deposit_id: Any,
+                                amount: str | None = None) -> dict[str, Any]:
+        """A pending early withdrawal (nothing moves): the bank's figures the read-back says, and its id. The
+        only way the dialogue withdraws: POST /withdrawals/{id}/confirm pays it after the yes."""
+        body: dict[str, Any] = {"require_confirmation": True}
+        if amount is not None:
+            body["amount"] = amount
         return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/early-withdrawal",
-                                   idempotency_key=idempotency_key)
-
-    async def create_withdrawal(self, idempotency_key: str, deposit_id: Any) -> dict[str, Any]:
-        """A pending early withdrawal (nothing moves): the bank's figures the read-back says, and its id."""
-        return await self._request("POST", f"/deposits/{_path_id(deposit_id)}/early-withdrawal",
-                                   json={"require_confirmation": True}, idempotency_key=idempotency_key)
+                                   json=body, idempotency_key=idempotency_key)
 
     async def withdrawal(self, withdrawal_id: Any) -> dict[str, Any]:
         return await self._request("GET", f"/withdrawals/{_path_id(withdrawal_id)}")

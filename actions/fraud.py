@@ -33,7 +33,7 @@ MONEY_SLOTS = (
     "deposit_term", "deposit_amount", "deposit_confirmed", "deposit_stop", "deposit_form_id",
     "pending_deposit_id", "pending_deposit_key", "maturity_choice",
     "withdrawal_deposit_id", "withdrawal_near_confirmed", "withdrawal_confirmed", "withdrawal_days_left",
-    "withdrawal_stop", "withdrawal_form_id", "pending_withdrawal_id",
+    "withdrawal_stop", "withdrawal_form_id", "pending_withdrawal_id", "withdrawal_amount", "withdrawal_partial",
     # bill payment (actions/bills.py)
     "bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop", "bill_form_id",
     "pending_bill_id", "pending_bill_key",

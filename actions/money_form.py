@@ -228,13 +228,16 @@ async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: Mo
                     create: Callable[[BackendClient], Awaitable[dict[str, Any]]],
                     render: Callable[[BackendClient, dict[str, Any]], Awaitable[Said | None]],
                     report: Report,
-                    same_record: Callable[[BackendClient, Any], Awaitable[bool]] | None = None) -> list[EventType]:
+                    same_record: Callable[[BackendClient, Any], Awaitable[bool]] | None = None,
+                    answer_refusal: Callable[[BackendRefused], list[EventType] | None] | None = None,
+                    ) -> list[EventType]:
     """The confirm-last question of a money form, over a pending record at the bank.
 
     `create` makes the record (POST with require_confirmation and the Idempotency-Key `key`); `render` words it
     (None: the record lacks what must be said, so it is cancelled and the form stops); `report` words a record
     that is no longer pending (expired meanwhile). `same_record` says whether the record read back before is
-    still the one these slots mean (default: the same Idempotency-Key).
+    still the one these slots mean (default: the same Idempotency-Key). `answer_refusal` may turn a refusal
+    into a question of the form (its events; None: the form stops as for any refusal).
     """
     if tracker.get_slot("fraud_stopped"):
         return form.stop("refused")
@@ -259,7 +262,8 @@ async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: Mo
     except FormStop as stop:
         return events + form.stop(stop.why)
     except BackendRefused as refused:
-        return events + form.stop(refusal(dispatcher, tracker, form, refused))
+        asked = answer_refusal(refused) if answer_refusal is not None else None
+        return events + (asked if asked is not None else form.stop(refusal(dispatcher, tracker, form, refused)))
     except BackendError as exc:
         # Nothing was confirmed: at worst a pending record waits at the bank until it expires.
         return events + form.stop(failure_outcome(exc))

@@ -12,11 +12,11 @@ read-back. A scam story in any state is left to the stop rule.
 """
 from __future__ import annotations
 
-import os
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -29,6 +29,7 @@ from actions.common import (
     digits,
     first_entity,
     idempotency_key,
+    latest_text,
     say,
     speech_rate,
     yuan,
@@ -45,10 +46,19 @@ from actions.money_form import (
 )
 from actions.money_form import cancel_quietly as cancel_record
 from actions.savings import date_cn
+from actions.settings import get_settings
 from actions.texts import text
 
-FORM_SLOTS = ("withdrawal_deposit_id", "withdrawal_near_confirmed", "withdrawal_confirmed", "withdrawal_days_left",
-              "withdrawal_stop", "pending_withdrawal_id")
+FORM_SLOTS = ("withdrawal_deposit_id", "withdrawal_amount", "withdrawal_partial", "withdrawal_near_confirmed",
+              "withdrawal_confirmed", "withdrawal_days_left", "withdrawal_stop", "pending_withdrawal_id")
+# `withdrawal_amount`: ALL, or the part to take out ("5000.00", 部分提前支取). `withdrawal_partial`: the customer
+# said "取一部分" and the amount is asked next.
+ALL = "all"
+# Words that make an amount the part to take out, not the deposit's size ("只取一万，剩下的继续存").
+PART_WORDS = re.compile(r"一部分|部分|一些|一点|只取|只要|只拿|剩下|剩余|其余|不全取|别全取|不全拿|取一半|一半")
+ALL_WORDS = re.compile(r"全部|全取|都取|全都|整张|整笔|全拿|都拿|一起取|所有的?钱")
+# The bank's refusals of a partial amount: said in its words, then the amount is asked again.
+PART_REFUSALS = ("PARTIAL_ALREADY_USED", "REMAINDER_TOO_SMALL", "AMOUNT_NOT_LESS_THAN_PRINCIPAL")
 DEFAULT_NEAR_DAYS = 30
 PENDING_SLOT = "pending_withdrawal_id"
 FORM = MoneyForm(
@@ -64,8 +74,8 @@ FORM = MoneyForm(
 def near_days() -> int:
     """How close to maturity the customer is told the days left and asked once more (a setting)."""
     try:
-        return max(int(os.environ.get("ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS", DEFAULT_NEAR_DAYS)), 0)
-    except ValueError:
+        return get_settings().early_withdrawal_near_days  # ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS (actions/settings.py)
+    except ValueError:  # an unusable value (SettingsError): the default
         return DEFAULT_NEAR_DAYS
 
 
@@ -116,7 +126,7 @@ async def _prepare(client: BackendClient) -> list[EventType]:
 
 class ValidateWithdrawalForm(MoneyFormValidation):
     form = FORM
-    carried_slots = ("withdrawal_days_left",)  # set with the deposit
+    carried_slots = ("withdrawal_days_left", "withdrawal_partial")  # set with the deposit, with the amount
 
     def name(self) -> str:
         return "validate_withdrawal_form"
@@ -153,6 +163,43 @@ class ValidateWithdrawalForm(MoneyFormValidation):
                 "withdrawal_days_left": str(days) if isinstance(days, int) else None,
                 "withdrawal_near_confirmed": None, "withdrawal_confirmed": None}
 
+    async def extract_withdrawal_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        """All of it, or the part to take out ("先取五千", "只取一万"); "取一部分" alone: the amount is asked.
+
+        An amount that is a deposit's own size ("那一万的定期") names the deposit, unless the words say a part.
+        A different answer at the read-back (or the near-maturity question) is read back again.
+        """
+        requested = tracker.get_slot("requested_slot")
+        words = latest_text(tracker)
+        part = first_entity(tracker, "withdrawal_part")
+        said = yuan(first_entity(tracker, "amount"))
+        found: dict[str, Any]
+        if said is not None and said > 0 and (PART_WORDS.search(words) or not await _names_a_deposit(tracker, said)):
+            found = {"withdrawal_amount": digits(said), "withdrawal_partial": None}
+        elif part == ALL or (part is None and ALL_WORDS.search(words) and not PART_WORDS.search(words)):
+            found = {"withdrawal_amount": ALL, "withdrawal_partial": None}
+        elif part == "part" or (part is None and PART_WORDS.search(words)):
+            found = {"withdrawal_amount": None, "withdrawal_partial": True}
+        elif requested == "withdrawal_amount" and (first_entity(tracker, "amount_issue") or said is not None):
+            say(dispatcher, tracker, "msg_amount_ambiguous")
+            return {"withdrawal_amount": None}
+        else:
+            return {}
+        if requested in (FORM.confirm_slot, *FORM.answer_slots):
+            if found["withdrawal_amount"] == tracker.get_slot("withdrawal_amount"):
+                return {}
+            found.update(withdrawal_confirmed=None, withdrawal_near_confirmed=None)
+        # rasa-sdk returns only the form's own slots: the helper slot goes on the tracker (carried_slots).
+        tracker.slots["withdrawal_partial"] = found.pop("withdrawal_partial")
+        return found
+
+
+async def _names_a_deposit(tracker: Tracker, amount: Any) -> bool:
+    """True when the amount said is the size of one of the customer's active deposits (it picks that one)."""
+    deposits = active_deposits(await client_for(tracker).deposits())
+    return any(yuan(d.get("principal")) == amount for d in deposits)
+
 
 def _stop(why: str) -> list[EventType]:
     return FORM.stop(why)
@@ -182,8 +229,47 @@ class ActionAskWithdrawalDepositId(Action):
         return []
 
 
+def taken_amount(tracker: Tracker) -> str | None:
+    """The part to take out ("5000.00"), None for all of it."""
+    amount = tracker.get_slot("withdrawal_amount")
+    return None if amount in (None, ALL) or yuan(amount) is None else digits(yuan(amount) or 0)
+
+
 async def _preview(tracker: Tracker) -> dict[str, Any]:
-    return await client_for(tracker).early_withdrawal_preview(tracker.get_slot("withdrawal_deposit_id"))
+    return await client_for(tracker).early_withdrawal_preview(tracker.get_slot("withdrawal_deposit_id"),
+                                                              taken_amount(tracker))
+
+
+def part_refused(dispatcher: CollectingDispatcher, tracker: Tracker, refused: BackendRefused) -> list[EventType] | None:
+    """The bank will not take this part out (once per deposit, the minimum that must stay, or it is all of it):
+    its sentence, then the amount is asked again, as the next question of the form."""
+    if refused.code not in PART_REFUSALS or taken_amount(tracker) is None:
+        return None
+    say(dispatcher, tracker, "msg_withdrawal_part_refused", message=refused.message)
+    events: list[EventType] = [SlotSet("withdrawal_amount", None), SlotSet("withdrawal_partial", None),
+                               SlotSet("withdrawal_near_confirmed", None), SlotSet("withdrawal_confirmed", None),
+                               SlotSet("requested_slot", "withdrawal_amount")]
+    ask_amount(dispatcher, tracker, partial=False)
+    return events
+
+
+def ask_amount(dispatcher: CollectingDispatcher, tracker: Tracker, partial: bool) -> None:
+    """"全部取出，还是取一部分？", or after "一部分": how much."""
+    take_all = button(text("withdrawal_all_button"), "inform", withdrawal_part=ALL)
+    if partial:
+        say(dispatcher, tracker, "msg_ask_withdrawal_part_amount", buttons=[take_all])
+    else:
+        say(dispatcher, tracker, "msg_ask_withdrawal_amount",
+            buttons=[take_all, button(text("withdrawal_part_button"), "inform", withdrawal_part="part")])
+
+
+class ActionAskWithdrawalAmount(Action):
+    def name(self) -> str:
+        return "action_ask_withdrawal_amount"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        ask_amount(dispatcher, tracker, partial=bool(tracker.get_slot("withdrawal_partial")))
+        return []
 
 
 class ActionAskWithdrawalNearConfirmed(Action):
@@ -198,6 +284,9 @@ class ActionAskWithdrawalNearConfirmed(Action):
         except NotSignedIn:
             return _stop("not_signed_in")
         except BackendRefused as refused:
+            asked = part_refused(dispatcher, tracker, refused)
+            if asked is not None:
+                return asked
             say(dispatcher, tracker, "msg_withdrawal_refused", message=refused.message)
             return _stop("refused")
         except BackendError:
@@ -233,13 +322,18 @@ class ActionAskWithdrawalConfirmed(Action):
         form_id = tracker.get_slot("withdrawal_form_id")
         if tracker.get_slot("fraud_stopped") or not str(deposit_id or "").isdigit() or not form_id:
             return _stop("refused")
-        key = idempotency_key("early-withdrawal", tracker.sender_id, form_id, deposit_id)
+        amount = taken_amount(tracker)
+        if tracker.get_slot("withdrawal_amount") is None:
+            return _stop("refused")
+        # A whole withdrawal keeps the key it always had; a part's amount is in its key.
+        key = idempotency_key("early-withdrawal", tracker.sender_id, form_id, deposit_id,
+                              *((amount,) if amount is not None else ()))
 
         async def create(client: BackendClient) -> dict[str, Any]:
-            return await client.create_withdrawal(key, deposit_id)
+            return await client.create_withdrawal(key, deposit_id, amount)
 
         async def same_record(client: BackendClient, previous: Any) -> bool:
-            return await _is_record_of(client, previous, deposit_id)
+            return await _is_record_of(client, previous, deposit_id, amount)
 
         async def render(client: BackendClient, record: dict[str, Any]) -> Said | None:
             figures = _figures(record)
@@ -248,10 +342,20 @@ class ActionAskWithdrawalConfirmed(Action):
             principal, interest, lost = figures
             deposit = await client.deposit(record.get("deposit_id"))
             account = find_account(await client.accounts(), record.get("to_account_id"))
-            lines = [text("withdrawal_readback", name=deposit_name(deposit), principal=digits(principal),
-                          capitals=capitals(principal), percent=record.get("annual_rate_percent"),
-                          interest=digits(interest), lost=digits(lost),
-                          maturity=date_cn(record.get("maturity_date")))]
+            remaining = yuan(record.get("remaining_principal"))
+            if remaining is None:
+                lines = [text("withdrawal_readback", name=deposit_name(deposit), principal=digits(principal),
+                              capitals=capitals(principal), percent=record.get("annual_rate_percent"),
+                              interest=digits(interest), lost=digits(lost),
+                              maturity=date_cn(record.get("maturity_date")))]
+            else:
+                # A part (部分提前支取): what comes out, what it earns and loses, and what stays until when.
+                kept = yuan(record.get("remaining_expected_interest"))
+                lines = [text("withdrawal_part_readback", name=deposit_name(deposit), amount=digits(principal),
+                              capitals=capitals(principal), percent=record.get("annual_rate_percent"),
+                              interest=digits(interest), lost=digits(lost), remaining=digits(remaining),
+                              maturity=date_cn(record.get("remaining_maturity_date") or record.get("maturity_date")),
+                              kept=text("withdrawal_part_kept", interest=digits(kept)) if kept is not None else "")]
             if account is not None:
                 lines.append(text("withdrawal_to_account", account=account_label(account)))
             lines.append(text("withdrawal_question"))
@@ -259,16 +363,19 @@ class ActionAskWithdrawalConfirmed(Action):
                         {"deposit_id": int(str(record.get("deposit_id")))})
 
         return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker),
-                               same_record=same_record)
+                               same_record=same_record,
+                               answer_refusal=lambda refused: part_refused(dispatcher, tracker, refused))
 
 
-async def _is_record_of(client: BackendClient, withdrawal_id: Any, deposit_id: Any) -> bool:
-    """True when the pending record the slot names is still pending and for this deposit."""
+async def _is_record_of(client: BackendClient, withdrawal_id: Any, deposit_id: Any, amount: str | None) -> bool:
+    """True when the pending record the slot names is still pending, for this deposit and this much of it."""
     try:
         record = await client.withdrawal(withdrawal_id)
     except BackendRefused:
         return False
-    return record.get("status") == "pending" and str(record.get("deposit_id")) == str(deposit_id)
+    whole = record.get("remaining_principal") is None
+    same_part = whole if amount is None else (not whole and yuan(record.get("principal")) == yuan(amount))
+    return record.get("status") == "pending" and str(record.get("deposit_id")) == str(deposit_id) and same_part
 
 
 class ActionWithdrawalSubmit(Action):
@@ -289,8 +396,12 @@ def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
             say(dispatcher, tracker, "msg_withdrawal_refused", message=text("nothing_moved"))
             return "refused"
         account = find_account(await client.accounts(), record.get("to_account_id"))
+        remaining = yuan(record.get("remaining_principal"))
+        stays = "" if remaining is None else text(
+            "withdrawal_done_remaining", remaining=digits(remaining),
+            maturity=date_cn(record.get("remaining_maturity_date") or record.get("maturity_date")))
         say(dispatcher, tracker, "msg_withdrawal_done", principal=digits(principal),
             interest=digits(interest or 0), account=account_label(account) if account else "您的账户",
-            custom={"key_figure": f"{digits(principal)}元"})
+            remaining=stays, custom={"key_figure": f"{digits(principal)}元"})
         return "completed"
     return report

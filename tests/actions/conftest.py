@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,6 @@ class FakeBackend:
     transfers: dict[int, dict[str, Any]] = field(default_factory=dict)
     deposits_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     deposits: dict[int, dict[str, Any]] = field(default_factory=dict)
-    withdrawals_by_key: dict[str, int] = field(default_factory=dict)
     seen_notices: list[str] = field(default_factory=list)
     # issue 12: what POST /bill-payments and its confirm answer instead of the simulation, when set
     bill_payment_answer: tuple[int, dict[str, Any]] | None = None
@@ -123,7 +123,7 @@ class FakeBackend:
         self.delay_s = 0.0
         self.requests.clear()
         for table in (self.transfers_by_key, self.transfer_bodies, self.transfers, self.deposits_by_key, self.deposits,
-                      self.withdrawals_by_key, self.seen_notices):
+                      self.seen_notices):
             table.clear()
         self.bill_payment_answer = self.bill_confirm_answer = None
         self.bill_payments_by_key.clear()
@@ -264,32 +264,30 @@ def _app(fake: FakeBackend) -> web.Application:
             if record is None:
                 return web.json_response({"code": "NOT_FOUND", "message": "没有找到。"}, status=404)
             key = request.headers.get("Idempotency-Key", "")
-            if request.method == "POST" and fake.withdrawals_by_key.get(key) == number:
-                return web.json_response(record)  # a replay answers the same
             pending = request.method == "POST" and isinstance(body, dict) and body.get("require_confirmation")
+            if request.method == "POST" and not pending:
+                # The dialogue's one path is the pending record: a direct withdrawal here is a bug in the test.
+                return web.json_response({"code": "NOT_ALLOWED", "message": "要先确认。"}, status=422)
             if pending and key in fake.withdrawal_records_by_key:
                 return web.json_response(fake.withdrawal_records_by_key[key], status=201)  # a replay
             if record["status"] != "active":
                 return web.json_response({"code": "INVALID_STATE", "message": "这张存单已经取出了。"}, status=409)
-            preview = fake.state["previews"][number]
-            if request.method == "GET":
-                return web.json_response(preview)
-            if pending:
-                # As the bank: a pending record with the preview's figures; nothing moves until it is confirmed.
-                pending_record = {
-                    "id": len(fake.withdrawal_records_by_key) + 600, "deposit_id": number, "status": "pending",
-                    "principal": preview["principal"], "interest": preview["interest"],
-                    "annual_rate_percent": preview["annual_rate_percent"], "total": preview["total"],
-                    "lost_interest": preview["lost_interest"], "days_held": preview["days_held"],
-                    "maturity_date": preview["maturity_date"], "to_account_id": record["source_account_id"],
-                    "created_at": "2026-11-27T10:00:00Z", "expires_at": "2026-11-27T10:10:00Z",
-                    "executed_at": None, "message": ""}
-                fake.withdrawal_records_by_key[key] = pending_record
-                fake.withdrawal_records[pending_record["id"]] = pending_record
-                return web.json_response(pending_record, status=201)
-            fake.withdrawals_by_key[key] = number
-            record.update(status="withdrawn_early", interest_paid=preview["interest"], closed_on="2026-11-22")
-            return web.json_response(record)
+            amount = body.get("amount") if pending else request.query.get("amount")
+            status, preview = _withdrawal_quote(fake, number, record, amount)
+            if request.method == "GET" or status != 200:
+                return web.json_response(preview, status=status)
+            # As the bank: a pending record with the quote's figures; nothing moves until it is confirmed.
+            pending_record = {
+                "id": len(fake.withdrawal_records_by_key) + 600, "deposit_id": number, "status": "pending",
+                **{k: preview[k] for k in ("principal", "interest", "annual_rate_percent", "total", "lost_interest",
+                                           "days_held", "maturity_date", "partial", "amount", "remaining_principal",
+                                           "remaining_maturity_date", "remaining_expected_interest")},
+                "to_account_id": record["source_account_id"],
+                "created_at": "2026-11-27T10:00:00Z", "expires_at": "2026-11-27T10:10:00Z",
+                "executed_at": None, "message": ""}
+            fake.withdrawal_records_by_key[key] = pending_record
+            fake.withdrawal_records[pending_record["id"]] = pending_record
+            return web.json_response(pending_record, status=201)
         if path.startswith("/withdrawals/"):
             parts = path.split("/")
             withdrawal = fake.withdrawal_records.get(int(parts[2]))
@@ -306,7 +304,13 @@ def _app(fake: FakeBackend) -> web.Application:
                 deposit = fake.time_deposit(withdrawal["deposit_id"])
                 if deposit is None or deposit["status"] != "active":
                     return web.json_response({"code": "INVALID_STATE", "message": "这张存单已经取出了。"}, status=409)
-                deposit.update(status="withdrawn_early", interest_paid=withdrawal["interest"], closed_on="2026-11-22")
+                if withdrawal["partial"]:
+                    # A part: the deposit stays, with the rest, its rate and its maturity date.
+                    deposit.update(principal=withdrawal["remaining_principal"], partial_withdrawn=withdrawal["principal"],
+                                   expected_interest=withdrawal["remaining_expected_interest"])
+                else:
+                    deposit.update(status="withdrawn_early", interest_paid=withdrawal["interest"],
+                                   closed_on="2026-11-22")
                 withdrawal.update(status="completed", executed_at="2026-11-27T10:01:00Z")
             elif request.method == "POST" and verb == "cancel":
                 if withdrawal["status"] != "pending":
@@ -335,6 +339,40 @@ def _app(fake: FakeBackend) -> web.Application:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
     return app
+
+
+# The product minimum that must stay in a deposit after a partial withdrawal (the bank's setting).
+MIN_REMAINDER = Decimal("50.00")
+
+
+def _withdrawal_quote(fake: FakeBackend, number: int, deposit: dict[str, Any],
+                      amount: str | None) -> tuple[int, dict[str, Any]]:
+    """The bank's early-withdrawal figures: the test's preview for all of it; for a part, that preview's
+    figures in proportion (the fake's own arithmetic, standing for the bank's), or the bank's refusal."""
+    preview = {**fake.state["previews"][number], "partial": False, "amount": fake.state["previews"][number]["principal"],
+               "remaining_principal": None, "remaining_maturity_date": None, "remaining_expected_interest": None}
+    if amount is None:
+        return 200, preview
+    principal, taken = Decimal(deposit["principal"]), Decimal(amount)
+    if taken >= principal:
+        return 422, {"code": "AMOUNT_NOT_LESS_THAN_PRINCIPAL",
+                     "message": f"这张存单一共 {principal} 元，这已经是整张存单的钱了，请选择全部提前支取。"}
+    if deposit.get("partial_withdrawn"):
+        return 422, {"code": "PARTIAL_ALREADY_USED",
+                     "message": "这张存单已经部分提前支取过一次了，不能再部分支取；可以把剩下的全部取出。"}
+    if principal - taken < MIN_REMAINDER:
+        return 422, {"code": "REMAINDER_TOO_SMALL",
+                     "message": f"取了之后存单只剩 {principal - taken} 元，低于起存金额 {MIN_REMAINDER} 元。"}
+
+    def share(value: str) -> Decimal:
+        return (Decimal(value) * taken / principal).quantize(Decimal("0.01"))
+
+    interest, held = share(preview["interest"]), share(preview["expected_interest_if_held"])
+    return 200, {**preview, "principal": f"{taken:.2f}", "amount": f"{taken:.2f}", "interest": f"{interest}",
+                 "total": f"{taken + interest:.2f}", "expected_interest_if_held": f"{held}",
+                 "lost_interest": f"{held - interest}", "partial": True, "remaining_principal": f"{principal - taken:.2f}",
+                 "remaining_maturity_date": deposit["maturity_date"],
+                 "remaining_expected_interest": f"{Decimal(deposit['expected_interest']) - held}"}
 
 
 def _bills(fake: FakeBackend, method: str, path: str, key: str, body: Any) -> tuple[int, Any] | None:

@@ -11,6 +11,7 @@ from actions.multi import ActionMultiRequest
 from actions.pension import ActionPensionArrival
 from actions.savings import ActionAskDepositConfirmed, ActionAskMaturityChoice, ValidateDepositForm
 from actions.withdrawal import (
+    ActionAskWithdrawalAmount,
     ActionAskWithdrawalConfirmed,
     ActionAskWithdrawalDepositId,
     ActionAskWithdrawalNearConfirmed,
@@ -21,7 +22,8 @@ from actions.withdrawal import (
 from tests.actions.conftest import entity, make_tracker, run, slots_of, texts
 
 FORM = "withdrawal_form"
-CHOSEN = {"withdrawal_deposit_id": "31", "withdrawal_days_left": "182", "withdrawal_form_id": "w-1"}
+CHOSEN = {"withdrawal_deposit_id": "31", "withdrawal_amount": "all", "withdrawal_days_left": "182",
+          "withdrawal_form_id": "w-1"}
 SECOND = {"id": 32, "product": {"id": 2, "code": "TD3", "name": "三个月定期", "term_months": 3,
                                 "annual_rate_percent": "0.85"},
           "principal": "5000.00", "annual_rate_percent": "0.85", "opened_on": "2026-09-10",
@@ -60,10 +62,11 @@ def test_start_not_signed_in_and_backend_down(backend_down, domain):
 
 
 def test_the_only_deposit_is_taken_with_the_banks_days_left(backend, domain):
-    events, _ = run(ValidateWithdrawalForm(), make_tracker("把那笔定期取了", "withdraw_deposit_early",
+    events, _ = run(ValidateWithdrawalForm(), make_tracker("把那笔定期全部取了", "withdraw_deposit_early",
                                                            active_loop=FORM), domain)
     slots = slots_of(events)
     assert slots["withdrawal_deposit_id"] == "31" and slots["withdrawal_days_left"] == "182"
+    assert slots["withdrawal_amount"] == "all"
     # Far from maturity: no "once more" question, straight to the read-back.
     assert slots["requested_slot"] == "withdrawal_confirmed"
 
@@ -103,11 +106,11 @@ def test_near_maturity_says_the_days_left_and_asks_once_more(backend, domain):
 
 def test_the_near_setting_is_read(backend, domain, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS", "200")
-    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("把定期取了", "withdraw_deposit_early",
+    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("把定期全取了", "withdraw_deposit_early",
                                                                 active_loop=FORM), domain)[0])
     assert slots.get("requested_slot") in (None, "withdrawal_near_confirmed")
     monkeypatch.setenv("ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS", "30")
-    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("把定期取了", "withdraw_deposit_early",
+    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("把定期全取了", "withdraw_deposit_early",
                                                                 active_loop=FORM), domain)[0])
     assert slots["requested_slot"] == "withdrawal_confirmed"
 
@@ -274,6 +277,137 @@ def test_leaving_or_a_digression_fills_nothing(backend, domain, intent):
     tracker = make_tracker("我卡里还有多少钱", intent, active_loop=FORM, slots={"requested_slot": "withdrawal_deposit_id"})
     slots = slots_of(run(ValidateWithdrawalForm(), tracker, domain)[0])
     assert slots.get("withdrawal_deposit_id") is None
+
+
+# --- partial early withdrawal (部分提前支取) ---------------------------------------------------------------
+
+PART = {**CHOSEN, "withdrawal_amount": "5000.00"}
+
+
+def _validate(backend, domain, text, intent="withdraw_deposit_early", entities=None, slots=None):
+    tracker = make_tracker(text, intent, entities or [], active_loop=FORM, slots=slots or {})
+    return slots_of(run(ValidateWithdrawalForm(), tracker, domain)[0])
+
+
+def test_an_amount_said_with_the_request_is_the_part_taken_and_nothing_more_is_asked(backend, domain):
+    slots = _validate(backend, domain, "定期先取五千出来", entities=[entity("amount", "5000.00")])
+    assert slots["withdrawal_deposit_id"] == "31" and slots["withdrawal_amount"] == "5000.00"
+    assert slots["requested_slot"] == "withdrawal_confirmed"
+
+
+def test_without_an_amount_all_or_a_part_is_asked(backend, domain):
+    slots = _validate(backend, domain, "把定期取了")
+    assert slots["withdrawal_deposit_id"] == "31" and slots["requested_slot"] == "withdrawal_amount"
+    _, messages = run(ActionAskWithdrawalAmount(), make_tracker("", active_loop=FORM), domain)
+    assert "全部取出，还是取一部分" in texts(messages)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/inform{"withdrawal_part": "all"}',
+                                                             '/inform{"withdrawal_part": "part"}']
+
+
+def test_a_part_without_an_amount_asks_how_much(backend, domain):
+    asked = {**CHOSEN, "withdrawal_amount": None, "requested_slot": "withdrawal_amount"}
+    slots = _validate(backend, domain, "取一部分", "inform", slots=asked)
+    assert slots["withdrawal_partial"] is True and slots.get("withdrawal_amount") is None
+    _, messages = run(ActionAskWithdrawalAmount(), make_tracker("", slots={"withdrawal_partial": True},
+                                                                active_loop=FORM), domain)
+    assert "取多少钱出来" in texts(messages)
+    slots = _validate(backend, domain, "五千", "inform", [entity("amount", "5000.00")],
+                      {**asked, "withdrawal_partial": True})
+    assert slots["withdrawal_amount"] == "5000.00" and slots["withdrawal_partial"] is None
+
+
+def test_all_of_it_by_words_or_button(backend, domain):
+    asked = {**CHOSEN, "withdrawal_amount": None, "requested_slot": "withdrawal_amount"}
+    assert _validate(backend, domain, "全部取出来", "inform", slots=asked)["withdrawal_amount"] == "all"
+    assert _validate(backend, domain, "/inform", "inform", [entity("withdrawal_part", "all")],
+                     asked)["withdrawal_amount"] == "all"
+
+
+def test_an_amount_that_is_a_deposits_size_picks_that_deposit_not_a_part(backend, domain):
+    two_deposits(backend)
+    slots = _validate(backend, domain, "把五千那笔定期取了", entities=[entity("amount", "5000.00")])
+    assert slots["withdrawal_deposit_id"] == "32" and slots.get("withdrawal_amount") is None
+
+
+def test_the_part_read_back_says_what_comes_out_what_it_loses_and_what_stays(backend, domain):
+    events, messages = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=PART, active_loop=FORM), domain)
+    (_, _, _, body), = backend.posts("/api/v1/deposits/31/early-withdrawal")
+    assert body == {"require_confirmation": True, "amount": "5000.00"}
+    (record,) = backend.withdrawal_records.values()
+    text = messages[0]["text"]
+    # Every figure is the record's (the fake bank's arithmetic, not the dialogue's).
+    assert f"先取{record['principal']}元" in text and "伍仟元整" in text
+    assert f"利息{record['interest']}元" in text and f"少拿{record['lost_interest']}元利息" in text
+    assert f"剩下{record['remaining_principal']}元接着存" in text and "2027年6月1日到期" in text
+    assert f"到期利息约{record['remaining_expected_interest']}元" in text
+    assert slots_of(events)["pending_withdrawal_id"] == str(record["id"])
+    assert backend.time_deposit(31)["principal"] == "10000.00", "nothing moves before the yes"
+
+
+def test_yes_takes_out_the_part_and_the_rest_stays(backend, domain):
+    pending = slots_of(run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=PART, active_loop=FORM),
+                           domain)[0])["pending_withdrawal_id"]
+    events, messages = run(ActionWithdrawalSubmit(), make_tracker(
+        "是", "affirm", slots={**PART, "withdrawal_confirmed": True, "pending_withdrawal_id": pending}), domain)
+    assert slots_of(events)["outcome"] == "completed"
+    assert "取好了" in texts(messages) and "本金5000.00元" in texts(messages)
+    assert "存单里还剩5000.00元" in texts(messages)
+    deposit = backend.time_deposit(31)
+    assert deposit["status"] == "active" and deposit["principal"] == "5000.00"
+
+
+def test_a_changed_amount_at_the_read_back_is_read_back_as_a_new_record(backend, domain):
+    first = slots_of(run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=PART, active_loop=FORM),
+                         domain)[0])["pending_withdrawal_id"]
+    at_read_back = {**PART, "pending_withdrawal_id": first, "requested_slot": "withdrawal_confirmed"}
+    slots = _validate(backend, domain, "还是只取三千吧", "inform", [entity("amount", "3000.00")], at_read_back)
+    assert slots["withdrawal_amount"] == "3000.00" and slots.get("withdrawal_confirmed") is None
+    events, messages = run(ActionAskWithdrawalConfirmed(), make_tracker(
+        "", slots={**at_read_back, "withdrawal_amount": "3000.00"}, active_loop=FORM), domain)
+    second = slots_of(events)["pending_withdrawal_id"]
+    assert second != first and backend.withdrawal_records[int(first)]["status"] == "cancelled"
+    assert "先取3000.00元" in texts(messages)
+
+
+@pytest.mark.parametrize(("amount", "setup", "said"), [
+    ("10000.00", None, "整张存单的钱"),
+    ("9980.00", None, "低于起存金额"),
+    ("1000.00", "used", "已经部分提前支取过一次"),
+])
+def test_a_part_the_bank_refuses_is_said_and_all_or_a_part_is_asked_again(backend, domain, amount, setup, said):
+    if setup == "used":
+        backend.time_deposit(31)["partial_withdrawn"] = "2000.00"
+    events, messages = run(ActionAskWithdrawalConfirmed(), make_tracker(
+        "", slots={**CHOSEN, "withdrawal_amount": amount}, active_loop=FORM), domain)
+    slots = slots_of(events)
+    assert said in texts(messages) and "全部取出，还是取一部分" in texts(messages)
+    assert slots["requested_slot"] == "withdrawal_amount" and slots["withdrawal_amount"] is None
+    assert "withdrawal_stop" not in slots and backend.withdrawal_records == {}
+
+
+def test_only_ten_thousand_the_rest_stays_when_it_is_all_of_it_offers_all(backend, domain):
+    slots = _validate(backend, domain, "只取一万，剩下的继续存", entities=[entity("amount", "10000.00")])
+    assert slots["withdrawal_amount"] == "10000.00", "the words say a part"
+    _, messages = run(ActionAskWithdrawalConfirmed(), make_tracker("", slots={**CHOSEN, **slots},
+                                                                   active_loop=FORM), domain)
+    assert "整张存单的钱" in texts(messages) and "全部取出" in [b["title"] for b in messages[-1]["buttons"]]
+
+
+def test_near_maturity_a_part_hears_what_waiting_keeps_on_that_part(backend, domain):
+    two_deposits(backend)
+    _, messages = run(ActionAskWithdrawalNearConfirmed(), make_tracker(
+        "", slots={"withdrawal_deposit_id": "32", "withdrawal_amount": "1000.00"}, active_loop=FORM), domain)
+    assert "还有12天就到期了" in texts(messages) and "2.13元" in texts(messages)  # 10.63 x 1000/5000
+
+
+def test_deny_at_the_part_read_back_takes_nothing_out(backend, domain):
+    pending = slots_of(run(ActionAskWithdrawalConfirmed(), make_tracker("", slots=PART, active_loop=FORM),
+                           domain)[0])["pending_withdrawal_id"]
+    events, _ = run(ActionWithdrawalSubmit(), make_tracker(
+        "不取了", "deny", slots={**PART, "withdrawal_confirmed": False, "pending_withdrawal_id": pending}), domain)
+    assert slots_of(events)["outcome"] == "cancelled"
+    assert backend.withdrawal_records[int(pending)]["status"] == "cancelled"
+    assert backend.time_deposit(31)["principal"] == "10000.00"
 
 
 # --- the maturity choice -----------------------------------------------------------------------------------
