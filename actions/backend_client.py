@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
+import os
 import re
 import time
 import weakref
@@ -24,8 +25,6 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-
-from actions.settings import get_settings
 
 API_PREFIX = "/api/v1"
 TIMEOUT_S = 3.0
@@ -70,7 +69,7 @@ def _forget(token_id: str) -> None:
 
 
 def backend_url() -> str:
-    return get_settings().backend_url  # ANXIN_BACKEND_URL
+    return os.environ.get("ANXIN_BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 class BackendError(Exception):
