@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
-import os
 import re
 import time
 import weakref
@@ -25,6 +24,8 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+
+from actions.settings import get_settings
 
 API_PREFIX = "/api/v1"
 TIMEOUT_S = 3.0
@@ -69,7 +70,7 @@ def _forget(token_id: str) -> None:
 
 
 def backend_url() -> str:
-    return os.environ.get("ANXIN_BACKEND_URL", "http://127.0.0.1:8000").rstrip("/")
+    return get_settings().backend_url  # ANXIN_BACKEND_URL
 
 
 class BackendError(Exception):

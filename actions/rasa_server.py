@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> None:
 
     log_redaction.install()
     chosen = secrets.require("rasa")
+    from actions.settings import log_startup
+    from rules.settings import SettingsError, refuse
+
+    try:
+        log_startup("rasa")  # Rasa's settings (its tracker store's), once, secrets masked
+    except SettingsError as exc:
+        refuse("rasa", exc)
     # Rasa's usage telemetry is on by default; a bank's assistant reports nothing home unless asked to.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     sys.argv = rasa_argv(chosen[secrets.RASA_TOKEN], known.host, rest)

@@ -73,6 +73,13 @@ def main(argv: list[str] | None = None) -> None:
     log_redaction.install()
     chosen = secrets.require("actions")
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from actions.settings import log_startup
+    from rules.settings import SettingsError, refuse
+
+    try:
+        log_startup("actions")  # the action server's settings, once, secrets masked
+    except SettingsError as exc:
+        refuse("actions", exc)
 
     from rasa_sdk import utils
     from rasa_sdk.plugin import plugin_manager

@@ -12,7 +12,6 @@ read-back. A scam story in any state is left to the stop rule.
 """
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -47,6 +46,7 @@ from actions.money_form import (
 )
 from actions.money_form import cancel_quietly as cancel_record
 from actions.savings import date_cn
+from actions.settings import get_settings
 from actions.texts import text
 
 FORM_SLOTS = ("withdrawal_deposit_id", "withdrawal_amount", "withdrawal_partial", "withdrawal_near_confirmed",
@@ -74,8 +74,8 @@ FORM = MoneyForm(
 def near_days() -> int:
     """How close to maturity the customer is told the days left and asked once more (a setting)."""
     try:
-        return max(int(os.environ.get("ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS", DEFAULT_NEAR_DAYS)), 0)
-    except ValueError:
+        return get_settings().early_withdrawal_near_days  # ANXIN_EARLY_WITHDRAWAL_NEAR_DAYS (actions/settings.py)
+    except ValueError:  # an unusable value (SettingsError): the default
         return DEFAULT_NEAR_DAYS
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -31,6 +30,8 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.settings import get_settings
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -96,15 +97,15 @@ class RedactingInMemoryTrackerStore(RedactingTrackerStoreMixin, InMemoryTrackerS
 
 
 def _db_path(db: str | None) -> Path:
-    path = Path(os.environ.get("ANXIN_RASA_TRACKER_DB") or db or DEFAULT_DB)
+    path = Path(get_settings().rasa_tracker_db or db or DEFAULT_DB)  # ANXIN_RASA_TRACKER_DB over endpoints.yml
     # Rasa runs in assistant/ (Procfile): a relative path means the checkout's, not the working directory's.
     return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _prune_days(value: Any) -> float:
-    raw = os.environ.get("ANXIN_RASA_TRACKER_PRUNE_DAYS")
-    try:
-        days = float(raw if raw not in (None, "") else (value if value is not None else DEFAULT_PRUNE_DAYS))
+    try:  # ANXIN_RASA_TRACKER_PRUNE_DAYS over endpoints.yml's prune_after_days; an unusable value: the default
+        raw = get_settings().rasa_tracker_prune_days
+        days = float(raw if raw is not None else (value if value is not None else DEFAULT_PRUNE_DAYS))
     except (TypeError, ValueError):
         days = DEFAULT_PRUNE_DAYS
     return max(0.0, days)

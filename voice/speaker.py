@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from voice.cache import FORMATS, AudioCache
 from voice.config import VoiceSettings, get_voice_settings
 from voice.engines import Engine, GttsEngine, OfflineEngine, SpeechError, ZhttsEngine, clamp_rate
@@ -24,12 +26,11 @@ log = logging.getLogger("anxin.voice")
 KEY_VERSION = "v2"  # bump when the audio for the same text changes (pauses, loudness, encoder settings)
 
 
-def _load_secret(directory: Path) -> bytes:
+def _load_secret(directory: Path, configured: SecretStr | None = None) -> bytes:
     """The deployment's key secret: ANXIN_AUDIO_KEY_SECRET, else one made once and kept beside the cache,
     so every process sharing the directory makes the same keys and the cache survives restarts."""
-    env = os.environ.get("ANXIN_AUDIO_KEY_SECRET")
-    if env:
-        return env.encode()
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value().encode()
     path = directory / ".key"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -51,7 +52,7 @@ class Speaker:
         self.settings = settings
         self.cache = AudioCache(settings.audio_dir, int(settings.audio_cache_max_mb * 1024 * 1024),
                                 settings.audio_cache_max_age_h * 3600)
-        self._secret = _load_secret(self.cache.dir)
+        self._secret = _load_secret(self.cache.dir, settings.audio_key_secret)
         self.engines = engines if engines is not None else self._engines_for(settings)
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -38,6 +37,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from voice.cache import FORMATS, KEY_RE
+from voice.config import get_voice_settings
 from voice.engines import clamp_rate
 from voice.prosody import build_plan
 from voice.speaker import get_speaker
@@ -54,15 +54,13 @@ MARKER_STALE_S = 60.0
 PEER_POLL_S = 0.05
 FAILURE_REST_S = 30.0
 # Syntheses at once per gateway: bounded, so a burst of replies does not starve the turns of CPU.
-SYNTH_WORKERS = max(1, int(os.environ.get("ANXIN_AUDIO_SYNTH_WORKERS", "2") or 2))
+SYNTH_WORKERS = get_voice_settings().audio_synth_workers  # ANXIN_AUDIO_SYNTH_WORKERS
 
 
 def synth_mode(fmt: str = "mp3") -> str:
-    if fmt == "wav":  # the phone's format (gateway/routes/phone.py)
-        mode = os.environ.get("ANXIN_AUDIO_SYNTH_PHONE", "inline").strip().lower()
-        return mode if mode in MODES else "inline"
-    mode = os.environ.get("ANXIN_AUDIO_SYNTH", "background").strip().lower()
-    return mode if mode in MODES else "background"
+    """ANXIN_AUDIO_SYNTH, or ANXIN_AUDIO_SYNTH_PHONE for the phone's WAV (gateway/routes/phone.py)."""
+    settings = get_voice_settings()
+    return settings.audio_synth_phone if fmt == "wav" else settings.audio_synth
 
 
 def audio_url(text: str, buttons: list[str] | None = None, rate: float = 1.0, fmt: str = "mp3",
