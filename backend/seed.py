@@ -60,7 +60,10 @@ DEMO_CUSTOMERS = [
     DemoCustomer("张桂兰", "13800000001", "135790",
                  [DemoAccount("demand", "活期账户", "6222021001000011234", 12_000_00)],
                  [DemoPayee("王小明", "儿子", "中国农业银行", "6228480010000012345", 400),
-                  DemoPayee("王小红", "女儿", "中国邮政储蓄银行", "6221880020000023456", 300)]),
+                  DemoPayee("王小红", "女儿", "中国邮政储蓄银行", "6221880020000023456", 300),
+                  # Saved 10 days ago: not held (older than a day), but a transfer to him arrives the next day
+                  # and can be revoked until then (延时到账, issue 12).
+                  DemoPayee("周强", "外甥", "中国工商银行", "6212260050000056789", 10)]),
     DemoCustomer("李大山", "13800000002", "246802",
                  [DemoAccount("pension", "养老金账户", "6222021002000025678", 3_500_00),
                   DemoAccount("demand", "活期账户", "6222021002000038765", 800_00)],

@@ -63,7 +63,7 @@ def test_seed_creates_the_demo_data_once(fresh_url: str, tmp_path: Path):
     assert secrets_file.stat().st_mode & 0o777 == 0o600
     password = read_env_file(secrets_file)["ANXIN_DEMO_STAFF_PASSWORD"]
     assert len(password) >= 12 and password != "anxin-staff"
-    assert first["Customer"] == 3 and first["StaffUser"] == 1 and first["Payee"] == 4
+    assert first["Customer"] == 3 and first["StaffUser"] == 1 and first["Payee"] == 5
 
     app = create_app(make_settings(fresh_url), migrate=False)
     with TestClient(app, base_url="http://testserver/api/v1") as client:
@@ -75,7 +75,7 @@ def test_seed_creates_the_demo_data_once(fresh_url: str, tmp_path: Path):
         assert [(a["kind"], a["balance"]) for a in client.get("/accounts", headers=zhang).json()] == [
             ("demand", "12000.00")]
         assert {(p["relationship"], p["name"], p["is_new"]) for p in client.get("/payees", headers=zhang).json()} == {
-            ("儿子", "王小明", False), ("女儿", "王小红", False)}
+            ("儿子", "王小明", False), ("女儿", "王小红", False), ("外甥", "周强", False)}
         li = login("13800000002", "246802")
         assert sorted((a["kind"], a["balance"]) for a in client.get("/accounts", headers=li).json()) == [
             ("demand", "800.00"), ("pension", "3500.00")]
