@@ -17,7 +17,9 @@ TEXTS: dict[str, str] = {
     "amount_invalid": '这个金额不对。',
     "payee_not_found": '没有找到“{hint}”。',
     "no_payees": '您还没有收款人。\n添加收款人，请到柜台办理。',
-    "transfer_done": '转好了。\n给{payee_label}转了{amount}元。\n{capitals}。',
+    "transfer_done": '转好了。\n给{payee_label}转了{amount}元。\n{capitals}。{arrival}',
+    # A delayed transfer (issue 12) has left the account and arrives later: revocable until then.
+    "transfer_scheduled": '转出了。\n给{payee_label}转了{amount}元。\n{capitals}。{arrival}',
     "hold_reason_new_payee": '这是新加的收款人，要先核对。',
     "hold_reason_large_amount": '金额比较大，要先核对。',
     "transfer_held_because": '{message}',
@@ -61,7 +63,11 @@ TEXTS: dict[str, str] = {
     "ask_payee": '转给谁？\n请说名字，或点下面的人。',
     "ask_payee_some": '您要转给哪一位？',
     "ask_from_account": '从哪个账户出钱？',
-    "transfer_readback": '给{payee}转账{amount}元，\n{capitals}。\n从{account}出钱。\n{careful}对吗？',
+    "transfer_readback": '给{payee}转账{amount}元，\n{capitals}。\n从{account}出钱。\n{arrival}{careful}对吗？',
+    # When the money arrives, from the record's arrival_mode (issue 12); no field, no sentence.
+    "arrival_realtime": '实时到账。',
+    "arrival_normal": '两小时后到账。',
+    "arrival_next_day": '明天这个时候到账，\n到账前可以撤回。',
     "transfer_careful": '有人催您或叫您保密，\n就先别转，打96110问问。\n',
     "transfer_not_sent": '钱没有转出。',
     "ask_deposit_term": '存多长时间？',

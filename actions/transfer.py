@@ -58,6 +58,8 @@ START_ACTION = "action_transfer_start"
 # Intents under which words that match no payee were meant as a name ("给老张").
 NAMING_INTENTS = ("inform", "transfer_money")
 
+# The bank's arrival modes (issue 12, TransferOut.arrival_mode); each has its sentence in actions/texts.py.
+ARRIVAL_MODES = ("realtime", "normal", "next_day")
 # The sentence the bank ends a held transfer's message with when the customer has a family contact.
 FAMILY_CALL = re.compile(r"银行工作人员会给[^。]{1,40}打电话确认。")
 
@@ -66,7 +68,7 @@ FORM = MoneyForm(
     confirm_slot="transfer_confirmed", pending_slot="pending_transfer_id", key_slot="pending_transfer_key",
     read=BackendClient.transfer, confirm=BackendClient.confirm_transfer, cancel=BackendClient.cancel_transfer,
     refused_response="msg_transfer_refused", nothing_moved=text("transfer_not_sent"),
-    done_statuses=("completed", "held"), quiet_refusals={"SCAM_SUSPECTED": "scam"},
+    done_statuses=("completed", "scheduled", "held"), quiet_refusals={"SCAM_SUSPECTED": "scam"},
 )
 
 
@@ -201,8 +203,10 @@ class ActionAskTransferConfirmed(Action):
             # A soft signal (someone urging haste or secrecy, rules.fraud.pressure_markers) is no stop on its
             # own: one plain sentence more in the read-back, no extra question (issue 9, false alarms).
             careful = text("transfer_careful") if pressure_markers(context) else ""
+            arrives = arrival(record)
             words = text("transfer_readback", payee=payee_label(payee), amount=digits(record_amount),
-                         capitals=capitals(record_amount), account=account_label(account), careful=careful)
+                         capitals=capitals(record_amount), account=account_label(account),
+                         arrival=f"{arrives}\n" if arrives else "", careful=careful)
             return Said(words, f"{digits(record_amount)}元", {"transfer_id": int(record["id"])})
 
         return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
@@ -224,14 +228,24 @@ class ActionTransferSubmit(Action):
         return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
 
 
+def arrival(record: dict[str, Any]) -> str:
+    """When the money arrives, from the record's `arrival_mode` only ("" when the bank does not say)."""
+    mode = record.get("arrival_mode")
+    return text(f"arrival_{mode}") if mode in ARRIVAL_MODES else ""
+
+
 def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[str, Any]) -> str:
     status = transfer.get("status")
     amount = yuan(transfer.get("amount")) or yuan(tracker.get_slot("transfer_amount")) or 0
     ids = {"transfer_id": int(transfer["id"])} if str(transfer.get("id") or "").isdigit() else {}
-    if status == "completed":
+    if status in ("completed", "scheduled"):
+        # scheduled: the money has left the account and arrives later (revocable until then): done for the
+        # customer, and said so with when it arrives.
         receipt = {"receipt": {"transfer_id": ids["transfer_id"]}} if ids else {}
-        say(dispatcher, tracker, "msg_transfer_done", payee_label=payee_label(transfer.get("payee") or {}),
-            amount=digits(amount), capitals=capitals(amount),
+        arrives = arrival(transfer)
+        say(dispatcher, tracker, "msg_transfer_done" if status == "completed" else "msg_transfer_scheduled",
+            payee_label=payee_label(transfer.get("payee") or {}), amount=digits(amount), capitals=capitals(amount),
+            arrival=f"\n{arrives}" if arrives else "",
             custom={"key_figure": f"{digits(amount)}元", **ids, **receipt})
         return "completed"
     if status == "held":

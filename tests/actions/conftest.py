@@ -96,6 +96,8 @@ class FakeBackend:
     deposit_answer: tuple[int, dict[str, Any]] | None = None
     fraud_stop_answer: tuple[int, dict[str, Any]] | None = None
     expected_interest: str = "110.00"
+    # issue 12: the arrival mode new transfer records carry (None: a bank without arrival modes, no field)
+    arrival_mode: str | None = None
     cooling_off: bool = False
     delay_s: float = 0.0
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
@@ -119,6 +121,7 @@ class FakeBackend:
         self.state = demo_state()
         self.transfer_answer = self.deposit_answer = self.confirm_answer = self.fraud_stop_answer = None
         self.expected_interest = "110.00"
+        self.arrival_mode = None
         self.cooling_off = False
         self.delay_s = 0.0
         self.requests.clear()
@@ -179,6 +182,9 @@ def _app(fake: FakeBackend) -> web.Application:
                     "amount": body["amount"], "from_account_id": body["from_account_id"], "payee": payee,
                     "hold_reason": None, "created_at": "2026-11-27T10:00:00Z",
                     "expires_at": "2026-11-27T10:10:00Z"}
+                if fake.arrival_mode:
+                    record.update(arrival_mode=fake.arrival_mode, arrives_at=None if fake.arrival_mode == "realtime"
+                                  else "2026-11-28T10:00:00Z")
                 fake.transfers_by_key[key] = record
                 fake.transfers[record["id"]] = record
             return web.json_response(fake.transfers_by_key[key], status=201)
@@ -199,7 +205,8 @@ def _app(fake: FakeBackend) -> web.Application:
                 if record["status"] != "pending":
                     return web.json_response({"code": "INVALID_STATE", "message": "只有等待确认的转账才能确认。"},
                                              status=409)
-                record["status"] = "held" if fake.cooling_off else "completed"
+                delayed = record.get("arrival_mode") in ("normal", "next_day")
+                record["status"] = "held" if fake.cooling_off else "scheduled" if delayed else "completed"
                 record["hold_reason"] = "SCAM_RISK" if fake.cooling_off else None
             elif verb == "cancel" and record["status"] in ("pending", "held"):
                 record["status"] = "cancelled"

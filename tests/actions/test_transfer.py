@@ -389,3 +389,38 @@ def test_a_record_that_expired_before_the_read_back_was_asked_again_is_said(back
     again, messages = read_back(backend, domain, slots={**READY, **first})
     assert again["transfer_stop"] == "refused" and again["pending_transfer_id"] is None
     assert "作废" in texts(messages)
+
+
+# --- arrival (issue 12): said from the record's arrival_mode only -------------------------------------------
+
+def test_a_record_without_an_arrival_mode_says_nothing_about_arrival(backend, domain):
+    _, messages = read_back(backend, domain)
+    assert "到账" not in messages[0]["text"]
+    slots, _ = read_back(backend, domain)
+    done, said = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}), domain)
+    assert "转好了" in texts(said) and "到账" not in texts(said)
+
+
+@pytest.mark.parametrize(("mode", "sentence", "done_word"), [
+    ("realtime", "实时到账。", "转好了"),
+    ("normal", "两小时后到账。", "转出了"),
+    ("next_day", "明天这个时候到账，\n到账前可以撤回。", "转出了"),
+])
+def test_the_read_back_and_the_done_message_say_when_it_arrives(backend, domain, mode, sentence, done_word):
+    backend.arrival_mode = mode
+    slots, messages = read_back(backend, domain)
+    assert f"出钱。\n{sentence}\n对吗？" in messages[0]["text"]
+    events, said = run(ActionTransferSubmit(), make_tracker("是", "affirm", slots={**CONFIRMED, **slots}), domain)
+    assert slots_of(events)["outcome"] == "completed"
+    assert done_word in texts(said) and sentence in texts(said)
+    assert said[0]["custom"]["receipt"] == {"transfer_id": int(slots["pending_transfer_id"])}
+
+
+def test_a_retried_yes_for_a_scheduled_transfer_reports_it_once(backend, domain):
+    backend.arrival_mode = "next_day"
+    slots, _ = read_back(backend, domain)
+    tracker = make_tracker("是", "affirm", slots={**CONFIRMED, **slots})
+    run(ActionTransferSubmit(), tracker, domain)
+    events, said = run(ActionTransferSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "completed" and "转出了" in texts(said)
+    assert len(backend.posts(f"/api/v1/transfers/{slots['pending_transfer_id']}/confirm")) == 2
