@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # or redis+sentinel://[:password@]host:26379[,host2:26379]/<master name> (Redis Sentinel picks the
     # primary). Empty: each instance counts alone; also while Redis is unreachable.
     redis_url: str = ""
+    # Rasa's conversation events (`python -m backend.events`, issue 13): the broker, amqp://user:password@host:port/
+    # (empty: the consumer does not start), and the queue it reads.
+    amqp_url: str = ""
+    events_queue: str = "anxin_events"
     # Demo mode only (`python -m backend.seed`): the kiosk staff user's password; empty: var/secrets.env's.
     demo_staff_password: str = ""
 
