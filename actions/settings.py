@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+from rules.secrets import REPO_ROOT, read_env_file
 from rules.settings import SettingsError, env_cached, environment, log_settings
 
 DEFAULT_BACKEND_URL = "http://127.0.0.1:8000"
@@ -84,8 +85,9 @@ class ActionSettings:
 
 @env_cached
 def get_settings() -> ActionSettings:
-    """This process's settings (built again only if an ANXIN_* variable changes: tests set them per test)."""
-    return ActionSettings.from_env(environment())
+    """This process's settings: the environment, then the checkout's .env, as every service reads them (built
+    again only if an ANXIN_* variable changes: tests set them per test)."""
+    return ActionSettings.from_env({**read_env_file(REPO_ROOT / ".env"), **environment()})
 
 
 def log_startup(service: str) -> str:
