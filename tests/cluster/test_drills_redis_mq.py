@@ -310,7 +310,10 @@ def test_drill6_rabbitmq_stopped_during_conversations(ha_stack: HAStack) -> None
         f"SELECT count(*) FROM conversation_events WHERE occurred_at >= to_timestamp({down_at}) AT TIME ZONE 'UTC' "
         f"AND occurred_at < to_timestamp({up_at}) AT TIME ZONE 'UTC'")).strip())
     lost_at = _lost_events(ha_stack, down_at, up_at)
+    # Rasa logs each event it could not publish and keeps in memory for its reconnect (rasa/core/brokers/pika.py).
+    failed_publish = (ha_stack.workdir / "rasa.log").read_text(errors="replace").count("pika.events.publish.failed")
     figures = {
+        "publish_failures_kept_in_rasa_memory": failed_publish,
         "lost_events_seconds_after_stop_and_start": lost_at,
         "outage_s": OUTAGE_S, "turns_during_outage": turns_during,
         "failed_turns": [len(c.failed) for c in convs], "events_saved_by_rasa": saved,
