@@ -1,7 +1,7 @@
 """Database rows -> API bodies. Only masked account numbers leave through here."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -30,6 +30,7 @@ from backend.schemas import (
 from backend.services import approvals, clock, deposits, family, fraud, transfers
 from backend.services.amounts import fen_to_yuan, rate_bp_to_percent
 from rules import limits
+from rules.arrival import when_words
 from rules.redact import account_tail, mask_account, mask_phone
 
 
@@ -70,13 +71,6 @@ _FAILED_MESSAGES = {
 }
 
 
-def _arrival_text(moment: datetime) -> str:
-    """"今天 17:30" / "明天 15:30" / "12月3日 09:00", China time."""
-    local, today = moment.astimezone(clock.CHINA_TZ), clock.today_cn()
-    day = {0: "今天", 1: "明天"}.get((local.date() - today).days, f"{local.month}月{local.day}日")
-    return f"{day} {local.strftime('%H:%M')} "
-
-
 def transfer_message(row: Transfer, status: str, payee_row: Payee,
                      hold_hours: int = limits.NEW_PAYEE_HOLD_HOURS) -> str:
     """The transfer's state in one plain sentence for the customer (`hold_hours`: the deployment's
@@ -86,7 +80,7 @@ def transfer_message(row: Transfer, status: str, payee_row: Payee,
     if status == "completed":
         return f"已经转给{who} {amount} 元。"
     if status == "scheduled" and row.arrives_at is not None:
-        return (f"{amount} 元已经从您的账户转出，{_arrival_text(row.arrives_at)}到{who}的账户。"
+        return (f"{amount} 元已经从您的账户转出，{when_words(row.arrives_at, clock.now())} 到{who}的账户。"
                 "到账前您还可以撤回。")
     if status == "revoked":
         return f"转给{who}的 {amount} 元已经撤回，钱回到了您的账户。"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine, Table, update
 from sqlmodel import Session, select
@@ -35,12 +35,12 @@ from backend.services import audit, clock, ledger
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import lock_customer
 from rules import limits
+from rules.arrival import DELAYS, MODES, NEXT_DAY, NORMAL, REALTIME
+
+__all__ = ["DELAYS", "MODES", "NEXT_DAY", "NORMAL", "REALTIME"]  # (callers name them settlement.X)
 
 log = logging.getLogger("backend.settlement")
 
-REALTIME, NORMAL, NEXT_DAY = "realtime", "normal", "next_day"
-DELAYS = {REALTIME: timedelta(0), NORMAL: timedelta(hours=2), NEXT_DAY: timedelta(hours=24)}
-MODES = tuple(DELAYS)
 SCHEDULED, REVOKED = "scheduled", "revoked"
 IN_TRANSIT = "INTERNAL-IN-TRANSIT"  # migration 0009
 SETTLEMENT_JOB = "transfer_settlement"  # its job_leases row (migration 0009)
