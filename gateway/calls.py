@@ -24,6 +24,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rules import redact as redact_rules
+from rules import speech
 
 log = logging.getLogger("anxin.gateway.phone")
 
@@ -68,7 +69,7 @@ class Spoken:
 
     text: str
     buttons: list[str] = field(default_factory=list)
-    rate: float = 1.0
+    rate: float = speech.DEFAULT
     key_figure: str | None = None
 
 
@@ -80,7 +81,7 @@ class CallState:
     stage: Stage = Stage.PIN
     token: str | None = field(default=None, repr=False)
     customer_name: str = ""
-    speech_rate: float = 1.0  # the assistant's latest, for the line's own sentences too
+    speech_rate: float = speech.DEFAULT  # the assistant's latest, for the line's own sentences too
     pin_failures: int = 0
     silences: int = 0
     resume_stage: Stage | None = None  # where key 1 goes back to after an offer

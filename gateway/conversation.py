@@ -115,7 +115,7 @@ class Reply:
 
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
-    speech_rate: float = 1.0
+    speech_rate: float = speech.DEFAULT
     audio_url: str | None = None
     key_figure: str | None = None
     risk: Risk | None = None
