@@ -178,7 +178,12 @@ class MoneyFormValidation(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if leaves_untouched(tracker, self.confirm_slots(tracker)):
-            return []
+            if latest_intent(tracker) not in DIGRESSION_INTENTS or is_scam_turn(tracker):
+                return []
+            # After the digression's answer Rasa runs the form again on this same message: it must still hear
+            # which question comes next in the form's own order (a skipped one stays skipped).
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            return [next_slot] if next_slot else []
         before = {slot: tracker.slots.get(slot) for slot in self.carried_slots}
         try:
             events = await super().run(dispatcher, tracker, domain)

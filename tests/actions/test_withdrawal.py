@@ -279,6 +279,14 @@ def test_leaving_or_a_digression_fills_nothing(backend, domain, intent):
     assert slots.get("withdrawal_deposit_id") is None
 
 
+def test_after_a_digression_at_the_read_back_the_read_back_comes_again_not_a_skipped_question(backend, domain):
+    # Far from maturity the near question is skipped; Rasa runs the form again on the balance question's turn.
+    slots = slots_of(run(ValidateWithdrawalForm(), make_tracker("我卡里还有多少钱", "check_balance", active_loop=FORM,
+                                                                slots={**CHOSEN, "requested_slot": "withdrawal_confirmed"}),
+                         domain)[0])
+    assert slots == {"requested_slot": "withdrawal_confirmed"}
+
+
 # --- partial early withdrawal (部分提前支取) ---------------------------------------------------------------
 
 PART = {**CHOSEN, "withdrawal_amount": "5000.00"}
