@@ -7,7 +7,7 @@ VENV_RASA := .venv-rasa
 PY        := $(VENV)/bin/python
 PY_RASA   := $(VENV_RASA)/bin/python
 # Debian packages: name[:command that proves it is there]
-APT_DEPS  := postgresql:pg_ctlcluster chromium:chromium fonts-noto-cjk sox:sox libsndfile1 redis-server:redis-server redis-sentinel:redis-sentinel rabbitmq-server nginx:nginx
+APT_DEPS  := postgresql:pg_ctlcluster chromium:chromium fonts-noto-cjk sox:sox libsndfile1 redis-server:redis-server redis-sentinel:redis-sentinel rabbitmq-server nginx:nginx patroni:patroni etcd-server:etcd haproxy:haproxy
 
 export PYTHONDONTWRITEBYTECODE := 1
 

@@ -351,23 +351,28 @@ class PostgresHA:
         raise RuntimeError(f"standbys not streaming: {json.dumps(self.members())}")
 
     # ----- faults -----
-    def kill_node(self, node: PatroniNode) -> None:
-        """SIGKILL to Patroni and its PostgreSQL at once, as a machine dying would."""
+    def kill_node(self, node: PatroniNode) -> float:
+        """SIGKILL to Patroni and its PostgreSQL at once, as a machine dying would. Returns the moment
+        (time.monotonic()) the last signal went out: the fault's start, for RTO."""
         pids = node.pids()
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        at = time.monotonic()
         if node.proc is not None:
             node.proc.wait(timeout=10)
         _wait_gone(pids, 15)
+        return at
 
-    def freeze_node(self, node: PatroniNode) -> list[int]:
-        """SIGSTOP to Patroni and every PostgreSQL process of the node (a machine hung, not dead)."""
+    def freeze_node(self, node: PatroniNode) -> tuple[list[int], float]:
+        """SIGSTOP to Patroni and every PostgreSQL process of the node (a machine hung, not dead). Returns
+        the pids (for thaw) and the moment the last signal went out (finding them takes a while on a busy
+        machine: requests sent meanwhile are still served)."""
         pids = node.pids()
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGSTOP)
-        return pids
+        return pids, time.monotonic()
 
     @staticmethod
     def thaw(pids: list[int]) -> None:

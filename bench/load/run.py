@@ -27,6 +27,7 @@ from bench.load.customers import LoadCustomer, seed_load_customers
 from cluster.books import check_books
 from cluster.launch import Cluster, running_cluster
 from rules.secrets import generate_all
+from tests.security.log_scan import account_numbers, find_leaks
 from tests.support.stack import MODEL, ROOT
 
 LOCUST = ROOT / ".venv" / "bin" / "locust"
@@ -190,6 +191,8 @@ def main() -> int:
                                      args.think, args.spawn_rate))
                 runs[-1].users = users
                 i += 1
+        # Issue 10: the one log scan over every log this load run made the cluster write.
+        leaks = scan_cluster_logs(cluster, [c.pin for r in runs for c in r.customers])
     if os.environ.get("ANXIN_KEEP_STACK_LOGS") != "1":
         shutil.rmtree(workdir, ignore_errors=True)  # Locust's logs and raw figures
     print(f"\nspeech synthesis: {os.environ.get('ANXIN_AUDIO_SYNTH', 'background (default)')}; "
@@ -198,7 +201,15 @@ def main() -> int:
         print()
         print(report(mode, users, args.duration, [r for r in runs if r.users == users],
                      args.think, args.spawn_rate))
-    return 0 if all(not r.errors and not r.books for r in runs) else 1
+    print(f"log scan (tokens, PINs, account numbers, secrets): {'; '.join(leaks) if leaks else 'clean'}")
+    return 0 if all(not r.errors and not r.books for r in runs) and not leaks else 1
+
+
+def scan_cluster_logs(cluster: Cluster, pins: list[str]) -> list[str]:
+    """tests/security/log_scan.find_leaks over every log of the cluster (with its killed incarnations)."""
+    secrets = [cluster.stack.env.get(k, "") for k in ("ANXIN_TOKEN_SECRET", "ANXIN_RASA_TOKEN",
+                                                       "ANXIN_ACTIONS_SECRET")]
+    return find_leaks(cluster.logs(), set(pins), account_numbers(cluster.pg), [*secrets, cluster.pg.password])
 
 
 if __name__ == "__main__":

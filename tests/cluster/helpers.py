@@ -61,6 +61,8 @@ class Attempted:
     result: dict[str, Any]
     attempts: int
     refusals: list[dict[str, Any]]  # the error bodies seen on the way (what a user would have been told)
+    last_try_at: float = 0.0  # time.monotonic() when the attempt that succeeded was sent
+    acked_at: float = 0.0  # ... and when its 201 arrived
 
 
 def transfer_until_done(base_url: str, who: SignedIn, account_id: int, payee_id: int, amount: Decimal,
@@ -71,14 +73,16 @@ def transfer_until_done(base_url: str, who: SignedIn, account_id: int, payee_id:
     refusals: list[dict[str, Any]] = []
     deadline = time.monotonic() + deadline_s
     for attempt in itertools.count(1):
+        sent = time.monotonic()
         try:
             resp = httpx.post(f"{base_url}/api/v1/transfers", json=body,
                               headers={**who.headers, "Idempotency-Key": key}, timeout=10)
             if resp.status_code == 201:
-                return Attempted(key, resp.json(), attempt, refusals)
+                return Attempted(key, resp.json(), attempt, refusals, sent, time.monotonic())
             if resp.status_code not in RETRYABLE:
                 raise AssertionError(f"transfer refused: {resp.status_code} {resp.text}")
-            refusals.append(resp.json())
+            refusals.append({**resp.json(), "status": resp.status_code,
+                             "retry_after": resp.headers.get("Retry-After")})
         except httpx.TransportError as exc:
             refusals.append({"code": type(exc).__name__, "message": ""})
         if time.monotonic() > deadline:

@@ -2,7 +2,6 @@
 load run, no PIN, token or full account number is in any log or in the conversation store."""
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 
@@ -13,11 +12,9 @@ from bench.load.run import RunFigures, run_once
 from cluster.launch import Cluster
 from tests.cluster.conftest import PER_ADDRESS, PER_PHONE
 from tests.cluster.helpers import CREATED, new_customers
+from tests.security.log_scan import account_numbers, find_leaks
 
 pytestmark = pytest.mark.cluster
-
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-
 
 def _login(url: str, phone: str, pin: str, address: str) -> httpx.Response:
     return httpx.post(f"{url}/api/v1/auth/login", json={"phone": phone, "pin": pin},
@@ -70,21 +67,13 @@ def after_load(cluster: Cluster) -> tuple[RunFigures, set[str], set[str]]:
                            first_customer=50_000, workdir=Path(tmp))
     assert figures.conversations > 0 and not figures.books, figures
     pins = {"135790", "246802", "112233"} | {c.pin for c in CREATED + figures.customers}
-    numbers = set(cluster.pg.psql("anxin", "SELECT number FROM accounts WHERE customer_id IS NOT NULL "
-                                           "UNION SELECT account_number FROM payees").split())
+    numbers = account_numbers(cluster.pg)
     assert numbers
     return figures, pins, numbers
 
 
 def _leaks(sources: dict[str, str], pins: set[str], numbers: set[str]) -> list[str]:
-    leaks: list[str] = []
-    for name, text in sources.items():
-        if JWT.search(text):
-            leaks.append(f"{name}: a token")
-        # Not after "." or ":": the fraction of a timestamp or a clock time is not a PIN.
-        leaks += [f"{name}: a PIN" for pin in pins if re.search(rf"(?<![\d.:]){pin}(?!\d)", text)]
-        leaks += [f"{name}: account …{n[-4:]}" for n in numbers if n in text]
-    return leaks
+    return find_leaks(sources, pins, numbers)
 
 
 def test_no_secret_in_any_log_after_load(cluster: Cluster, after_load: tuple[RunFigures, set[str], set[str]]

@@ -13,7 +13,6 @@ and phone suites before this one, and this suite's own) for a token, a demo PIN 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import struct
 import threading
@@ -30,6 +29,7 @@ from twilio.request_validator import RequestValidator
 
 from backend.seed import DEMO_CUSTOMERS
 from rules.secrets import ACTIONS_SECRET_HEADER
+from tests.security.log_scan import JWT_SHAPE, find_leaks
 from tests.support.stack import (
     ROOT,
     Stack,
@@ -45,7 +45,6 @@ pytestmark = pytest.mark.rasa
 
 OLD_JWT_DEFAULT = "anxin-dev-secret-change-me-0123456789abcdef"
 OLD_TWILIO_DEFAULT = "anxin-dev-twilio-auth-token"
-JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 CHEN = ("13800000003", "112233")
 
 
@@ -234,14 +233,7 @@ def leaks(sources: dict[str, str]) -> list[str]:
     pins = {c.pin for c in DEMO_CUSTOMERS}
     numbers = {a.number for c in DEMO_CUSTOMERS for a in c.accounts} | {
         p.account_number for c in DEMO_CUSTOMERS for p in c.payees}
-    found: list[str] = []
-    for name, text in sources.items():
-        if JWT_SHAPE.search(text):
-            found.append(f"{name}: a token")
-        # Not after "." or ":": the fraction of a timestamp or a clock time is not a PIN.
-        found += [f"{name}: a PIN" for pin in pins if re.search(rf"(?<![\d.:]){pin}(?!\d)", text)]
-        found += [f"{name}: account …{n[-4:]}" for n in numbers if n in text]
-    return found
+    return find_leaks(sources, pins, numbers)
 
 
 def test_no_token_pin_or_account_number_in_any_log_of_the_test_stacks(stack: Stack, failing_actions_stack):
