@@ -20,3 +20,12 @@ def test_every_allowed_setting_gives_a_sentence_without_digits() -> None:
         sentence = phone_texts.pin_too_many(n)
         assert sentence.startswith("密码已经错了") and not any(c.isdigit() for c in sentence)
     assert "三次" in phone_texts.pin_too_many(field.default)
+
+
+def test_by_default_a_call_stops_asking_before_the_account_locks() -> None:
+    """Three wrong PINs end the PIN prompts of a call; the account itself locks at the backend's fifth, so one
+    call alone never locks the caller out of the bank (a person can still help on the line)."""
+    from backend.core.config import Settings
+
+    phone = PhoneSettings.model_fields["max_pin_failures"].default
+    assert phone < Settings.model_fields["max_pin_attempts"].default
