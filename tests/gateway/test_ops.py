@@ -55,3 +55,49 @@ def test_a_kiosk_station_session_does_not_see_ops(client: TestClient, backend_op
     staff_in(client, "station")
     assert client.get("/api/staff/ops").status_code == 401
     assert backend_ops == []
+
+
+@pytest.mark.browser
+def test_ops_page_reads_at_large_text_and_is_axe_clean(backend_ops: list[str | None]) -> None:
+    """The real page in Debian's chromium, its figures from the fake backend: axe (AAA contrast) and Anxin's own
+    size checks at the standard and at the largest text size, no sideways scrolling at 390 px."""
+    import threading
+    import time
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    from cluster.services import free_port
+    from gateway.main import create_app
+    from tests.browser.checks import assert_accessible, no_horizontal_scroll
+    from tests.browser.conftest import ARGS, CHROMIUM
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            for width in (1024, 390):
+                ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+                page = ctx.new_page()
+                signed = ctx.request.post(f"{base}/api/staff/login", headers={"Origin": base},
+                                          data={"username": "staff", "password": "anxin-staff", "role": "panel"})
+                assert signed.ok, signed.text()
+                page.goto(f"{base}/kiosk/staff/ops")
+                page.locator("#ops-hours svg").first.wait_for()
+                assert "33.3%" in page.locator("#ops-summary").inner_text()
+                assert_accessible(page, f"ops page {width} px")
+                for _ in range(6):  # up to the largest text size
+                    page.locator("#font-up").click()
+                assert_accessible(page, f"ops page {width} px, largest text")
+                no_horizontal_scroll(page)
+                ctx.close()
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
