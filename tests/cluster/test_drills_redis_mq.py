@@ -272,15 +272,18 @@ def _lost_events(stack: HAStack, down_at: float, up_at: float) -> list[list[obje
     assert pg is not None
     saved = [line.split("|") for line in pg.psql(
         "rasa", f"SELECT sender_id, type_name, timestamp FROM events WHERE timestamp >= {down_at - 60}").splitlines()]
-    stored = {(c, t, round(float(ts), 2)) for c, t, ts in (line.split("|") for line in pg.psql(
-        "anxin", "SELECT conversation, type, extract(epoch FROM occurred_at) FROM conversation_events "
-                 f"WHERE occurred_at >= to_timestamp({down_at - 60}) AT TIME ZONE 'UTC'").splitlines())}
+    # In centiseconds, either neighbour too: a float timestamp and its stored microseconds may round apart.
+    stored: set[tuple[str, str, int]] = set()
+    for conv, kind, ts in (line.split("|") for line in pg.psql(
+            "anxin", "SELECT conversation, type, extract(epoch FROM occurred_at) FROM conversation_events "
+                     f"WHERE occurred_at >= to_timestamp({down_at - 60}) AT TIME ZONE 'UTC'").splitlines()):
+        centis = round(float(ts) * 100)
+        stored.update((conv, kind, centis + d) for d in (-1, 0, 1))
     lost = []
     for sender, kind, ts in saved:
-        key = (hashlib.sha256(sender.encode()).hexdigest()[:32], kind, round(float(ts), 2))
-        if key not in stored:
+        if (hashlib.sha256(sender.encode()).hexdigest()[:32], kind, round(float(ts) * 100)) not in stored:
             lost.append([kind, round(float(ts) - down_at, 1), round(float(ts) - up_at, 1)])
-    return sorted(lost, key=lambda x: x[1])  # type: ignore[arg-type, return-value]
+    return sorted(lost, key=lambda x: float(x[1]))  # type: ignore[arg-type]
 
 
 def test_drill6_rabbitmq_stopped_during_conversations(ha_stack: HAStack) -> None:
