@@ -58,6 +58,9 @@ def test_early_withdrawal_says_the_loss_and_moves_money_only_after_yes(assistant
         assert "1500.00元" in text_of(replies)
         button = next(b for r in replies for b in r.get("buttons") or [] if f'"{deposit["id"]}"' in b["payload"])
         replies = talk.say(button["payload"])
+    # No amount was said: all of it or a part is asked (部分提前支取, issue 11).
+    assert "全部取出，还是取一部分" in text_of(replies)
+    replies = talk.say("全部取出")
     text = text_of(replies)
     preview = talk.api(f"/deposits/{deposit['id']}/early-withdrawal")
     assert f"本金{preview['principal']}元" in text
@@ -88,6 +91,52 @@ def test_early_withdrawal_denied_keeps_the_deposit(assistant_stack):
         talk.say(button["payload"])
     assert "钱没有动" in text_of(talk.say("不取了"))
     assert talk.api(f"/deposits/{deposit['id']}")["status"] == "active"
+
+
+def _pick(talk, replies: list[dict], deposit: dict) -> list[dict]:
+    """Presses the deposit's button when Anxin asks which one (陈阿婆 has several by now)."""
+    if "您要取哪一笔" not in text_of(replies):
+        return replies
+    button = next(b for r in replies for b in r.get("buttons") or [] if f'"{deposit["id"]}"' in b["payload"])
+    return talk.say(button["payload"])
+
+
+def test_a_partial_early_withdrawal_says_what_comes_out_and_what_stays(assistant_stack):
+    customer = login(assistant_stack, SAVER)
+    deposit = _open_deposit(customer, "三千块", "自动转存")["deposit"]
+    before = Decimal(customer.balance())
+    talk = login(assistant_stack, SAVER)
+    # The amount is said with the request: no "all or a part" question, straight to the read-back.
+    text = text_of(_pick(talk, talk.say("定期只取八百，剩下的继续存"), deposit))
+    preview = talk.api(f"/deposits/{deposit['id']}/early-withdrawal?amount=800.00")
+    assert "全部取出，还是取一部分" not in text
+    assert "先取800.00元" in text and "捌佰元整" in text
+    assert f"利息{preview['interest']}元" in text and f"少拿{preview['lost_interest']}元利息" in text
+    assert f"剩下{preview['remaining_principal']}元接着存" in text and preview["remaining_principal"] == "2200.00"
+    # Deny at the read-back: nothing moves, the deposit is whole.
+    assert "钱没有动" in text_of(talk.say("不取了"))
+    assert talk.api(f"/deposits/{deposit['id']}")["principal"] == "3000.00"
+    assert Decimal(customer.balance()) == before
+
+    again = login(assistant_stack, SAVER)
+    replies = _pick(again, again.say("定期取一部分出来"), deposit)
+    assert "全部取出，还是取一部分" in text_of(replies) or "取多少钱出来" in text_of(replies)
+    if "取多少钱出来" not in text_of(replies):
+        replies = again.say("取一部分")
+    assert "取多少钱出来" in text_of(replies)
+    assert "先取800.00元" in text_of(again.say("八百"))
+    done = text_of(again.say("是"))
+    assert "取好了" in done and "存单里还剩2200.00元" in done
+    after = again.api(f"/deposits/{deposit['id']}")
+    assert after["status"] == "active" and after["principal"] == "2200.00"
+    assert Decimal(customer.balance()) == before + Decimal(preview["total"])
+
+    # Once per deposit: a second part is refused in the bank's words, and all or a part is asked again.
+    third = login(assistant_stack, SAVER)
+    refused = text_of(_pick(third, third.say("定期只取五百，剩下的继续存"), deposit))
+    assert "部分提前支取过一次" in refused and "全部取出，还是取一部分" in refused
+    assert "钱没有动" in text_of(third.say("算了"))
+    assert third.api(f"/deposits/{deposit['id']}")["principal"] == "2200.00"
 
 
 def test_a_balance_question_mid_transfer_is_answered_and_the_transfer_goes_on(assistant_stack):
