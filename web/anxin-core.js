@@ -441,10 +441,11 @@
         held.splice(held.indexOf(t.id), 1);
         // The gateway words the decision like every amount message (with capitals and its audio).
         var d = await A.api("GET", "/api/transfers/" + encodeURIComponent(t.id) + "?decision=1");
+        // Approved: done at once, or (a delayed arrival) on its way and revocable until it arrives.
+        var approved = t.status === "completed" || t.status === "scheduled";
         var notice = d.ok && d.data.decision ? d.data.decision : {
-          text: t.status === "completed" ? "工作人员已经核对好了。" : "工作人员没有通过这笔转账，钱没有转出。" };
-        var li = addBot(t.status === "completed"
-          ? Object.assign({ transfer_id: t.id, receipt: { transfer_id: t.id } }, notice) : notice);
+          text: approved ? "工作人员已经核对好了。" : "工作人员没有通过这笔转账，钱没有转出。" };
+        var li = addBot(approved ? Object.assign({ transfer_id: t.id, receipt: { transfer_id: t.id } }, notice) : notice);
         reveal(li);
       }
       if (!held.length) stopWatching();

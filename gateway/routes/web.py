@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from gateway.sessions import (
 from gateway.staff_queue import get_queue, make_entry
 from gateway.transcripts import get_book
 from money import to_capitals
+from rules.arrival import when_words
 
 router = APIRouter()
 log = logging.getLogger("anxin.gateway.web")
@@ -581,6 +583,14 @@ async def get_bill_payment(bill_payment_id: str, request: Request) -> Response:
                          "printed_at": local_time(None)})
 
 
+def _arrival_words(iso: Any) -> str:
+    try:
+        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    return when_words(moment if moment.tzinfo else moment.replace(tzinfo=UTC), datetime.now(UTC))
+
+
 def decision_text(transfer: dict[str, Any], capitals: str) -> str:
     """Staff's decision on a held transfer, worded like every amount message: who (with the relationship),
     the amount in digits and in capitals."""
@@ -589,6 +599,10 @@ def decision_text(transfer: dict[str, Any], capitals: str) -> str:
     amount = f"{transfer.get('amount')} 元" + (f"（{capitals}）" if capitals else "")
     if transfer.get("status") == "completed":
         return f"工作人员已经核对好了。\n已经给{who}转了 {amount}。"
+    if transfer.get("status") == "scheduled":  # approved into a delayed arrival (issue 12): revocable until then
+        arrives = _arrival_words(transfer.get("arrives_at"))
+        return (f"工作人员已经核对好了。\n给{who}的 {amount}已经转出，" + (f"{arrives}到账。" if arrives else "还没到账。")
+                + "\n到账以前还可以撤回。")
     if transfer.get("status") in ("rejected", "cancelled", "expired"):
         return f"工作人员没有通过这笔转账。\n给{who}的 {amount}没有转出。\n有疑问请问工作人员。"
     return ""

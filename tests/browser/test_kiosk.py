@@ -67,13 +67,16 @@ def test_held_transfer_is_approved_from_the_staff_panel(web_stack: WebStack, new
 
     # Back at the kiosk: the customer is told on screen, and the receipt shows the transfer done.
     kiosk.wait_for_function("() => document.querySelector('#log').innerText.includes('工作人员已经核对好了')")
-    # Worded like every amount message: who (with the relationship), digits and capitals, read aloud.
-    assert "已经给孙子陈小宝转了 200.00 元（贰佰元整）" in last_bot(kiosk).inner_text()
+    # Worded like every amount message: who (with the relationship), digits and capitals, read aloud. A payee
+    # saved today gets next-day arrival (issue 12): on its way, revocable until it arrives.
+    decision = last_bot(kiosk).inner_text()
+    assert "给孙子陈小宝的 200.00 元（贰佰元整）已经转出" in decision and "到账以前还可以撤回" in decision
     assert last_bot(kiosk).get_by_role("button", name="▶ 朗读这句").is_visible()
     last_bot(kiosk).get_by_role("button", name="查看回单").click()
     receipt = kiosk.locator(".receipt")
     receipt.wait_for(state="visible")
-    assert "已完成" in receipt.inner_text() and "贰佰元整" in receipt.inner_text()
+    assert "已转出，还没到账" in receipt.inner_text() and "贰佰元整" in receipt.inner_text()
+    assert re.search(r"到账时间\s*\d{4}-\d\d-\d\d \d\d:\d\d", receipt.inner_text())
     assert_accessible(kiosk, "kiosk: receipt")
     screenshot(kiosk, "kiosk.png")
 

@@ -308,6 +308,18 @@ def test_receipt_data_comes_from_the_backend_with_capitals(client: TestClient) -
     assert client.get("/api/transfers/abc").status_code == 404
 
 
+def test_a_held_transfer_approved_into_a_delayed_arrival_is_told_as_on_its_way() -> None:
+    # Issue 12: a new payee's transfer arrives the next day; staff approval schedules it, it does not fail it.
+    from datetime import UTC, datetime, timedelta
+    arrives = (datetime.now(UTC) + timedelta(hours=24)).isoformat()
+    transfer = {"status": "scheduled", "amount": "200.00", "arrives_at": arrives,
+                "payee": {"name": "陈小宝", "relationship": "孙子"}}
+    text = web.decision_text(transfer, "贰佰元整")
+    assert text.startswith("工作人员已经核对好了。") and "给孙子陈小宝的 200.00 元（贰佰元整）已经转出，明天 " in text
+    assert text.endswith("到账以前还可以撤回。") and "没有通过" not in text
+    assert "没有通过" in web.decision_text({**transfer, "status": "rejected"}, "贰佰元整")
+
+
 def test_memory_store_is_bounded() -> None:
     store = MemorySessionStore(max_sessions=3)
     made = [store.create("web", 60) for _ in range(5)]
