@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.assistant.conftest import login, text_of
@@ -95,3 +96,54 @@ def test_li_hears_his_pension_has_arrived_once(assistant_stack):
     assert "已经到账" not in text_of(customer.say("查余额"))
     # A new conversation: heard already, not said again.
     assert "已经到账" not in text_of(login(assistant_stack, "李大山").say("你好"))
+
+
+# ---------------------------------------------------------------- the kiosk and the phone (issue 12)
+
+def say_on(customer, text: str, channel: str):
+    """One message on another channel than the web (the gateway sends the channel in the metadata)."""
+    resp = httpx.post(f"{customer.stack.rasa_url}/webhooks/rest/webhook", timeout=30, json={
+        "sender": customer.sender, "message": text, "metadata": {"channel": channel, "token": customer.token}})
+    resp.raise_for_status()
+    return resp.json()
+
+
+def read_back_on(customer, request: str, channel: str, account_words: str):
+    """The request, and the account when the dialogue asks for one (a customer with two accounts)."""
+    replies = say_on(customer, request, channel)
+    if not text_of(replies).endswith("对吗？"):
+        replies = say_on(customer, account_words, channel)
+    assert text_of(replies).endswith("对吗？"), text_of(replies)
+    assert replies[-1]["custom"]["bill_payment_id"] == replies[-1]["custom"]["pending_id"]
+    return replies
+
+
+def receipt_of(replies):
+    return next(r["custom"]["receipt"] for r in replies if (r.get("custom") or {}).get("receipt"))
+
+
+@pytest.mark.parametrize(("channel", "name", "request_words", "account_words", "balance_kind"), [
+    ("kiosk", "张桂兰", "给老伴手机充五十块话费", "活期账户", "demand"),
+    ("phone", "李大山", "交电费", "养老金账户", "pension"),
+], ids=["kiosk-topup", "phone-bill"])
+def test_a_bill_on_the_kiosk_and_the_phone_deny_and_cancel_then_paid_with_its_receipt(
+        assistant_stack, channel, name, request_words, account_words, balance_kind):
+    customer = login(assistant_stack, name)
+    before = Decimal(customer.balance(balance_kind))
+    read_back_on(customer, request_words, channel, account_words)
+    assert "不交了" in text_of(say_on(customer, "不对", channel))
+    customer = login(assistant_stack, name)
+    read_back_on(customer, request_words, channel, account_words)
+    assert "钱没有动" in text_of(say_on(customer, "算了，不交了", channel))
+    assert Decimal(customer.balance(balance_kind)) == before, "a no and a cancel move nothing"
+
+    customer = login(assistant_stack, name)
+    read_back = read_back_on(customer, request_words, channel, account_words)
+    amount = Decimal(customer.api(f"/bill-payments/{read_back[-1]['custom']['bill_payment_id']}")["amount"])
+    done = say_on(customer, "是", channel)
+    assert "交好了" in text_of(done)
+    receipt = receipt_of(done)
+    assert receipt["kind"] == "bill_payment" and receipt["receipt_no"].startswith("JF")
+    record = customer.api(f"/bill-payments/{receipt['bill_payment_id']}")
+    assert record["status"] == "completed" and record["receipt_no"] == receipt["receipt_no"]
+    assert Decimal(customer.balance(balance_kind)) == before - amount
