@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,16 @@ import pytest
 
 from backend.core.config import REDIS_SCHEMES, Settings, get_settings, log_startup, sections
 from backend.core.ratelimit import Limit, LoginRateLimiter, limiter_from_settings
-from cluster.services import free_port
 from rules import settings as rules_settings
 from rules.secrets import generate
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def test_backend_defaults() -> None:
