@@ -27,6 +27,7 @@ class ServiceCommand:
     health: str  # the path that answers below 500 once the service is ready
     defaults: tuple[tuple[str, str], ...] = ()  # placeholder values other than {host} and {port}
     what: str = ""
+    in_procfile: bool = True  # False: not part of `make run` (the event consumer needs the cluster's RabbitMQ)
 
 
 SERVICES: dict[str, ServiceCommand] = {s.name: s for s in (
@@ -47,6 +48,9 @@ SERVICES: dict[str, ServiceCommand] = {s.name: s for s in (
     ServiceCommand("gateway", ".venv", ("-m", "uvicorn", "{app}", "--host", "{host}", "--port", "{port}",
                                         "--no-proxy-headers"), ".", 8080, "/health",
                    (("app", "gateway.main:app"),), what="Anxin channels gateway (web, kiosk, phone)"),
+    # backend/events: Rasa's conversation events from RabbitMQ (ANXIN_AMQP_URL) into PostgreSQL; {port}: /health.
+    ServiceCommand("events", ".venv", ("-m", "backend.events", "--host", "{host}", "--port", "{port}"), ".", 8090,
+                   "/health", what="Anxin conversation event consumer (RabbitMQ to PostgreSQL)", in_procfile=False),
 )}
 
 
@@ -69,7 +73,7 @@ def cwd(name: str, root: Path = ROOT) -> Path:
 def procfile() -> str:
     """The Procfile `make run` gives honcho: fixed ports, paths relative to the checkout."""
     lines = ["# Generated from deploy/services.py (python -m deploy.services procfile > Procfile): edit that table."]
-    for service in SERVICES.values():
+    for service in (s for s in SERVICES.values() if s.in_procfile):
         up = "../" if service.cwd != "." else ""
         host = "${ANXIN_GATEWAY_HOST:-127.0.0.1}" if service.name == "gateway" else "127.0.0.1"
         argv = command(service.name, host=host, python=f"{up}{service.venv}/bin/python")

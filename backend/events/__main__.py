@@ -1,4 +1,4 @@
-"""`python -m backend.events`: consume Rasa's conversation events into the database until SIGTERM."""
+"""`python -m backend.events [--port N]`: consume Rasa's conversation events into the database until SIGTERM."""
 from __future__ import annotations
 
 import logging

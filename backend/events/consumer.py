@@ -17,6 +17,7 @@ and account numbers, codes). Settings: ANXIN_AMQP_URL, ANXIN_EVENTS_QUEUE (anxin
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ import signal
 import threading
 import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -174,7 +176,36 @@ class Consumer:
                         log.debug("close failed")
 
 
-def main() -> int:
+def serve_health(consumer: Consumer, host: str, port: int) -> ThreadingHTTPServer | None:
+    """GET /health on host:port ({"status": "ok", "stored": n}) for launchers and systemd checks; a port that
+    is taken is logged, never fatal (the consumer's work does not depend on it)."""
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+            ok = self.path.split("?")[0] == "/health"
+            body = json.dumps({"status": "ok", "stored": consumer.stored} if ok else {"code": "NOT_FOUND"})
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *_: Any) -> None:  # no access log
+            return
+
+    try:
+        server = ThreadingHTTPServer((host, port), Health)
+    except OSError as exc:
+        log.warning("health endpoint not started on %s:%d (%s)", host, port, exc.strerror)
+        return None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend.events", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="port of GET /health (0: none)")
+    args = parser.parse_args(argv)
     url = os.environ.get("ANXIN_AMQP_URL")
     if not url:
         log.error("ANXIN_AMQP_URL is not set (amqp://user:password@host:port/)")
@@ -182,6 +213,9 @@ def main() -> int:
     consumer = Consumer(url, make_engine(get_settings()), os.environ.get("ANXIN_EVENTS_QUEUE", DEFAULT_QUEUE))
     signal.signal(signal.SIGTERM, lambda *_: consumer.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: consumer.stopping.set())
+    health = serve_health(consumer, args.host, args.port) if args.port else None
     consumer.run()
+    if health is not None:
+        health.shutdown()
     log.info("stopped after storing %d new events", consumer.stored)
     return 0

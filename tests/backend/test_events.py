@@ -76,3 +76,22 @@ def test_no_token_pin_or_account_number_is_stored(engine: Engine) -> None:
 
 def test_something_that_is_not_an_event_is_skipped(engine: Engine) -> None:
     assert store(engine, [{"hello": "world"}, {"event": "user"}]) == 0
+
+
+def test_the_consumer_answers_health_checks() -> None:
+    import httpx
+
+    from backend.events.consumer import Consumer, serve_health
+    from cluster.services import free_port
+
+    consumer = Consumer("amqp://nobody@127.0.0.1:1/", engine=None)  # type: ignore[arg-type]  (never runs here)
+    consumer.stored = 7
+    port = free_port()
+    server = serve_health(consumer, "127.0.0.1", port)
+    assert server is not None
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/health").json() == {"status": "ok", "stored": 7}
+        assert httpx.get(f"http://127.0.0.1:{port}/other").status_code == 404
+        assert serve_health(consumer, "127.0.0.1", port) is None  # a taken port: logged, not fatal
+    finally:
+        server.shutdown()
