@@ -18,7 +18,7 @@ help:
 	@echo "make test   - set up what is missing and run every test"
 	@echo "make shell  - chat in the terminal as a demo customer (needs make run in another terminal)"
 	@echo "make bench  - run the benchmarks under bench/"
-	@echo "make run-cluster - the production profile: 2+ instances of each service behind nginx, PostgreSQL, Redis"
+	@echo "make run-cluster - the production profile: 2+ instances of each service behind nginx, Patroni PostgreSQL, Redis Sentinel, RabbitMQ"
 
 sysdeps:
 	@scripts/apt-deps.sh $(APT_DEPS)

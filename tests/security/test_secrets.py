@@ -191,7 +191,8 @@ def test_rasa_sends_the_action_servers_secret_from_the_endpoints_file(endpoints:
             f"print(read_endpoint_config(sys.argv[1], 'action_endpoint').headers['{secrets.ACTIONS_SECRET_HEADER}'])")
     env = clean_env(ANXIN_ACTIONS_SECRET=value, ANXIN_ACTIONS_URL="http://127.0.0.1:1",
                     ANXIN_RASA_TRACKER_URL="postgresql://x@127.0.0.1:1/rasa", ANXIN_REDIS_HOST="127.0.0.1",
-                    ANXIN_REDIS_PORT="1")
+                    ANXIN_REDIS_PORT="1", ANXIN_REDIS_URL="redis://127.0.0.1:1/0", ANXIN_AMQP_HOST="127.0.0.1",
+                    ANXIN_AMQP_PORT="1", ANXIN_AMQP_PASSWORD=secrets.generate())
     done = subprocess.run([str(VENV_RASA / "python"), "-c", code, str(ROOT / endpoints)], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
