@@ -229,9 +229,10 @@ class ActionTransferSubmit(Action):
 
 
 def arrival(record: dict[str, Any]) -> str:
-    """When the money arrives, from the record's `arrival_mode` only ("" when the bank does not say)."""
+    """When the money arrives, from the record's `arrival_mode` only ("" when the bank does not say). Not for a
+    transfer staff will check first (`hold_reason`): it arrives after their approval, not at its mode's time."""
     mode = record.get("arrival_mode")
-    return text(f"arrival_{mode}") if mode in ARRIVAL_MODES else ""
+    return text(f"arrival_{mode}") if mode in ARRIVAL_MODES and not record.get("hold_reason") else ""
 
 
 def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[str, Any]) -> str:

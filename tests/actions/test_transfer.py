@@ -424,3 +424,11 @@ def test_a_retried_yes_for_a_scheduled_transfer_reports_it_once(backend, domain)
     events, said = run(ActionTransferSubmit(), tracker, domain)
     assert slots_of(events)["outcome"] == "completed" and "转出了" in texts(said)
     assert len(backend.posts(f"/api/v1/transfers/{slots['pending_transfer_id']}/confirm")) == 2
+
+
+def test_a_transfer_staff_check_first_promises_no_arrival_time(backend, domain):
+    backend.transfer_answer = (201, {"id": 301, "status": "pending", "amount": "500.00", "from_account_id": 1,
+                                     "payee": backend.state["payees"][0], "hold_reason": "NEW_PAYEE",
+                                     "arrival_mode": "next_day", "arrives_at": None})
+    _, messages = read_back(backend, domain)
+    assert "给儿子王小明转账500.00元" in messages[0]["text"] and "到账" not in messages[0]["text"]

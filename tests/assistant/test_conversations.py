@@ -29,9 +29,13 @@ def test_transfer_to_the_son_is_read_back_confirmed_and_booked(assistant_stack):
     assert "伍佰元整" in text_of(read_back)
     assert [b["title"] for b in read_back[-1]["buttons"]] == ["是", "否"]
     assert Decimal(customer.balance()) == before, "nothing moves before the yes"
+    # When it arrives is said from the bank's pending record (issue 12), in the read-back and when done.
+    record = customer.api(f"/transfers/{read_back[-1]['custom']['transfer_id']}")
+    arrives = {"realtime": "实时到账", "normal": "两小时后到账", "next_day": "明天这个时候到账"}[record["arrival_mode"]]
+    assert arrives in text_of(read_back)
 
     done = customer.say("是")
-    assert "转好了" in text_of(done)
+    assert "转好了" in text_of(done) and arrives in text_of(done)
     assert Decimal(customer.balance()) == before - Decimal("500.00")
     account = next(a for a in customer.api("/accounts") if a["kind"] == "demand")
     latest = customer.api(f"/accounts/{account['id']}/transactions?limit=1")["items"][0]
