@@ -27,6 +27,7 @@ from actions.multi import ActionMultiRequest
 from actions.notices import ActionStartNotices
 from actions.notices import mentions_notices_first as mentions_all_notices_first
 from actions.pension import ActionPensionArrival
+from actions.revoke import ActionAskRevokeConfirmed, ActionRevokeStart, ActionRevokeSubmit
 from actions.savings import (
     ActionAskDepositConfirmed,
     ActionAskDepositTerm,
@@ -67,6 +68,7 @@ __all__ = [
     # issue 12
     "ActionAskBillAccountId", "ActionAskBillAmount", "ActionAskBillConfirmed", "ActionBillStart",
     "ActionBillSubmit", "ValidateBillForm", "ActionStartNotices",
+    "ActionRevokeStart", "ActionAskRevokeConfirmed", "ActionRevokeSubmit",
 ]
 
 # A deposit that matured is mentioned once, before the first answer of a conversation (actions/maturity.py).
@@ -80,7 +82,7 @@ for _entry in (ActionCheckBalance, ActionRecentTransactions, ActionSavingsProduc
 # notices said.
 for _entry in (ActionCheckBalance, ActionRecentTransactions, ActionSavingsProducts, ActionTransferStart,
                ActionDepositStart, ActionBillStart, ActionWithdrawalStart, ActionPensionArrival,
-               ActionSetMaturityChoice):
+               ActionSetMaturityChoice, ActionRevokeStart):
     mentions_all_notices_first(_entry)
 
 # No action raises: a failure is a plain apology and a log line naming the action (issue 10 item 3).
