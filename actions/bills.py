@@ -164,19 +164,19 @@ def bill_label(account: dict[str, Any]) -> str:
 def account_number_words(account: dict[str, Any]) -> str:
     """户号 tail only in speech: "户号尾号1236"; a phone is already masked by the bank (139****0011)."""
     if (account.get("biller") or {}).get("kind") == TOPUP:
-        return f"手机{account.get('account_no_display') or ''}"
-    return f"户号尾号{account.get('account_tail') or ''}"
+        return text("bill_number_phone", number=account.get("account_no_display") or "")
+    return text("bill_number_tail", tail=account.get("account_tail") or "")
 
 
 def month_words(period: Any) -> str:
-    text = str(period or "")
-    return f"{int(text[5:7])}月的" if re.fullmatch(r"\d{4}-\d{2}", text) else ""
+    value = str(period or "")
+    return text("bill_month", month=int(value[5:7])) if re.fullmatch(r"\d{4}-\d{2}", value) else ""
 
 
 def day_words(iso: Any) -> str:
-    text = str(iso or "")[:10]
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return f"{int(text[5:7])}月{int(text[8:10])}日"
+    value = str(iso or "")[:10]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return text("bill_day", month=int(value[5:7]), day=int(value[8:10]))
     return ""
 
 
@@ -220,19 +220,19 @@ class ValidateBillForm(MoneyFormValidation):
                                       domain: DomainDict) -> dict[str, Any]:
         chosen = first_entity(tracker, "bill_account_id")
         requested = tracker.get_slot("requested_slot")
-        text = latest_text(tracker)
-        if text.startswith("/") and chosen is None:
+        words = latest_text(tracker)
+        if words.startswith("/") and chosen is None:
             return {}
         relationship = first_entity(tracker, "relationship")
         if (chosen is None and requested not in (None, "bill_account_id")
-                and not biller_codes(text)):
+                and not biller_codes(words)):
             return {}
         saved = await bill_accounts(client_for(tracker))
         if chosen is not None:
             found = next((a for a in saved if str(a.get("id")) == chosen), None)
             return self._chosen(tracker, found)
-        codes, fits = match_bill_accounts(saved, text, relationship)
-        number = ACCOUNT_NO.search(re.sub(r"[\s-]", "", text))
+        codes, fits = match_bill_accounts(saved, words, relationship)
+        number = ACCOUNT_NO.search(re.sub(r"[\s-]", "", words))
         if number is not None:
             return await self._by_number(dispatcher, tracker, saved, number.group(0), codes)
         if requested not in (None, "bill_account_id") and not codes:
@@ -240,10 +240,10 @@ class ValidateBillForm(MoneyFormValidation):
         if len(fits) == 1:
             return self._chosen(tracker, fits[0])
         if len(fits) > 1:
-            tracker.slots["bill_hint"] = text[:40]
+            tracker.slots["bill_hint"] = words[:40]
             return {"bill_account_id": None}
         if codes:
-            tracker.slots["bill_hint"] = text[:40]  # the 户号 said next is for this biller
+            tracker.slots["bill_hint"] = words[:40]  # the 户号 said next is for this biller
             say(dispatcher, tracker, "msg_bill_account_not_found", what="、".join(BILLER_NAMES[c] for c in codes))
             return {"bill_account_id": None}
         return {}
@@ -266,7 +266,8 @@ class ValidateBillForm(MoneyFormValidation):
         biller = next((b for b in await billers(client) if b.get("code") == codes[0]), None)
         if biller is None:
             return {"bill_account_id": None}
-        label = f"{BILLER_NAMES[codes[0]]}，尾号{number[-4:]}" if codes[0] != "MOBILE" else f"手机尾号{number[-4:]}"
+        label = (text("bill_saved_label", biller=BILLER_NAMES[codes[0]], tail=number[-4:]) if codes[0] != "MOBILE"
+                 else text("phone_saved_label", tail=number[-4:]))
         try:
             account = await save_bill_account(client, biller["id"], number, label)
         except BackendRefused as refused:
@@ -345,7 +346,7 @@ class ActionAskBillAmount(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         say(dispatcher, tracker, "msg_ask_bill_amount", buttons=[
-            button(f"{n}元", "inform", amount=f"{n}.00") for n in (50, 100, 200)])
+            button(text("amount_button", amount=n), "inform", amount=f"{n}.00") for n in (50, 100, 200)])
         return []
 
 
@@ -372,7 +373,7 @@ class ActionAskBillConfirmed(Action):
                 if bill.get("status") != "due":
                     # Already paid, or nothing due: the bank's plain sentence, nothing asked.
                     say(dispatcher, tracker, "msg_bill_status",
-                        message=str(bill.get("message") or "现在没有要交的费用。"))
+                        message=str(bill.get("message") or text("bill_nothing_due")))
                     raise FormStop("nothing_due")
             return await create_payment(client, key, bill_account_id, account_id,
                                         digits(amount) if amount is not None else None)
@@ -423,7 +424,7 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str
         amount = yuan(record.get("amount")) or 0
         saved = record.get("bill_account") or {}
         what = (f"{month_words(record.get('period'))}{(saved.get('biller') or {}).get('name') or ''}"
-                if saved.get("biller", {}).get("kind") != TOPUP else f"给{saved.get('label') or ''}充的话费")
+                if saved.get("biller", {}).get("kind") != TOPUP else text("topup_what", label=saved.get("label") or ""))
         receipt_no = str(record.get("receipt_no") or "")
         ids = {"bill_payment_id": int(record["id"])} if str(record.get("id") or "").isdigit() else {}
         receipt = {"receipt": {**ids, "kind": "bill_payment", "receipt_no": receipt_no}} if ids else {}

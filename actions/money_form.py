@@ -34,6 +34,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendClient, BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
 from actions.common import button, client_for, latest_intent, say, speech_rate
 from actions.fraud import is_scam_turn
+from actions.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ async def start_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: M
     events = [*form.reset(), *(SlotSet(s, None) for s in form.start_resets),
               SlotSet(form.form_id_slot, uuid.uuid4().hex)]
     if tracker.get_slot("fraud_stopped"):
-        say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button("转人工", "human_handoff")])
+        say(dispatcher, tracker, "msg_after_fraud_stop", buttons=[button(text("handoff_button"), "human_handoff")])
         return events + [SlotSet("outcome", "refused")]
     try:
         events += await prepare(client_for(tracker))
@@ -206,6 +207,11 @@ class Said:
     text: str
     key_figure: str
     custom: dict[str, Any] = field(default_factory=dict)
+
+
+def yes_no() -> list[dict[str, str]]:
+    """The buttons of every yes/no question of a money form."""
+    return [button(text("yes_button"), "affirm"), button(text("no_button"), "deny")]
 
 
 async def cancel_quietly(client: BackendClient, form: MoneyForm, record_id: Any) -> None:
@@ -277,7 +283,7 @@ async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: Mo
         await cancel_quietly(client, form, record_id)
         return events + form.stop("backend_down")
     dispatcher.utter_message(
-        text=said.text, buttons=[button("是", "affirm"), button("否", "deny")],
+        text=said.text, buttons=yes_no(),
         json_message={"speech_rate": speech_rate(tracker), "key_figure": said.key_figure, **said.custom,
                       "pending_id": int(record_id)},
     )

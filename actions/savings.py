@@ -98,7 +98,7 @@ class ActionSavingsProducts(Action):
         for index, product in enumerate(ordered):
             last = index == len(ordered) - 1
             say(dispatcher, tracker, "msg_product_line", name=product.get("name", ""), percent=rate_text(product),
-                buttons=[button("存定期", "open_time_deposit")] if last else None)
+                buttons=[button(text("open_deposit_button"), "open_time_deposit")] if last else None)
         return []
 
 

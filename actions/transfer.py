@@ -117,15 +117,15 @@ class ValidateTransferForm(MoneyFormValidation):
         if chosen is not None:
             known = any(str(p.get("id")) == chosen for p in payees)
             return {"payee_id": chosen if known else None, "payee_hint": None}
-        text = latest_text(tracker)
-        matches = match_payees(payees, relationship=relationship, text=text)
+        words = latest_text(tracker)
+        matches = match_payees(payees, relationship=relationship, text=words)
         if len(matches) == 1:
             return {"payee_id": str(matches[0]["id"]), "payee_hint": None}
         if len(matches) > 1:
             # Several fit (two sons): the question lists only those, as buttons.
-            return {"payee_id": None, "payee_hint": relationship or text}
+            return {"payee_id": None, "payee_hint": relationship or words}
         if relationship is not None or (requested == "payee_id" and latest_intent(tracker) in NAMING_INTENTS):
-            say(dispatcher, tracker, "msg_payee_not_found", hint=relationship or spoken_name(text))
+            say(dispatcher, tracker, "msg_payee_not_found", hint=relationship or spoken_name(words))
             return {"payee_id": None, "payee_hint": None}
         # Not a name ("好的", noise): left to the rules, which count it as a misunderstanding.
         return {}

@@ -43,9 +43,10 @@ from actions.money_form import (
     read_back,
     start_form,
     submit,
+    yes_no,
 )
 from actions.money_form import cancel_quietly as cancel_record
-from actions.savings import date_cn
+from actions.savings import date_cn, product_name
 from actions.settings import get_settings
 from actions.texts import text
 
@@ -84,8 +85,7 @@ def active_deposits(deposits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def deposit_name(deposit: dict[str, Any]) -> str:
-    product = deposit.get("product")
-    return str(product.get("name")) if isinstance(product, dict) and product.get("name") else "定期"
+    return product_name(deposit, [])
 
 
 def deposit_line(deposit: dict[str, Any]) -> str:
@@ -294,7 +294,7 @@ class ActionAskWithdrawalNearConfirmed(Action):
         kept = yuan(preview.get("expected_interest_if_held"))
         say(dispatcher, tracker, "msg_withdrawal_near", days=preview.get("days_to_maturity"),
             maturity=date_cn(preview.get("maturity_date")),
-            interest=digits(kept) if kept is not None else "", buttons=[button("是", "affirm"), button("否", "deny")])
+            interest=digits(kept) if kept is not None else "", buttons=yes_no())
         return []
 
 
@@ -401,7 +401,7 @@ def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
             "withdrawal_done_remaining", remaining=digits(remaining),
             maturity=date_cn(record.get("remaining_maturity_date") or record.get("maturity_date")))
         say(dispatcher, tracker, "msg_withdrawal_done", principal=digits(principal),
-            interest=digits(interest or 0), account=account_label(account) if account else "您的账户",
+            interest=digits(interest or 0), account=account_label(account) if account else text("your_account"),
             remaining=stays, custom={"key_figure": f"{digits(principal)}元"})
         return "completed"
     return report
