@@ -46,6 +46,11 @@ class Handoff:
         return {"reason": self.reason, "summary": self.summary}
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object from another service, or {} for anything else (a field is read, never trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _positive_int(value: Any) -> int | None:
     # bool is an int in Python: True must not become transfer 1.
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
@@ -68,7 +73,7 @@ def _handoff(value: Any) -> Handoff | None:
     if not isinstance(value, dict):
         return None
     reason = value.get("reason")
-    return Handoff(reason=reason if reason in _HANDOFF_REASONS else "asked",  # type: ignore[arg-type]
+    return Handoff(reason=reason if reason in _HANDOFF_REASONS else "asked",
                    summary=_short(value.get("summary"), 500))
 
 

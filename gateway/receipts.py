@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway import backend_client
+from gateway.conversation import as_dict
 from gateway.sessions import get_web_settings
 from money import to_capitals
 from rules.redact import mask_numbers
@@ -51,8 +52,8 @@ def period_text(period: Any) -> str:
 
 def bill_receipt(record: dict[str, Any]) -> dict[str, Any]:
     """What the browser gets for the receipt: the record with the 户号 masked, and the words around it."""
-    saved = record.get("bill_account") if isinstance(record.get("bill_account"), dict) else {}
-    biller = saved.get("biller") if isinstance(saved.get("biller"), dict) else {}
+    saved = as_dict(record.get("bill_account"))
+    biller = as_dict(saved.get("biller"))
     account_no = mask_numbers(str(saved.get("account_no_display") or ""))
     topup = biller.get("kind") == "topup"
     return {

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from gateway import backend_client
+from gateway.conversation import as_dict
 from gateway.routes.web import client_headers, error, kiosk_of, local_time, read_body, session_json
 from gateway.sessions import GatewaySession, clear_cookie, current, get_store, get_web_settings, set_cookie
 from gateway.staff_queue import get_queue
@@ -121,7 +122,7 @@ REASONS = {"SCAM_RISK": "疑似诈骗冷静期", "CUMULATIVE_AMOUNT": "当天累
 
 def _card_fields(item: dict[str, Any]) -> None:
     """What tells two cards apart: the time asked, where, the transfer number, the reason in words."""
-    transfer = item.get("transfer") if isinstance(item.get("transfer"), dict) else {}
+    transfer = as_dict(item.get("transfer"))
     reason = str(item.get("reason") or transfer.get("hold_reason") or "")
     item["reason_text"] = "、".join(REASONS.get(r.strip(), "需要核对") for r in reason.split(",") if r.strip()) or "需要核对"
     item["time_local"] = local_time(item.get("created_at") or transfer.get("created_at"))

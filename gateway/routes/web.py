@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from gateway import backend_client
 from gateway.config import get_settings
-from gateway.conversation import Reply, plain_text, turn
+from gateway.conversation import Reply, as_dict, plain_text, turn
 from gateway.receipts import bill_receipt, local_time
 from gateway.routes.audio import audio_url_async
 from gateway.sessions import (
@@ -594,7 +594,7 @@ def _arrival_words(iso: Any) -> str:
 def decision_text(transfer: dict[str, Any], capitals: str) -> str:
     """Staff's decision on a held transfer, worded like every amount message: who (with the relationship),
     the amount in digits and in capitals."""
-    payee = transfer.get("payee") if isinstance(transfer.get("payee"), dict) else {}
+    payee = as_dict(transfer.get("payee"))
     who = f"{payee.get('relationship') or ''}{payee.get('name') or ''}"
     amount = f"{transfer.get('amount')} 元" + (f"（{capitals}）" if capitals else "")
     if transfer.get("status") == "completed":
