@@ -35,13 +35,12 @@ from actions.common import (
 from actions.money_form import (
     FormStop,
     MoneyForm,
+    MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
-    Report,
     Said,
     read_back,
     start_form,
-    submit,
 )
 from actions.money_form import cancel_quietly as cancel_record
 from actions.texts import text
@@ -399,26 +398,12 @@ class ActionAskBillConfirmed(Action):
                 words = text("bill_readback", what=what, due=text("bill_due", due=due) if due else "", **values)
             return Said(words, f"{digits(record_amount)}元", {"bill_payment_id": int(record["id"])})
 
-        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
+        return await read_back(dispatcher, tracker, FORM, key, create, render, report)
 
 
-def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
-    async def report(client: BackendClient, record: dict[str, Any]) -> str:
-        return _report(dispatcher, tracker, record)
-    return report
-
-
-class ActionBillSubmit(Action):
-    """Confirms the pending bill payment the customer said yes to; the answer becomes `outcome`."""
-
-    def name(self) -> str:
-        return "action_bill_submit"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
-
-
-def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str, Any]) -> str:
+async def report(dispatcher: CollectingDispatcher, tracker: Tracker, client: BackendClient,
+                 record: dict[str, Any]) -> str:
+    """交好了 with the receipt; pending: outcome unknown; expired or refused: nothing moved."""
     status = record.get("status")
     if status == "completed":
         amount = yuan(record.get("amount")) or 0
@@ -439,3 +424,13 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, record: dict[str
         return "refused"
     say(dispatcher, tracker, "msg_bill_refused", message=str(record.get("message") or text("nothing_moved")))
     return "refused"
+
+
+class ActionBillSubmit(MoneyFormSubmit):
+    """Confirms the pending bill payment the customer said yes to; the answer becomes `outcome`."""
+
+    form = FORM
+    report = report
+
+    def name(self) -> str:
+        return "action_bill_submit"

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -48,7 +48,8 @@ STOP_OUTCOMES = ("scam", "backend_down", "not_signed_in", "refused", "insufficie
                  "completed", "held")
 
 Route = Callable[[BackendClient, Any], Awaitable[dict[str, Any]]]
-Report = Callable[[BackendClient, dict[str, Any]], Awaitable[str]]
+# Words the bank's answer about a record (done, held, expired ...) and gives the outcome.
+Report = Callable[[CollectingDispatcher, Tracker, BackendClient, dict[str, Any]], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,8 @@ async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: Mo
                 events.append(SlotSet(form.pending_slot, None))
             record = await create(client)
         if record.get("status") != "pending":
-            return events + [SlotSet(form.pending_slot, None)] + form.stop(await report(client, record))
+            return events + [SlotSet(form.pending_slot, None)] + form.stop(await report(dispatcher, tracker, client,
+                                                                                     record))
         said = await render(client, record)
     except FormStop as stop:
         return events + form.stop(stop.why)
@@ -293,6 +295,20 @@ async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: Mo
 
 async def _same_key(tracker: Tracker, form: MoneyForm, key: str) -> bool:
     return form.key_slot is not None and tracker.get_slot(form.key_slot) == key
+
+
+class MoneyFormSubmit(Action, ABC):
+    """The submit action of a money form; the form gives its `report` of the bank's answer."""
+
+    form: ClassVar[MoneyForm]
+    report: ClassVar[Report]
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action_<form>_submit action name."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return await submit(dispatcher, tracker, self.form, type(self).report)
 
 
 async def submit(dispatcher: CollectingDispatcher, tracker: Tracker, form: MoneyForm, report: Report) -> list[EventType]:
@@ -332,7 +348,7 @@ async def _submitted(dispatcher: CollectingDispatcher, tracker: Tracker, form: M
             # The same yes delivered again after the bank executed that record (the first answer was lost):
             # the customer hears what happened to it; nothing is done twice.
             record = already
-        return await report(client, record)
+        return await report(dispatcher, tracker, client, record)
     except BackendRefused as refused:
         return refusal(dispatcher, tracker, form, refused)
     except BackendError as exc:

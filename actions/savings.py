@@ -37,13 +37,12 @@ from actions.maturity import CHOICE_WORDS, maturity_choice_of
 from actions.money_form import (
     FormStop,
     MoneyForm,
+    MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
-    Report,
     Said,
     read_back,
     start_form,
-    submit,
 )
 from actions.texts import text
 
@@ -232,32 +231,17 @@ class ActionAskDepositConfirmed(Action):
             lines += [text("readback_from_account", account=account_label(account)), text("readback_question")]
             return Said("\n".join(lines), f"{digits(principal)}元")
 
-        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
+        return await read_back(dispatcher, tracker, FORM, key, create, render, report)
 
 
-def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
-    async def report(client: BackendClient, record: dict[str, Any]) -> str:
-        return _report(dispatcher, tracker, record, await client.savings_products())
-    return report
-
-
-class ActionDepositSubmit(Action):
-    """Confirms the pending deposit the customer said yes to."""
-
-    def name(self) -> str:
-        return "action_deposit_submit"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
-
-
-def _report(dispatcher: CollectingDispatcher, tracker: Tracker, deposit: dict[str, Any],
-            products: list[dict[str, Any]]) -> str:
+async def report(dispatcher: CollectingDispatcher, tracker: Tracker, client: BackendClient,
+                 deposit: dict[str, Any]) -> str:
     """"存好了" with the record's own figures; any other status: nothing was opened."""
     principal = yuan(deposit.get("principal"))
     if deposit.get("status") != "active" or principal is None:
         say(dispatcher, tracker, "msg_deposit_refused", message=text("nothing_moved"))
         return "refused"
+    products = await client.savings_products()
     interest = yuan(deposit.get("expected_interest"))
     say(dispatcher, tracker, "msg_deposit_done", product_name=product_name(deposit, products),
         amount=digits(principal), capitals=capitals(principal),
@@ -265,6 +249,16 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, deposit: dict[st
         interest=text("deposit_done_interest", interest=digits(interest)) if interest is not None else "",
         custom={"key_figure": f"{digits(principal)}元"})
     return "completed"
+
+
+class ActionDepositSubmit(MoneyFormSubmit):
+    """Confirms the pending deposit the customer said yes to."""
+
+    form = FORM
+    report = report
+
+    def name(self) -> str:
+        return "action_deposit_submit"
 
 
 date_cn = common_date_cn  # kept under this name for the other skills

@@ -39,13 +39,12 @@ from actions.common import (
 )
 from actions.money_form import (
     MoneyForm,
+    MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
-    Report,
     Said,
     read_back,
     start_form,
-    submit,
 )
 from actions.payees import match_payees, payee_label, spoken_name
 from actions.recipient import payee_relationship
@@ -209,23 +208,7 @@ class ActionAskTransferConfirmed(Action):
                          arrival=f"{arrives}\n" if arrives else "", careful=careful)
             return Said(words, f"{digits(record_amount)}元", {"transfer_id": int(record["id"])})
 
-        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker))
-
-
-def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
-    async def report(client: BackendClient, record: dict[str, Any]) -> str:
-        return _report(dispatcher, tracker, record)
-    return report
-
-
-class ActionTransferSubmit(Action):
-    """Confirms the pending record the customer said yes to, and turns the answer into the `outcome` slot."""
-
-    def name(self) -> str:
-        return "action_transfer_submit"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
+        return await read_back(dispatcher, tracker, FORM, key, create, render, report)
 
 
 def arrival(record: dict[str, Any]) -> str:
@@ -235,7 +218,9 @@ def arrival(record: dict[str, Any]) -> str:
     return text(f"arrival_{mode}") if mode in ARRIVAL_MODES and not record.get("hold_reason") else ""
 
 
-def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[str, Any]) -> str:
+async def report(dispatcher: CollectingDispatcher, tracker: Tracker, client: BackendClient,
+                 transfer: dict[str, Any]) -> str:
+    """What the bank did with the record: done (or sent, arriving later), held for staff, or nothing moved."""
     status = transfer.get("status")
     amount = yuan(transfer.get("amount")) or yuan(tracker.get_slot("transfer_amount")) or 0
     ids = {"transfer_id": int(transfer["id"])} if str(transfer.get("id") or "").isdigit() else {}
@@ -270,3 +255,13 @@ def _report(dispatcher: CollectingDispatcher, tracker: Tracker, transfer: dict[s
     # rejected / cancelled: nothing moved.
     say(dispatcher, tracker, "msg_transfer_refused", message=text("transfer_not_sent"))
     return "refused"
+
+
+class ActionTransferSubmit(MoneyFormSubmit):
+    """Confirms the pending record the customer said yes to, and turns the answer into the `outcome` slot."""
+
+    form = FORM
+    report = report
+
+    def name(self) -> str:
+        return "action_transfer_submit"

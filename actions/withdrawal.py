@@ -36,13 +36,12 @@ from actions.common import (
 )
 from actions.money_form import (
     MoneyForm,
+    MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
-    Report,
     Said,
     read_back,
     start_form,
-    submit,
     yes_no,
 )
 from actions.money_form import cancel_quietly as cancel_record
@@ -362,7 +361,7 @@ class ActionAskWithdrawalConfirmed(Action):
             return Said("\n".join(lines), text("withdrawal_key_figure", lost=digits(lost)),
                         {"deposit_id": int(str(record.get("deposit_id")))})
 
-        return await read_back(dispatcher, tracker, FORM, key, create, render, _reported(dispatcher, tracker),
+        return await read_back(dispatcher, tracker, FORM, key, create, render, report,
                                same_record=same_record,
                                answer_refusal=lambda refused: part_refused(dispatcher, tracker, refused))
 
@@ -378,30 +377,30 @@ async def _is_record_of(client: BackendClient, withdrawal_id: Any, deposit_id: A
     return record.get("status") == "pending" and str(record.get("deposit_id")) == str(deposit_id) and same_part
 
 
-class ActionWithdrawalSubmit(Action):
+async def report(dispatcher: CollectingDispatcher, tracker: Tracker, client: BackendClient,
+                 record: dict[str, Any]) -> str:
+    """"取好了" with the record's figures (and, for a part, what stays); any other status: nothing moved."""
+    principal, interest = yuan(record.get("principal")), yuan(record.get("interest"))
+    if record.get("status") != "completed" or principal is None:
+        say(dispatcher, tracker, "msg_withdrawal_refused", message=text("nothing_moved"))
+        return "refused"
+    account = find_account(await client.accounts(), record.get("to_account_id"))
+    remaining = yuan(record.get("remaining_principal"))
+    stays = "" if remaining is None else text(
+        "withdrawal_done_remaining", remaining=digits(remaining),
+        maturity=date_cn(record.get("remaining_maturity_date") or record.get("maturity_date")))
+    say(dispatcher, tracker, "msg_withdrawal_done", principal=digits(principal),
+        interest=digits(interest or 0), account=account_label(account) if account else text("your_account"),
+        remaining=stays, custom={"key_figure": f"{digits(principal)}元"})
+    return "completed"
+
+
+class ActionWithdrawalSubmit(MoneyFormSubmit):
     """Confirms the pending record read back (`pending_withdrawal_id`), after the yes, and nothing else; its
     answer becomes `outcome`. No, a stop or a fraud stop cancels that record."""
 
+    form = FORM
+    report = report
+
     def name(self) -> str:
         return "action_withdrawal_submit"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await submit(dispatcher, tracker, FORM, _reported(dispatcher, tracker))
-
-
-def _reported(dispatcher: CollectingDispatcher, tracker: Tracker) -> Report:
-    async def report(client: BackendClient, record: dict[str, Any]) -> str:
-        principal, interest = yuan(record.get("principal")), yuan(record.get("interest"))
-        if record.get("status") != "completed" or principal is None:
-            say(dispatcher, tracker, "msg_withdrawal_refused", message=text("nothing_moved"))
-            return "refused"
-        account = find_account(await client.accounts(), record.get("to_account_id"))
-        remaining = yuan(record.get("remaining_principal"))
-        stays = "" if remaining is None else text(
-            "withdrawal_done_remaining", remaining=digits(remaining),
-            maturity=date_cn(record.get("remaining_maturity_date") or record.get("maturity_date")))
-        say(dispatcher, tracker, "msg_withdrawal_done", principal=digits(principal),
-            interest=digits(interest or 0), account=account_label(account) if account else text("your_account"),
-            remaining=stays, custom={"key_figure": f"{digits(principal)}元"})
-        return "completed"
-    return report

@@ -6,24 +6,34 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions import bills, savings, transfer, withdrawal
 from actions.backend_client import BackendNoAnswer, BackendRefused, BackendUnavailable, NotSignedIn
-from actions.money_form import MoneyForm, MoneyFormValidation, failure_outcome, leaves_untouched
+from actions.money_form import (
+    MoneyForm,
+    MoneyFormSubmit,
+    MoneyFormValidation,
+    failure_outcome,
+    leaves_untouched,
+)
 from tests.actions.conftest import make_tracker
 
-FORMS = [(transfer, transfer.ValidateTransferForm), (savings, savings.ValidateDepositForm),
-         (withdrawal, withdrawal.ValidateWithdrawalForm), (bills, bills.ValidateBillForm)]
+FORMS = [(transfer, transfer.ValidateTransferForm, transfer.ActionTransferSubmit),
+         (savings, savings.ValidateDepositForm, savings.ActionDepositSubmit),
+         (withdrawal, withdrawal.ValidateWithdrawalForm, withdrawal.ActionWithdrawalSubmit),
+         (bills, bills.ValidateBillForm, bills.ActionBillSubmit)]
 
 
-@pytest.mark.parametrize(("module", "validation"), FORMS)
-def test_every_money_form_is_built_on_the_skeleton(module, validation):
+@pytest.mark.parametrize(("module", "validation", "submit"), FORMS)
+def test_every_money_form_is_built_on_the_skeleton(module, validation, submit):
     assert isinstance(module.FORM, MoneyForm)
     assert issubclass(validation, MoneyFormValidation) and validation.form is module.FORM
+    assert issubclass(submit, MoneyFormSubmit) and submit.form is module.FORM
     assert "LEAVING_INTENTS" not in vars(module), "the leaving intents are the skeleton's"
 
 
 def test_the_skeleton_itself_is_no_action():
     executor = ActionExecutor()
     executor.register_package("actions")
-    assert "validate_transfer_form" in executor.actions
+    assert {"validate_transfer_form", "action_transfer_submit", "action_deposit_submit", "action_withdrawal_submit",
+            "action_bill_submit"} <= set(executor.actions)
     assert not [name for name in executor.actions if not name]
 
 
