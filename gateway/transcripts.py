@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.sessions import get_web_settings
 
-Who = Literal["customer", "assistant", "system"]
+# "handoff": a system line that asks staff to come (the panel acts on this kind, never on the words).
+Who = Literal["customer", "assistant", "system", "handoff"]
 MAX_LINES = 200
 MAX_TRANSCRIPTS = 500
 # What the staff panel says on a conversation the fraud guard stopped: plain words, what to do.

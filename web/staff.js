@@ -66,9 +66,9 @@
   // A conversation the fraud guard stopped comes first (the gateway sorts it to the top), framed and in words.
   function transcriptCard(t) {
     var lines = A.el("ol", { class: "lines" });
-    var WHO = { customer: "客户", assistant: "助手", system: "提示" };
+    var WHO = { customer: "客户", assistant: "助手", system: "提示", handoff: "提示" };
     t.lines.forEach(function (l) { lines.append(A.el("li", { text: l.at + " " + (WHO[l.who] || "") + "：" + l.text })); });
-    var wantsPerson = t.lines.some(function (l) { return l.who === "system" && l.text.indexOf("转人工") >= 0; });
+    var wantsPerson = t.lines.some(function (l) { return l.who === "handoff"; });  // a field, never the words
     var alert = t.alert ? A.el("p", { class: "alert-text", text: t.alert.text + "（" + t.alert.at + "）" }) : null;
     return A.el("article", { class: t.alert ? "card alert" : "card", "data-conversation": t.conversation_id },
       A.el("h3", { text: t.customer_name + "（" + t.started + " 开始）" }), alert,

@@ -472,7 +472,7 @@ def _act_on(session: GatewaySession, replies: list[Reply], out: list[dict[str, A
             get_book().alert(session.conversation_id, risk.kind, risk.family)
             get_book().add(session.conversation_id, "system", "疑似诈骗：已经拦下，请工作人员马上到客户身边")
         elif handoff is not None:
-            get_book().add(session.conversation_id, "system", "客户要求转人工，请到客户身边")
+            get_book().add(session.conversation_id, "handoff", "客户要求转人工，请到客户身边")
         return
     if risk is not None or handoff is not None:
         get_queue().add(make_entry(

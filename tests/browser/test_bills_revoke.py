@@ -196,6 +196,11 @@ def test_staff_set_the_family_contact_and_see_it_beside_a_held_transfer(stack: W
     at_every_size(panel, "staff panel: held transfer with the family contact", "staff-family-contact-56px.png",
                   show="#approvals article")
 
+    # The customer asks for a person: the live transcript says so, from the line's kind (not its words).
+    ask(kiosk, "转人工")
+    live = panel.locator("#transcripts article", has_text="陈阿婆")
+    live.get_by_text("客户要求转人工，请过去帮忙。").wait_for(state="visible")
+
     # Removed: the card no longer offers a number.
     panel.get_by_role("button", name="删除亲情联系人").click()
     panel.wait_for_function("() => document.querySelector('#family-current').innerText.includes('还没有')")

@@ -297,6 +297,8 @@ def test_staff_panel_lists_and_decides_with_the_staff_token(fakes: tuple[FakeBac
     assert live[-1]["customer_name"] == "张桂兰"
     texts = [line["text"] for line in live[-1]["lines"]]
     assert "转人工" in texts and "客户要求转人工，请到客户身边" in texts
+    # The staff panel acts on the line's kind ("please come"), never on its words.
+    assert [line["who"] for line in live[-1]["lines"]][-1] == "handoff"
 
 
 def test_receipt_data_comes_from_the_backend_with_capitals(client: TestClient) -> None:
