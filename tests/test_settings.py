@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from backend.core.config import REDIS_SCHEMES, Settings, get_settings, log_startup, sections
-from backend.core.ratelimit import Limit, LoginRateLimiter, limiter_from_settings
+from backend.core.ratelimit import Limit, LoginRateLimiter, forget_idle, limiter_from_settings
 from rules import settings as rules_settings
 from rules.secrets import generate
 
@@ -138,3 +138,20 @@ def test_the_audio_settings_come_from_the_voice_section(monkeypatch: pytest.Monk
     monkeypatch.delenv("ANXIN_AUDIO_SYNTH")
     monkeypatch.delenv("ANXIN_AUDIO_SYNTH_PHONE")
     assert (audio.synth_mode("mp3"), audio.synth_mode("wav")) == ("background", "inline")
+
+
+def test_the_local_store_forgets_keys_with_no_attempt_left() -> None:
+    from limits.storage import MemoryStorage
+
+    storage = MemoryStorage()
+    storage.events.update({f"phone/{i}": [] for i in range(5)})
+    limiter = LoginRateLimiter(Limit(3, 60), Limit(100, 60))
+    assert limiter.hit("13800000009", "10.8.8.8").allowed
+    forget_idle(storage, max_keys=10)
+    assert len(storage.events) == 5  # few keys: nothing to do
+    forget_idle(storage, max_keys=2)
+    assert storage.events == {}
+    live = limiter._memory  # noqa: SLF001  (the limiter's own store keeps the keys still counting)
+    forget_idle(live, max_keys=0)
+    assert len(live.events) == 2  # the phone's and the address's windows, one attempt each
+    assert [limiter.hit("13800000009", "10.8.8.8").allowed for _ in range(3)] == [True, True, False]

@@ -35,6 +35,9 @@ RATE_LIMITED_MESSAGE = "登录尝试太频繁了，为了您的账户安全，�
 REDIS_RETRY_AFTER_S = 5.0
 REDIS_TIMEOUT_S = 0.5
 KEY_PREFIX = "anxin:login"  # Redis keys: anxin:login:phone/<hash>/..., anxin:login:addr/<address>/...
+# The in-process store expires a key's entries but keeps the key: past this many keys the empty ones are dropped,
+# so a scan of many phone numbers cannot grow memory without bound.
+MAX_LOCAL_KEYS = 50_000
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,24 @@ def _decide(limiter: MovingWindowRateLimiter, keys: list[tuple[_Window, str]]) -
     return Decision(True)
 
 
+def forget_idle(storage: MemoryStorage, max_keys: int = MAX_LOCAL_KEYS) -> None:
+    """Drops the keys with no entry left once there are more than `max_keys` (under each key's own lock, the
+    one the store takes to record an entry)."""
+    if len(storage.events) <= max_keys:
+        return
+    for key in [k for k, entries in list(storage.events.items()) if not entries]:
+        with storage.locks[key]:
+            if not storage.events.get(key):
+                storage.events.pop(key, None)
+
+
 class LoginRateLimiter:
     def __init__(self, per_phone: Limit, per_address: Limit, redis_url: str | None = None) -> None:
         self.per_phone = per_phone
         self.per_address = per_address
         self._items = (_Window(per_phone, "phone"), _Window(per_address, "addr"))
-        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MemoryStorage()
+        self._local = MovingWindowRateLimiter(self._memory)
         self._shared: MovingWindowRateLimiter | None = None
         self._redis_down_until = 0.0
         if redis_url:
@@ -114,7 +129,9 @@ class LoginRateLimiter:
                 self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
                 log.warning("rate limits: Redis unavailable (%s); using this instance's own counters",
                             type(exc).__name__)
-        return _decide(self._local, keys)
+        decision = _decide(self._local, keys)
+        forget_idle(self._memory)
+        return decision
 
 
 def limiter_from_settings(settings: Settings) -> LoginRateLimiter:
