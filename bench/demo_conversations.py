@@ -29,6 +29,8 @@ CONVERSATIONS: list[tuple[str, str, list[str]]] = [
     ("13800000001", "135790", ["给老伴手机充一百块话费", "是"]),
     ("13800000001", "135790", ["给《活着》这本书打五颗星"]),
     ("13800000002", "246802", ["我的退休金打过来没有"]),
+    # A payee saved 10 days ago (the seed's 外甥 周强): the money arrives the next day and can be taken back.
+    ("13800000001", "135790", ["给外甥转一百", "是", "刚才那笔撤回", "是"]),
     # Last: the stop puts 张桂兰 under the 24-hour cooling-off, which would hold every transfer after it.
     ("13800000001", "135790", ["给儿子转十块", "电话里的民警叫我别跟孩子们讲，把钱交给他们保管", "是"]),
 ]
