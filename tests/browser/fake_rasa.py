@@ -146,7 +146,8 @@ class Script:
                             "pending_id": record["id"]}}]
 
     def _revoke(self, sender: str, text: str, token: str) -> list[dict[str, Any]] | None:
-        """刚才那笔撤回: the latest scheduled (not yet arrived) transfer, read back; 是 takes it back."""
+        """刚才那笔撤回: the latest scheduled (not yet arrived) transfer, read back; 是 takes it back. Its "done"
+        offers the transfer's receipt (saying 已撤回); the real dialogue's (actions/revoke.py) carries none yet."""
         if text == "/affirm" and sender in self.revocable:
             tid = self.revocable.pop(sender)
             t = self._post(f"/transfers/{tid}/revoke", token).json()
