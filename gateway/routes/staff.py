@@ -190,8 +190,14 @@ _PHONE = re.compile(r"^1\d{10}$")
 _CONTACT_PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
-def _customer_id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+def _at_counter(request: Request, customer_id: str) -> tuple[GatewaySession, int] | JSONResponse:
+    """The staff panel's session and the customer's id, or the refusal to answer with."""
+    session = _staff_session(request)
+    if session is None:
+        return _staff_required()
+    if not customer_id.isdigit() or not 0 < int(customer_id) < 2**31:
+        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    return session, int(customer_id)
 
 
 def _digits(value: Any) -> str:
@@ -228,12 +234,10 @@ def contact_refusal(body: dict[str, Any]) -> tuple[dict[str, str], JSONResponse 
 
 @router.get("/customers/{customer_id}/family-contact")
 async def get_family_contact(customer_id: str, request: Request) -> Response:
-    session = _staff_session(request)
-    if session is None:
-        return _staff_required()
-    cid = _customer_id(customer_id)
-    if cid is None:
-        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    found = _at_counter(request, customer_id)
+    if isinstance(found, JSONResponse):
+        return found
+    session, cid = found
     try:
         contact = await backend_client.call("GET", f"/staff/customers/{cid}/family-contact", token=session.staff_token)
     except backend_client.BackendError as err:
@@ -245,12 +249,10 @@ async def get_family_contact(customer_id: str, request: Request) -> Response:
 
 @router.put("/customers/{customer_id}/family-contact")
 async def put_family_contact(customer_id: str, request: Request) -> Response:
-    session = _staff_session(request)
-    if session is None:
-        return _staff_required()
-    cid = _customer_id(customer_id)
-    if cid is None:
-        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    found = _at_counter(request, customer_id)
+    if isinstance(found, JSONResponse):
+        return found
+    session, cid = found
     body = await read_body(request)
     if isinstance(body, JSONResponse):
         return body
@@ -268,12 +270,10 @@ async def put_family_contact(customer_id: str, request: Request) -> Response:
 
 @router.delete("/customers/{customer_id}/family-contact")
 async def delete_family_contact(customer_id: str, request: Request) -> Response:
-    session = _staff_session(request)
-    if session is None:
-        return _staff_required()
-    cid = _customer_id(customer_id)
-    if cid is None:
-        return error(404, "NOT_FOUND", "没有找到这位客户。")
+    found = _at_counter(request, customer_id)
+    if isinstance(found, JSONResponse):
+        return found
+    session, cid = found
     try:
         await backend_client.call("DELETE", f"/staff/customers/{cid}/family-contact", token=session.staff_token)
     except backend_client.BackendError as err:
