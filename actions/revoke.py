@@ -97,6 +97,25 @@ def outcome(value: str) -> list[EventType]:
     return [SlotSet("outcome", value)]
 
 
+def trouble(dispatcher: CollectingDispatcher, tracker: Tracker, exc: BackendError, write: bool = False) -> str:
+    """Says what went wrong with the bank and returns the outcome. Only a revoke sent without an answer is
+    `unknown` (it may have been done); a read that failed is the bank being down."""
+    if isinstance(exc, NotSignedIn):
+        say(dispatcher, tracker, "utter_not_signed_in")
+        return "not_signed_in"
+    if isinstance(exc, BackendRefused):
+        if exc.code == "NOT_REVOCABLE":
+            reply(dispatcher, tracker, "arrived_meanwhile", buttons=person_button())
+        else:
+            reply(dispatcher, tracker, "refused", message=exc.message)
+        return "refused"
+    if write and isinstance(exc, BackendNoAnswer):
+        reply(dispatcher, tracker, "unknown")
+        return "unknown"
+    say(dispatcher, tracker, "utter_backend_down")
+    return "backend_down"
+
+
 class ActionRevokeStart(Action):
     def name(self) -> str:
         return "action_revoke_start"
@@ -109,12 +128,8 @@ class ActionRevokeStart(Action):
             if scheduled:
                 return [*cleared, SlotSet("revoke_transfer_id", str(scheduled[0]["id"])), *outcome("ready")]
             recent = await bank.recent_transfers()
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return [*cleared, *outcome("not_signed_in")]
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return [*cleared, *outcome("backend_down")]
+        except BackendError as exc:
+            return [*cleared, *outcome(trouble(dispatcher, tracker, exc))]
         latest = recent[0] if recent else {}
         status = latest.get("status")
         if status == "completed":
@@ -138,11 +153,8 @@ class ActionAskRevokeConfirmed(Action):
         transfer_id = tracker.get_slot("revoke_transfer_id")
         try:
             record = await client(tracker).transfer(transfer_id)
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return []
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
+        except BackendError as exc:
+            trouble(dispatcher, tracker, exc)
             return []
         # Arrived in the moment since the start: the read-back still says what the bank says; "是" then hears
         # that it arrived (the bank refuses the revoke).
@@ -161,32 +173,18 @@ class ActionRevokeSubmit(Action):
         transfer_id = tracker.get_slot("revoke_transfer_id")
         if transfer_id is None:
             return [*cleared, *outcome("cancelled")]
-        bank = client(tracker)
         if tracker.get_slot("revoke_confirmed") is not True:
             try:
-                record = await bank.transfer(transfer_id)
-            except BackendError:
+                record = await client(tracker).transfer(transfer_id)
+            except BackendError:  # the no stands; only the arrival time is not known
                 record = {}
             reply(dispatcher, tracker, "kept", custom=about(record) if record else {}, arrives=arrival_words(record),
                   payee=payee_words(record))
             return [*cleared, *outcome("cancelled")]
         try:
-            record = await bank.revoke_transfer(transfer_id)
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return [*cleared, *outcome("not_signed_in")]
-        except BackendRefused as refused:
-            if refused.code == "NOT_REVOCABLE":
-                reply(dispatcher, tracker, "arrived_meanwhile", buttons=person_button())
-            else:
-                reply(dispatcher, tracker, "refused", message=refused.message)
-            return [*cleared, *outcome("refused")]
-        except BackendNoAnswer:
-            reply(dispatcher, tracker, "unknown")
-            return [*cleared, *outcome("unknown")]
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return [*cleared, *outcome("backend_down")]
+            record = await client(tracker).revoke_transfer(transfer_id)
+        except BackendError as exc:
+            return [*cleared, *outcome(trouble(dispatcher, tracker, exc, write=True))]
         if record.get("status") != "revoked":  # only the bank's answer is reported
             reply(dispatcher, tracker, "unknown")
             return [*cleared, *outcome("unknown")]

@@ -1,1 +1,1 @@
-"""Jobs run by hand: `python -m backend.jobs mature [--now 2027-03-01]` (see __main__.py)."""
+"""Jobs run by hand: `python -m backend.jobs mature|settle|payroll ...` (see __main__.py)."""

@@ -1,20 +1,17 @@
-"""Taking back a delayed-arrival transfer (actions/revoke.py, issue 12) against a small fake of the bank's
-transfer routes (a real HTTP server on a free port, like tests/actions/conftest.py's): the read-back is the
-bank's record, "是" revokes that id only, "不" keeps it, nothing revocable is said plainly."""
+"""Taking back a delayed-arrival transfer (actions/revoke.py, issue 12) against a fake of the bank's transfer
+routes: the read-back is the bank's record, "是" revokes that id only, "不" keeps it, nothing revocable is said
+plainly, and a revoke without an answer is never reported done."""
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from actions.revoke import ActionAskRevokeConfirmed, ActionRevokeStart, ActionRevokeSubmit
-from tests.actions.conftest import TOKEN, free_port, make_tracker, run, slots_of, texts
+from actions.backend_client import BackendError, BackendNoAnswer, BackendRefused, BackendUnavailable
+from actions.revoke import ActionAskRevokeConfirmed, ActionRevokeStart, ActionRevokeSubmit, RevokeClient
+from tests.actions.conftest import make_tracker, run, slots_of, texts
 
 
 def iso(moment: datetime) -> str:
@@ -31,74 +28,48 @@ def record(transfer_id: int, status: str, amount: str = "300.00", hours: float =
 
 @dataclass
 class FakeTransfers:
-    url: str
+    """The bank's transfer routes behind `RevokeClient._send` (the client's HTTP itself, timeouts and error
+    sorting, is tested in test_backend_client_pool.py and with conftest's fake server)."""
+
     transfers: list[dict[str, Any]] = field(default_factory=list)  # newest first, as GET /transfers
-    revoke_answer: tuple[int, dict[str, Any]] | None = None
+    revoke_answer: dict[str, Any] | None = None
+    failure: BackendError | None = None  # raised by every call when set
     requests: list[tuple[str, str]] = field(default_factory=list)
 
     def posts(self) -> list[str]:
         return [path for method, path in self.requests if method == "POST"]
 
-
-def _app(fake: FakeTransfers) -> web.Application:
-    async def handle(request: web.Request) -> web.Response:
-        fake.requests.append((request.method, request.path_qs))
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return web.json_response({"code": "UNAUTHORIZED", "message": "请重新登录。"}, status=401)
-        parts = request.path.removeprefix("/api/v1").strip("/").split("/")
+    def answer(self, method: str, path: str) -> Any:
+        self.requests.append((method, path))
+        if self.failure is not None:
+            raise self.failure
+        route, _, query = path.partition("?")
+        parts = route.strip("/").split("/")
         if parts == ["transfers"]:
-            wanted = request.query.get("status")
-            return web.json_response([t for t in fake.transfers if wanted in (None, t["status"])])
-        row = next((t for t in fake.transfers if len(parts) > 1 and str(t["id"]) == parts[1]), None)
+            wanted = query.removeprefix("status=") or None
+            return [t for t in self.transfers if wanted in (None, t["status"])]
+        row = next((t for t in self.transfers if str(t["id"]) == parts[1]), None)
         if row is None:
-            return web.json_response({"code": "NOT_FOUND", "message": "没有找到这条转账。"}, status=404)
+            raise BackendRefused(404, "NOT_FOUND", "没有找到这条转账。")
         if len(parts) == 2:
-            return web.json_response(row)
-        if fake.revoke_answer is not None:
-            status, body = fake.revoke_answer
-            return web.json_response(body, status=status)
+            return row
+        if self.revoke_answer is not None:
+            return self.revoke_answer
         if row["status"] != "scheduled":
-            return web.json_response({"code": "NOT_REVOCABLE", "message": "这笔钱已经到了对方账户，不能撤回了。"},
-                                     status=409)
+            raise BackendRefused(409, "NOT_REVOCABLE", "这笔钱已经到了对方账户，不能撤回了。")
         row["status"] = "revoked"
-        return web.json_response(row)
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    return app
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[FakeTransfers]:
-    port = free_port()
-    fake = FakeTransfers(url=f"http://127.0.0.1:{port}")
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(_app(fake))
-    started = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(10)
-    yield fake
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+        return row
 
 
 @pytest.fixture
-def bank(_server: FakeTransfers, monkeypatch: pytest.MonkeyPatch) -> FakeTransfers:
-    _server.transfers = []
-    _server.revoke_answer = None
-    _server.requests.clear()
-    monkeypatch.setenv("ANXIN_BACKEND_URL", _server.url)
-    return _server
+def bank(monkeypatch: pytest.MonkeyPatch) -> FakeTransfers:
+    fake = FakeTransfers()
+
+    async def send(self: RevokeClient, method: str, path: str, json: Any, idempotency_key: str | None) -> Any:
+        return fake.answer(method, path)
+
+    monkeypatch.setattr(RevokeClient, "_send", send)
+    return fake
 
 
 def test_the_latest_scheduled_transfer_is_read_back_from_the_bank(bank: FakeTransfers, domain: dict):
@@ -119,7 +90,7 @@ def test_yes_revokes_that_transfer_and_says_the_money_is_back(bank: FakeTransfer
     bank.transfers = [record(7, "scheduled"), record(5, "scheduled")]
     tracker = make_tracker("是", "affirm", slots={"revoke_transfer_id": "7", "revoke_confirmed": True})
     events, messages = run(ActionRevokeSubmit(), tracker, domain)
-    assert bank.posts() == ["/api/v1/transfers/7/revoke"]
+    assert bank.posts() == ["/transfers/7/revoke"]
     assert slots_of(events) == {"revoke_transfer_id": None, "revoke_confirmed": None, "outcome": "completed"}
     assert "撤回了" in texts(messages) and "回到了您的账户" in texts(messages) and "300.00元" in texts(messages)
     assert bank.transfers[1]["status"] == "scheduled"  # only the one read back
@@ -164,20 +135,29 @@ def test_nothing_to_revoke_is_said_plainly(bank: FakeTransfers, domain: dict, la
 
 def test_a_revoke_without_an_answer_is_never_reported_done(bank: FakeTransfers, domain: dict):
     bank.transfers = [record(7, "scheduled")]
-    bank.revoke_answer = (200, {"id": 7, "status": "scheduled"})  # not what a revoke answers
+    bank.revoke_answer = {"id": 7, "status": "scheduled"}  # not what a revoke answers
     tracker = make_tracker("是", "affirm", slots={"revoke_transfer_id": "7", "revoke_confirmed": True})
     events, messages = run(ActionRevokeSubmit(), tracker, domain)
     assert slots_of(events)["outcome"] == "unknown"
     assert "撤回了" not in texts(messages) and "还没收到银行的结果" in texts(messages)
+    bank.revoke_answer = None
+    bank.failure = BackendNoAnswer("/transfers/7/revoke")  # sent, no answer in time: it may have been done
+    events, messages = run(ActionRevokeSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "unknown" and "还没收到银行的结果" in texts(messages)
 
 
-def test_signed_out_and_bank_down(bank: FakeTransfers, domain: dict, monkeypatch: pytest.MonkeyPatch):
+def test_signed_out_and_bank_down(bank: FakeTransfers, domain: dict):
     events, messages = run(ActionRevokeStart(), make_tracker("撤回", "revoke_transfer", token=None), domain)
     assert slots_of(events)["outcome"] == "not_signed_in"
-    monkeypatch.setenv("ANXIN_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+    tracker = make_tracker("是", "affirm", token=None, slots={"revoke_transfer_id": "7", "revoke_confirmed": True})
+    assert slots_of(run(ActionRevokeSubmit(), tracker, domain)[0])["outcome"] == "not_signed_in"
+    bank.failure = BackendUnavailable("/transfers")
     events, messages = run(ActionRevokeStart(), make_tracker("撤回", "revoke_transfer"), domain)
     assert slots_of(events)["outcome"] == "backend_down"
     assert messages and messages[0]["custom"]["speech_rate"] == 1.0
+    tracker = make_tracker("是", "affirm", slots={"revoke_transfer_id": "7", "revoke_confirmed": True})
+    events, messages = run(ActionRevokeSubmit(), tracker, domain)
+    assert slots_of(events)["outcome"] == "backend_down" and messages[0]["response"] == "utter_backend_down"
 
 
 def test_a_tampered_id_never_reaches_another_path(bank: FakeTransfers, domain: dict):
