@@ -66,19 +66,21 @@ MAX_YUAN = Decimal("999999999999.99")
 
 
 def yuan(value: Any) -> Decimal | None:
-    """A decimal amount from a slot or an API field, to the fen; never via float. None when it is not one."""
+    """A decimal amount from a slot or an API field, exactly to the fen; never via float. None when it is not
+    one, and None for anything finer than a fen: money.fen refuses to round, so the dialogue does too."""
     try:
         amount = Decimal(str(value))
         if not amount.is_finite() or abs(amount) > MAX_YUAN:
             return None
-        return amount.quantize(Decimal("0.01"))
+        return money.fen.quantize_yuan(amount)
     except (InvalidOperation, TypeError, ValueError, ArithmeticError):
         return None
 
 
 def digits(amount: Decimal | str) -> str:
-    """500 -> "500.00": two places, no thousands separators (they get misread aloud)."""
-    return f"{Decimal(str(amount)).quantize(Decimal('0.01'))}"
+    """500 -> "500.00": two places, no thousands separators (they get misread aloud). Finer than a fen raises:
+    every figure said comes from the bank in whole fen."""
+    return f"{money.fen.quantize_yuan(Decimal(str(amount)))}"
 
 
 def capitals(amount: Decimal | str) -> str:
