@@ -14,6 +14,14 @@ With a URL in the endpoint (`url: ${ANXIN_REDIS_URL}`, `redis://` or `redis+sent
 Redis through cluster.redis_ha.client_from_url: Rasa 3.6's RedisLockStore knows one host and port only, so
 after a Sentinel failover it would keep knocking on the dead master; this client asks the Sentinels where the
 master is now and retries a lost connection for as long as a promotion takes.
+
+KeepingPikaEventBroker: Rasa's Pika event broker, keeping two kinds of event Rasa 3.6 loses when RabbitMQ goes
+away. (1) A publish whose confirmation is pending when RabbitMQ closes the connection ends in aio-pika with
+asyncio.CancelledError, which Rasa's `except Exception` does not catch: the event was neither published nor kept
+(drill 6 lost the one turn in flight at every broker stop). (2) Rasa publishes with `mandatory` set but opens its
+channel with on_return_raises=False, so an event RabbitMQ cannot route (the non-durable exchange's binding not yet
+restored after a restart) would be confirmed and dropped. Both now go to Rasa's own buffer of unpublished events,
+sent again after the reconnect; a copy that did arrive is stored once (backend.events: the event id).
 """
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ from typing import Any, TypeVar
 
 import redis
 import sqlalchemy as sa
+from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -149,3 +158,20 @@ class AtomicRedisLockStore(RedisLockStore):
             return (lock if lock.is_someone_waiting() else _DELETE), None
 
         self._atomically(conversation_id, change)
+
+
+class KeepingPikaEventBroker(PikaEventBroker):
+    async def connect(self) -> None:
+        """Rasa's connect, with a channel on which a returned (unroutable) message raises."""
+        self._connection = await self._connect()
+        self._connection.reconnect_callbacks.add(self._publish_unpublished_messages)
+        channel = await self._connection.channel(on_return_raises=True)
+        self._exchange = await self._set_up_exchange(channel)
+
+    async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        try:
+            await super()._publish(event, headers)
+        except asyncio.CancelledError:
+            if self.should_keep_unpublished_messages:
+                self._unpublished_events.append(event)
+            logger.warning("event publish cut off by the broker connection closing; kept for the reconnect")

@@ -133,18 +133,23 @@ class Consumer:
     def _drain(self, channel: Any) -> None:
         while not self.stopping.is_set():
             batch: list[tuple[int, dict[str, Any]]] = []
-            for method, _props, raw in channel.consume(self.queue, inactivity_timeout=0.5):
-                if method is None:
-                    break
-                try:
-                    batch.append((method.delivery_tag, json.loads(raw)))
-                except ValueError:
-                    log.warning("dropped a message that is not JSON (%d bytes)", len(raw or b""))
-                    channel.basic_ack(method.delivery_tag)
-                if len(batch) >= BATCH or self.stopping.is_set():
-                    break
+            try:
+                for method, _props, raw in channel.consume(self.queue, inactivity_timeout=0.5):
+                    if method is None:
+                        break
+                    try:
+                        batch.append((method.delivery_tag, json.loads(raw)))
+                    except ValueError:
+                        log.warning("dropped a message that is not JSON (%d bytes)", len(raw or b""))
+                        channel.basic_ack(method.delivery_tag)
+                    if len(batch) >= BATCH or self.stopping.is_set():
+                        break
+            finally:
+                # Stored even when the connection broke mid-batch (RabbitMQ going away): what was received is
+                # kept without waiting for a redelivery; the redelivery is harmless, the event id stores it once.
+                if batch:
+                    self.stored += store(self.engine, [b for _, b in batch])
             if batch:
-                self.stored += store(self.engine, [b for _, b in batch])
                 # Acknowledged after the commit: one ack for the whole batch.
                 channel.basic_ack(batch[-1][0], multiple=True)
 
