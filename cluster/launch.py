@@ -228,7 +228,7 @@ class Cluster:
     def _start_event_consumer(self) -> None:
         """HOOK (event-stream helper): the consumer of Rasa's events, with its command from deploy/services.py."""
         if self.broker is not None and "events" in SERVICES:
-            spawn(self.stack, "events1", command("events", python=python()), ROOT)
+            spawn(self.stack, "events1", command("events", port=free_port(), python=python()), ROOT)
 
     # ----- the stores: each part of the HA profile, or its single-server comparison -----
     def _start_database(self) -> None:
