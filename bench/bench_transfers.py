@@ -73,7 +73,9 @@ class HttpResult:
 
 
 def server_command(server: str, port: int, workers: int) -> list[str]:
-    """The backend's command: uvicorn as the service table starts it, or another ASGI server to compare."""
+    """The backend's command: uvicorn as the service table starts it, or another ASGI server to compare
+    (`NAME@DIR`: that server on the code of another checkout, e.g. the previous commit, for a before/after)."""
+    server = server.partition("@")[0]
     if server == "uvicorn":
         cmd = services.command("backend", port=port, python=sys.executable)
         return cmd + ["--no-access-log", "--log-level", "warning"] + (["--workers", str(workers)] if workers > 1 else [])
@@ -90,7 +92,8 @@ def running_server(server: str, env_overrides: dict[str, str], workers: int) -> 
     env = os.environ | env_overrides | {"PYTHONDONTWRITEBYTECODE": "1"}
     log = Path(tempfile.mkstemp(prefix="anxin-bench-backend-", suffix=".log")[1])
     with open(log, "wb") as out:
-        proc = subprocess.Popen(server_command(server, port, workers), cwd=ROOT, env=env, stdout=out,
+        tree = Path(server.partition("@")[2] or ROOT)
+        proc = subprocess.Popen(server_command(server, port, workers), cwd=tree, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -324,7 +327,8 @@ def main() -> None:
     parser.add_argument("--load-processes", type=int, default=2, help="load-generator processes")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--servers", default="uvicorn",
-                        help="HTTP servers for the PostgreSQL runs, the first is the headline (uvicorn,granian)")
+                        help="HTTP servers for the PostgreSQL runs, the first is the headline (uvicorn,granian; "
+                        "uvicorn@DIR runs the code checked out in DIR, e.g. `git archive HEAD~1 | tar -x -C DIR`)")
     parser.add_argument("--client", default="raw",
                         help="load generator's HTTP client(s), the first is the headline: raw (http.client), httpx")
     parser.add_argument("--accounts", type=int, default=200,
@@ -354,8 +358,9 @@ def main() -> None:
             jobs = make_jobs(url, args.accounts)
             headline: list[HttpResult] = []
             for n, (name, client) in enumerate(runs):
+                # The ceiling and the half-rate latency for the headline; the others compare at the maximum rate.
                 results = run_http("postgresql", url, jobs, args.clients, args.duration, args.workers,
-                                   args.load_processes, client, name, ceiling=True, half_rate=True)
+                                   args.load_processes, client, name, ceiling=n == 0, half_rate=n == 0)
                 for result in results:
                     print(describe(result), flush=True)
                 half = [r for r in results if "half the max" in r.backend]

@@ -44,15 +44,48 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine, settings)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        # After a failover (issue 13: Patroni behind HAProxy) pooled connections to the old primary are dead:
-        # pre-ping replaces them on checkout; a bounded connect keeps a request from hanging on a lost node.
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": 5},
+        # A bounded connect keeps a request from hanging on a lost node (issue 13). No pool_pre_ping: the BEGIN
+        # sent at checkout tests the connection instead (_configure_postgresql). psycopg's autocommit mode: the
+        # transactions are begun by us, as on SQLite; COMMIT and ROLLBACK still go through psycopg.
+        connect_args={"connect_timeout": 5, "autocommit": True},
     )
+    _configure_postgresql(engine)
+    return engine
+
+
+_BEGUN_AT_CHECKOUT = "anxin_begun_at_checkout"
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """Issue 14: pre-ping's SELECT 1 and psycopg's own BEGIN were two round trips before a transaction's first
+    statement (of ~10 per transfer). Here one BEGIN sent when a connection is checked out does both: it opens the
+    transaction, and a connection that cannot answer it (after a failover, issue 13: Patroni behind HAProxy,
+    pooled connections to the old primary are dead) is discarded and replaced by the pool, as pre-ping did. A
+    later transaction on the same checked-out connection sends its BEGIN from the begin event."""
+    import psycopg
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkout")
+    def _begin_on_checkout(dbapi_conn: psycopg.Connection, record, _proxy: object) -> None:  # type: ignore[no-untyped-def]
+        try:
+            dbapi_conn.execute("BEGIN")
+        except psycopg.Error as exc:
+            raise DisconnectionError(f"connection check failed: {type(exc).__name__}") from exc
+        record.info[_BEGUN_AT_CHECKOUT] = True
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        if not conn.connection._connection_record.info.pop(_BEGUN_AT_CHECKOUT, False):  # noqa: SLF001
+            conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: object, record) -> None:  # type: ignore[no-untyped-def]
+        # Checked out and given back without a transaction: the pool's reset rolled the BEGIN back.
+        record.info.pop(_BEGUN_AT_CHECKOUT, None)
 
 
 def _configure_sqlite(engine: Engine, settings: Settings) -> None:
