@@ -11,8 +11,8 @@ is first marked SCAM_RISK, so staff call the customer before deciding.
 """
 from __future__ import annotations
 
-from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.errors import AppError, ErrorCode, not_found
@@ -86,19 +86,21 @@ def reject(session: Session, approval_id: int, staff_id: int, note: str) -> Appr
     return approval
 
 
-def queue_filter():  # type: ignore[no-untyped-def]
+def queue_filter() -> ColumnElement[bool]:
     """The staff queue's condition on the approval's transfer: one past its time has left the queue."""
-    return or_(Transfer.expires_at.is_(None), Transfer.expires_at > clock.now())  # type: ignore[union-attr, operator]
+    return or_(col(Transfer.expires_at).is_(None), col(Transfer.expires_at) > clock.now())
 
 
 def listing(session: Session, status: str | None, limit: int = 200) -> list[Approval]:
     """Approvals for staff, oldest first. `pending` means waiting now: expired ones are left out (and listed
     under `expired`, whether or not a write has marked them yet)."""
-    stmt = select(Approval).join(Transfer, Transfer.id == Approval.transfer_id).order_by(Approval.id)  # type: ignore[arg-type]
+    stmt = (select(Approval).join(Transfer, col(Transfer.id) == Approval.transfer_id)
+            .order_by(col(Approval.id)))
     if status == "pending":
         stmt = stmt.where(Approval.status == "pending", queue_filter())
     elif status == "expired":
-        stmt = stmt.where(or_(Approval.status == "expired", (Approval.status == "pending") & ~queue_filter()))
+        status_is = col(Approval.status)
+        stmt = stmt.where(or_(status_is == "expired", (status_is == "pending") & ~queue_filter()))
     elif status is not None:
         stmt = stmt.where(Approval.status == status)
     return list(session.exec(stmt.limit(limit)).all())

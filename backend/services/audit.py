@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
+from backend.core.tables import table_of
 from backend.models import AuditLog
 from backend.services import clock
 
-_INSERT = insert(AuditLog.__table__)  # type: ignore[arg-type]  # built once; the values come as parameters
+_INSERT = insert(table_of(AuditLog))  # built once; the values come as parameters
 
 
 def record(

@@ -19,11 +19,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Table, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
+from backend.core.tables import table_of
 from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Bill, BillAccount, Biller, BillPayment
 from backend.services import audit, billers, clock, fraud, ledger
@@ -38,7 +39,7 @@ UNUSUAL_MIN_EXCESS_FEN = 50_00
 TOPUP_MIN_FEN = 10_00
 TOPUP_MAX_FEN = 500_00
 HISTORY_MONTHS = 6
-_BILLS: Table = Bill.__table__  # type: ignore[assignment]
+_BILLS = table_of(Bill)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def quote(session: Session, customer_id: int, bill_account_id: int, today: date 
     biller = biller_of(session, account.biller_id)
     client = _client(biller)
     if biller.kind == billers.TOPUP:
-        return Quote(account, biller, None, False, _usual_topup_fen(session, account.id), False)
+        return Quote(account, biller, None, False, _usual_topup_fen(session, bill_account_id), False)
     if not client.known(account.account_no):
         raise unknown_account(biller)
     info = client.lookup(account.account_no, today)
@@ -207,7 +208,7 @@ def create_payment(
     bill_id: int | None = None
     if biller.kind == billers.TOPUP:
         amount_fen = _check_topup(session, customer_id, amount_fen)
-        usual = _usual_topup_fen(session, account.id)
+        usual = _usual_topup_fen(session, bill_account_id)
     else:
         current = quote(session, customer_id, bill_account_id)
         if current.bill is None:

@@ -1,16 +1,17 @@
 """Customer lookups and the per-customer lock that serializes a customer's money movements."""
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
+from backend.core.tables import table_of
 from backend.errors import not_found
 from backend.models import Account, Customer, Payee
 from backend.services.ledger import LOCKED_CUSTOMERS
 from rules.accounts import SPENDABLE_KINDS  # noqa: F401  (the one rule; re-exported for the services)
 
-_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+_CUSTOMERS = table_of(Customer)
 # A Core statement (no ORM compilation per call): it runs on every money movement.
 _LOCK_CUSTOMER = core_select(_CUSTOMERS.c.id).where(_CUSTOMERS.c.id == bindparam("customer_id")).with_for_update()
 

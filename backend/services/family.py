@@ -9,18 +9,19 @@ services/transfers.py), in the same transaction, so the transfer rules need not 
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table, event, select
+from sqlalchemy import Connection, event, select
 from sqlmodel import Session
 from sqlmodel import select as sql_select
 
+from backend.core.tables import table_of
 from backend.errors import not_found
 from backend.models import Approval, Customer, FamilyContact, Transfer
 from backend.services import audit, clock, outbox
 from rules.redact import mask_phone
 
-_CONTACTS: Table = FamilyContact.__table__  # type: ignore[assignment]
-_TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
-_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+_CONTACTS = table_of(FamilyContact)
+_TRANSFERS = table_of(Transfer)
+_CUSTOMERS = table_of(Customer)
 
 
 def contact_of(session: Session, customer_id: int) -> FamilyContact | None:

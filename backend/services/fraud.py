@@ -17,22 +17,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import Engine, Table, bindparam, update
+from sqlalchemy import Engine, bindparam, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.db import write_session
+from backend.core.tables import table_of
 from backend.models import Approval, BillPayment, Customer, TimeDeposit, Transfer
 from backend.services import audit, clock, settlement, withdrawals
 from backend.services.customers import lock_customer
 from rules import fraud as fraud_rules
 from rules.redact import redact_digits
 
+# The records a fraud stop ends while they wait for their "是" (one body for both, typed for each).
+_Pending = TypeVar("_Pending", TimeDeposit, BillPayment)
+
 SCAM_RISK = "SCAM_RISK"
 CHANNELS = ("web", "phone", "kiosk")
-_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+_CUSTOMERS = table_of(Customer)
 _COOLING_OFF = core_select(_CUSTOMERS.c.cooling_off_until).where(_CUSTOMERS.c.id == bindparam("customer_id"))
 
 
@@ -119,13 +124,13 @@ def start_cooling_off(
     return outcome
 
 
-def _end_pending(session: Session, model: type[TimeDeposit] | type[BillPayment], customer_id: int,
+def _end_pending(session: Session, model: type[_Pending], customer_id: int,
                  now: datetime) -> list[int]:
     """Ends the customer's pending records of one kind (a deposit or a bill payment waiting for its "是"): past
     their time they are expired, the others cancelled. The ids of the cancelled ones."""
     rows = session.exec(
-        select(model).where(model.customer_id == customer_id, model.status == "pending")  # type: ignore[arg-type]
-        .order_by(model.id)  # type: ignore[arg-type]
+        select(model).where(model.customer_id == customer_id, model.status == "pending")
+        .order_by(col(model.id))
         .with_for_update()
     ).all()
     cancelled: list[int] = []

@@ -11,14 +11,15 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
+from backend.core.tables import table_of
 from backend.errors import AppError
 from backend.models import IdempotencyRecord
 from backend.services import clock
 
-_RECORDS: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
+_RECORDS = table_of(IdempotencyRecord)
 # Core, not ORM: looked up on every money movement, and only three columns are needed.
 _LOOKUP = select(_RECORDS.c.request_hash, _RECORDS.c.status_code, _RECORDS.c.response_json).where(
     _RECORDS.c.customer_id == bindparam("customer_id"), _RECORDS.c.key == bindparam("key")

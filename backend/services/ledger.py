@@ -10,9 +10,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Table, event, insert, text, update
+from sqlalchemy import event, insert, text, update
 from sqlmodel import Session, select
 
+from backend.core.tables import table_of
 from backend.errors import ErrorCode
 from backend.models import Account, Journal, LedgerEntry
 from backend.services import clock
@@ -35,9 +36,9 @@ class Leg:
     internal: bool = False
 
 
-_ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
-_JOURNALS: Table = Journal.__table__  # type: ignore[assignment]
-_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
+_ACCOUNTS = table_of(Account)
+_JOURNALS = table_of(Journal)
+_ENTRIES = table_of(LedgerEntry)
 _NEW_JOURNAL = insert(_JOURNALS).returning(_JOURNALS.c.id)  # built once; the values come as parameters
 _internal_ids: dict[tuple[str, str], int] = {}
 _DEFERRED = "anxin_deferred_internal_legs"
@@ -46,7 +47,7 @@ LOCKED_CUSTOMERS = "anxin_locked_customers"
 
 def internal_account_id(session: Session, number: str) -> int:
     """Internal accounts are created by a migration and never change id, so the lookup is cached."""
-    cache_key = (str(session.get_bind().url), number)
+    cache_key = (str(session.get_bind().engine.url), number)
     if cache_key not in _internal_ids:
         account_id = session.exec(select(Account.id).where(Account.number == number)).first()
         if account_id is None:

@@ -52,12 +52,12 @@ def _deposit(row: DepositMaturity, product_name: str, principal_fen: int) -> Not
 def all_recent(session: Session, customer_id: int, since: datetime | None = None) -> list[Notice]:
     since = since or clock.now() - timedelta(days=NOTICE_DAYS)
     found = [_pension(row) for row in session.exec(select(PayrollCredit).where(
-        PayrollCredit.customer_id == customer_id, PayrollCredit.credited_at >= since)).all()]  # type: ignore[operator]
+        PayrollCredit.customer_id == customer_id, PayrollCredit.credited_at >= since)).all()]
     maturities = session.exec(
         select(DepositMaturity, TimeDeposit.principal_fen, SavingsProduct.name)
         .join(TimeDeposit, TimeDeposit.id == DepositMaturity.deposit_id)  # type: ignore[arg-type]
         .join(SavingsProduct, SavingsProduct.id == TimeDeposit.product_id)  # type: ignore[arg-type]
-        .where(TimeDeposit.customer_id == customer_id, DepositMaturity.created_at >= since)  # type: ignore[operator]
+        .where(TimeDeposit.customer_id == customer_id, DepositMaturity.created_at >= since)
     ).all()
     found += [_deposit(row, name, principal) for row, principal, name in maturities]
     return sorted(found, key=lambda notice: (notice.at, notice.key))

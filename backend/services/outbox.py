@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlmodel import Session
 
+from backend.core.tables import table_of
 from backend.models import OutboxMessage
 from backend.services import clock
 from backend.services.amounts import fen_to_yuan
@@ -22,7 +23,7 @@ PENSION_CREDIT = "pension_credit"
 TRANSFER_HELD_FAMILY = "transfer_held_family"
 SIGNATURE = "【安心银行】"
 SAFETY = "银行不会用短信发链接，也不会让您提供验证码或转账。"
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_OUTBOX = table_of(OutboxMessage)
 # What must never be in an SMS text (tests/backend/test_outbox.py checks every text against it too).
 LINK = re.compile(r"(https?://|www\.|://|\b[a-z0-9-]+\.(?:com|cn|net|org|top|xyz|cc|vip)\b)", re.IGNORECASE)
 
