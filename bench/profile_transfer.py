@@ -3,8 +3,8 @@
     .venv/bin/python bench/profile_transfer.py                  # round trips + a 15 s py-spy profile
     .venv/bin/python bench/profile_transfer.py --no-py-spy      # round trips only
 
-1. Round trips: an in-process app (the TestClient) makes transfers and counts what each one sends to
-   PostgreSQL (statements, BEGIN/COMMIT, the pool's pre-ping), and the statements' own text.
+1. Round trips: an in-process app (the TestClient) makes transfers, and PostgreSQL's own log
+   (log_statement = all) says what each one sent: statements, BEGIN, COMMIT, connection checks.
 2. CPU: a real uvicorn (one worker) under `--clients` concurrent transfer clients, sampled by py-spy for
    `--duration` seconds; prints the share of samples by layer (HTTP server, FastAPI/pydantic, SQLAlchemy/
    SQLModel, psycopg, JSON, our code) and the top functions by own time.
@@ -15,6 +15,7 @@ import argparse
 import collections
 import multiprocessing as mp
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -30,12 +31,12 @@ sys.path.insert(0, str(ROOT))
 import logging  # noqa: E402
 
 import httpx  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from backend.core.db import make_engine, run_migrations  # noqa: E402
 from tests.backend.conftest import FAST_HASHING, TEST_SECRET, make_settings  # noqa: E402
 from tests.backend.factories import create_customer  # noqa: E402
-from tests.support.postgres import free_port, running_postgres  # noqa: E402
+from tests.support.postgres import PostgresServer, free_port, running_postgres  # noqa: E402
 
 # First matching fragment of a sampled frame's file path -> layer (the order matters: most specific first).
 LAYERS = (
@@ -63,38 +64,19 @@ def _layer(filename: str) -> str:
     return "other (stdlib, threading)"
 
 
-def count_round_trips(url: str, transfers: int = 20) -> None:
+def count_round_trips(pg: PostgresServer, url: str, transfers: int = 20) -> None:
+    """What reaches the server per transfer, read from its own log (log_statement = all): every statement,
+    BEGIN, COMMIT and a connection check included, whatever layer sent it."""
     from starlette.testclient import TestClient
 
     from backend.main import create_app
 
+    database = make_url(url).database or ""
+    pg.psql(database, "ALTER SYSTEM SET log_statement = 'all'")
+    pg.psql(database, "SELECT pg_reload_conf()")
     settings = make_settings(url, daily_limit_fen=10**15)
     app = create_app(settings, migrate=False)
-    engine = app.state.engine
-    statements: list[str] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _stmt(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        statements.append(" ".join(statement.split())[:110])
-
-    @event.listens_for(engine, "begin")
-    def _begin(_conn):  # type: ignore[no-untyped-def]
-        statements.append("BEGIN (psycopg sends it before the first statement)")
-
-    @event.listens_for(engine, "commit")
-    def _commit(_conn):  # type: ignore[no-untyped-def]
-        statements.append("COMMIT")
-
-    @event.listens_for(engine, "rollback")
-    def _rollback(_conn):  # type: ignore[no-untyped-def]
-        statements.append("ROLLBACK")
-
-    @event.listens_for(engine.pool, "checkout")
-    def _checkout(_dbapi, _record, _proxy):  # type: ignore[no-untyped-def]
-        if engine.pool._pre_ping:  # noqa: SLF001
-            statements.append("pre-ping (SELECT 1 on checkout)")
-
-    customer = create_customer(engine, settings, "剖析", {"demand": 10_000_000_00}, {"王小明": 365})
+    customer = create_customer(app.state.engine, settings, "剖析", {"demand": 10_000_000_00}, {"王小明": 365})
     with TestClient(app) as client:
         def one() -> None:
             response = client.post(
@@ -103,15 +85,24 @@ def count_round_trips(url: str, transfers: int = 20) -> None:
                       "amount": "0.01"},
                 headers=customer.idem())
             assert response.status_code == 201, response.text
-        one()  # warm-up (imports, caches)
-        statements.clear()
+        for _ in range(10):  # warm-up: imports, caches, psycopg's prepared statements (after 5 uses)
+            one()
+        time.sleep(0.5)
+        start = len(pg.log.read_text(errors="replace"))
         for _ in range(transfers):
             one()
-    per = collections.Counter(statements)
-    print(f"round trips per transfer (mean of {transfers}): {len(statements) / transfers:.1f}")
+        time.sleep(0.5)
+        log = pg.log.read_text(errors="replace")[start:]
+    pg.psql(database, "ALTER SYSTEM RESET log_statement")
+    pg.psql(database, "SELECT pg_reload_conf()")
+    app.state.engine.dispose()
+    # A statement's text may span lines: it runs up to the next line that starts with a timestamp.
+    sent = re.findall(r"LOG:  (?:statement|execute [^:]*): (.*?)(?=\n\d{4}-\d\d-\d\d |\Z)", log, re.DOTALL)
+    per = collections.Counter(" ".join(text.split())[:110] for text in sent)
+    print(f"round trips to PostgreSQL per transfer (mean of {transfers}, from the server's log): "
+          f"{len(sent) / transfers:.1f}")
     for text, n in per.most_common():
         print(f"  {n / transfers:4.1f} x  {text}")
-    engine.dispose()
 
 
 def _client(base_url: str, jobs: list[tuple[str, int, int]], seconds: float) -> None:
@@ -214,7 +205,7 @@ def main() -> None:
     with running_postgres(durable=True) as pg:
         url = pg.create_database("profile")
         run_migrations(url)
-        count_round_trips(url)
+        count_round_trips(pg, url)
         if not args.no_py_spy:
             py_spy_profile(url, args.clients, args.duration, args.server, args.raw)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
