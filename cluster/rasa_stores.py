@@ -15,13 +15,14 @@ Redis through cluster.redis_ha.client_from_url: Rasa 3.6's RedisLockStore knows 
 after a Sentinel failover it would keep knocking on the dead master; this client asks the Sentinels where the
 master is now and retries a lost connection for as long as a promotion takes.
 
-KeepingPikaEventBroker: Rasa's Pika event broker, keeping two kinds of event Rasa 3.6 loses when RabbitMQ goes
-away. (1) A publish whose confirmation is pending when RabbitMQ closes the connection ends in aio-pika with
-asyncio.CancelledError, which Rasa's `except Exception` does not catch: the event was neither published nor kept
-(drill 6 lost the one turn in flight at every broker stop). (2) Rasa publishes with `mandatory` set but opens its
-channel with on_return_raises=False, so an event RabbitMQ cannot route (the non-durable exchange's binding not yet
-restored after a restart) would be confirmed and dropped. Both now go to Rasa's own buffer of unpublished events,
-sent again after the reconnect; a copy that did arrive is stored once (backend.events: the event id).
+KeepingPikaEventBroker: Rasa's Pika event broker, keeping two kinds of event Rasa 3.6 would drop when RabbitMQ
+goes away instead of putting them in its buffer of unpublished events: (1) a publish ended by
+asyncio.CancelledError (aio-pika cancels a confirmation pending when the connection closes; Rasa catches
+Exception only); (2) a message RabbitMQ returns as unroutable (Rasa publishes with `mandatory` but opens its
+channel with on_return_raises=False, so a return counts as sent: after a restart, before the binding of Rasa's
+non-durable exchange is restored). Both are then sent again after the reconnect like any failed publish; a copy
+that did arrive is stored once (backend.events: the event id). Drill 6 still loses the turn in flight as RabbitMQ
+shuts down in most runs, with neither logged: README, drill 6.
 """
 from __future__ import annotations
 
