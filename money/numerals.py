@@ -121,7 +121,7 @@ def parse_number(text: str, mode: str = "smart") -> Decimal:
         raise ValueError(f"unknown mode {mode!r}")
     s = normalize_chars(text).strip()
     if mode == "strict":
-        s = s.translate(str.maketrans({"两": "\0"}))  # 两 is spoken, never written on a cheque
+        s = s.replace("两", "\0")  # 两 is spoken, never written on a cheque
     # Money words cn2an accepts after capitals: 壹拾壹元整, 壹拾壹元壹角壹分.
     money = re.fullmatch(r"(.+?)[元圆](?:[整正]|(.)角(?:(.)分)?)?", s)
     if money and money.group(1):
@@ -153,12 +153,12 @@ def parse_number(text: str, mode: str = "smart") -> Decimal:
         if not int_part:
             if mode != "smart" or not frac_part.isascii():
                 raise ValueError("nothing before the decimal point")  # 点一 is not a number; .77 is typed
-            whole = 0
+            units = 0
         else:
             if mode != "smart" and _ARABIC_INT.fullmatch(int_part):
                 raise ValueError("Arabic digits need smart mode")
-            whole = _integer(int_part, mode) if not int_part.isdigit() else int(int_part)
-        value = (Decimal(whole) + Decimal("0." + frac_digits)) * mult
+            units = _integer(int_part, mode) if not int_part.isdigit() else int(int_part)
+        value = (Decimal(units) + Decimal("0." + frac_digits)) * mult
     else:
         if mode != "smart" and re.search(r"\d", int_part):
             raise ValueError("Arabic digits need smart mode")

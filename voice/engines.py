@@ -15,7 +15,7 @@ import select
 import subprocess
 import threading
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import numpy as np
 
@@ -175,7 +175,7 @@ class ZhttsEngine:
         return proc
 
     @staticmethod
-    def _header(proc: subprocess.Popen[bytes], timeout_s: float) -> dict:
+    def _header(proc: subprocess.Popen[bytes], timeout_s: float) -> dict[str, Any]:
         """The worker's next JSON line, or {} if it says nothing in time (a hung worker must not hang a turn)."""
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], timeout_s)

@@ -61,7 +61,7 @@ class _Espeak:
         lib.espeak_SetSynthCallback(self._callback)
         self._voice: str | None = None
 
-    def _collect(self, wav: ctypes._Pointer, n: int, _events: int) -> int:
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], n: int, _events: int) -> int:
         if n > 0 and wav:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
         return 0  # 0 = go on synthesising

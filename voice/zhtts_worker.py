@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any, BinaryIO
 
 
-def _reply(out: object, header: dict, payload: bytes = b"") -> None:
-    out.write((json.dumps(header) + "\n").encode())  # type: ignore[attr-defined]
+def _reply(out: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
+    out.write((json.dumps(header) + "\n").encode())
     if payload:
-        out.write(payload)  # type: ignore[attr-defined]
-    out.flush()  # type: ignore[attr-defined]
+        out.write(payload)
+    out.flush()
 
 
 def main() -> int:
@@ -39,14 +40,14 @@ def main() -> int:
         return 1
     tts = TTS(text2mel_name="FASTSPEECH2")
 
-    def prepare(input_ids: list[int], speed: float) -> tuple:
+    def prepare(input_ids: list[int], speed: float) -> tuple[np.ndarray, ...]:
         ids = np.expand_dims(np.array(input_ids, np.int32), 0)
         # FastSpeech2's inputs: ids, speaker, speed (duration) ratio, f0 ratio, energy ratio.
         return (ids, np.array([0], np.int32), np.array([1.0 / speed], np.float32),
                 np.array([1.0], np.float32), np.array([1.0], np.float32))
 
-    tts.prepare_input = lambda ids: prepare(ids, current_speed[0])  # type: ignore[method-assign]
     current_speed = [1.0]
+    tts.prepare_input = lambda ids: prepare(ids, current_speed[0])
     _reply(out, {"ready": True, "rate": tts.sample_rate})
     for line in sys.stdin.buffer:
         try:

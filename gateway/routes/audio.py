@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -153,7 +154,7 @@ def _start(name: str, job: _Job) -> Future[str | None]:
         with contextlib.suppress(OSError):
             _marker(name).touch()
         job.task = _executor.submit(_synthesise, name, job)
-        job.task.add_done_callback(lambda t, n=name: _finished(n, t))
+        job.task.add_done_callback(functools.partial(_finished, name))
     return job.task
 
 

@@ -63,8 +63,8 @@ def upgrade() -> None:
         sa.Column("settlement_account_id", sa.Integer(), sa.ForeignKey("accounts.id"), nullable=False),
     )
     bind = op.get_bind()
-    ids = dict(bind.execute(sa.text(
-        "SELECT number, id FROM accounts WHERE number LIKE 'INTERNAL-BILLER-%'")).all())
+    ids: dict[str, int] = {number: account_id for number, account_id in bind.execute(sa.text(
+        "SELECT number, id FROM accounts WHERE number LIKE 'INTERNAL-BILLER-%'"))}
     op.bulk_insert(billers, [
         {"code": code, "name": name, "kind": kind, "settlement_account_id": ids[f"INTERNAL-BILLER-{code}"]}
         for code, name, kind, _ in BILLERS
