@@ -37,8 +37,12 @@ def test_ops_page_is_served_with_the_strict_policy(client: TestClient) -> None: 
     assert resp.headers["content-security-policy"].endswith("frame-ancestors 'none'")
     assert "/static/ops.js?v=" in resp.text
     # Everything the page loads is the gateway's own (no CDN, no plotting library).
-    refs = re.findall(r'(?:src|href)="([^"]+)"', resp.text)
+    refs = re.findall(r'(?:src|href|action)="([^"]+)"', resp.text)
     assert refs and all(ref.startswith("/") for ref in refs), refs
+
+
+def test_the_staff_panel_links_to_the_ops_page(client: TestClient) -> None:  # noqa: F811
+    assert 'action="/kiosk/staff/ops"' in client.get("/kiosk/staff").text
 
 
 def test_ops_figures_need_a_staff_panel_session(client: TestClient, backend_ops: list[str | None]) -> None:  # noqa: F811
