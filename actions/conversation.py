@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import bills, savings, transfer, withdrawal
+from actions import bills, revoke, savings, transfer, withdrawal
 from actions.backend_client import BackendError, NotSignedIn
 from actions.common import active_loop_name, button, client_for, say, speech_rate, yuan
 from actions.payees import normalise_relationship
@@ -34,7 +34,10 @@ OUTCOME_WORDS = {
     "scam": "疑似诈骗，已拦下", "cancelled": "客户取消了", "backend_down": "系统连不上",
     "not_signed_in": "没有登录", "unknown": "结果不明，请核查",
 }
-FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期", "withdrawal_form": "提前取定期", "bill_form": "缴费"}
+FORM_WORDS = {"transfer_form": "转账", "deposit_form": "存定期", "withdrawal_form": "提前取定期", "bill_form": "缴费",
+              "revoke_form": "撤回转账"}
+# Staff read the summary: a form with no words of its own is said generally, never by its code name.
+UNNAMED_FORM = "一件业务"
 
 
 def _user_indices(events: list[dict[str, Any]]) -> list[int]:
@@ -120,7 +123,8 @@ async def _end_form(tracker: Tracker) -> list[EventType]:
     await _cancel_pending(tracker)
     if not active_loop_name(tracker):
         return [ActiveLoop(None)]
-    slots = set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS) | set(withdrawal.FORM_SLOTS) | set(bills.FORM_SLOTS)
+    slots = (set(transfer.FORM_SLOTS) | set(savings.FORM_SLOTS) | set(withdrawal.FORM_SLOTS) | set(bills.FORM_SLOTS)
+             | set(revoke.SLOTS))
     return [SlotSet(slot, None) for slot in sorted(slots)] + [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
@@ -138,7 +142,7 @@ def handoff_summary(tracker: Tracker) -> str:
     parts: list[str] = []
     form = active_loop_name(tracker)
     if form:
-        parts.append(f"客户正在办{FORM_WORDS.get(form, form)}，没有办完。")
+        parts.append(f"客户正在办{FORM_WORDS.get(form, UNNAMED_FORM)}，没有办完。")
         amount = yuan(tracker.get_slot("transfer_amount") or tracker.get_slot("deposit_amount"))
         if amount is not None:
             parts.append(f"金额{amount}元。")

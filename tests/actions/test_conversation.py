@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from actions.conversation import (
     ActionAnxinFallback,
     ActionCancelFlow,
@@ -118,6 +120,16 @@ def test_handoff_carries_a_summary_without_secrets(domain):
     assert "转账" in summary and "500.00" in summary
     assert not re.search(r"[A-Za-z]", summary)
     assert TOKEN not in repr(messages) and TOKEN not in repr(events)
+
+
+@pytest.mark.parametrize("form, words", [("revoke_form", "撤回转账"), ("some_future_form", "一件业务")])
+def test_a_handoff_summary_names_every_form_in_words(domain, form, words):
+    # Staff read this summary: a code name such as "revoke_form" means nothing to them.
+    tracker = make_tracker("转人工", "human_handoff", active_loop=form, events=[user("刚才那笔撤回", "revoke_transfer")])
+    _, messages = run(ActionHandoff(), tracker, domain)
+    summary = messages[0]["custom"]["handoff"]["summary"]
+    assert f"客户正在办{words}" in summary
+    assert not re.search(r"[A-Za-z]", summary)
 
 
 def test_a_handoff_after_a_misunderstanding_says_so(domain):
