@@ -8,14 +8,15 @@ from sqlmodel import select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, SessionDep
+from backend.api.responses import errors
 from backend.errors import not_found
 from backend.models import Account, LedgerEntry
-from backend.schemas import MAX_ID, AccountOut, ErrorOut, TransactionsPage
+from backend.schemas import MAX_ID, AccountOut, TransactionsPage
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/accounts", response_model=list[AccountOut], responses={401: {"model": ErrorOut}})
+@router.get("/accounts", response_model=list[AccountOut], responses=errors(401))
 def list_accounts(customer_id: CustomerId, session: SessionDep) -> list[AccountOut]:
     rows = session.exec(
         select(Account)
@@ -28,7 +29,7 @@ def list_accounts(customer_id: CustomerId, session: SessionDep) -> list[AccountO
 @router.get(
     "/accounts/{account_id}/transactions",
     response_model=TransactionsPage,
-    responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+    responses=errors(401, 404),
 )
 def list_transactions(
     customer_id: CustomerId,

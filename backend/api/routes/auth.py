@@ -5,18 +5,19 @@ from sqlmodel import select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, SettingsDep, sign_in_client_key
+from backend.api.responses import errors
 from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
 from backend.errors import not_found
 from backend.models import Customer
-from backend.schemas import CustomerBrief, ErrorOut, LoginIn, LoginOut, MeOut
+from backend.schemas import CustomerBrief, LoginIn, LoginOut, MeOut
 from backend.services import auth
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/login", response_model=LoginOut,
-             responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+             responses=errors(401, 423, 429))
 def login(body: LoginIn, request: Request, engine: EngineDep, settings: SettingsDep, hasher: HasherDep) -> LoginOut:
     # Before the PIN is hashed: a flood of guesses is refused cheaply (argon2 costs ~0.1 s of CPU each).
     check_login_rate(request, body.phone, sign_in_client_key(request))
@@ -27,7 +28,7 @@ def login(body: LoginIn, request: Request, engine: EngineDep, settings: Settings
                     failed_attempts_since_last_login=result.failed_attempts_since_last_login, notice=result.notice)
 
 
-@router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
+@router.get("/me", response_model=MeOut, responses=errors(401))
 def me(customer_id: CustomerId, session: SessionDep) -> MeOut:
     customer = session.exec(select(Customer).where(Customer.id == customer_id)).first()
     if customer is None:

@@ -11,16 +11,16 @@ from sqlmodel import Session
 
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
+from backend.api.responses import MONEY_ERRORS, errors
 from backend.errors import ErrorCode
 from backend.models import Bill, BillAccount, Biller, BillPayment
-from backend.schemas import MAX_ID, Amount, ErrorOut, Id, Name
+from backend.schemas import MAX_ID, Amount, Id, Name
 from backend.services import billers, bills, clock
 from backend.services.amounts import fen_to_yuan, parse_yuan
 from rules.redact import mask_phone
 
 router = APIRouter(tags=["bills"])
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
-_ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
 class BillerOut(BaseModel):
@@ -155,18 +155,18 @@ def present_payment(session: Session, row: BillPayment) -> BillPaymentOut:
     )
 
 
-@router.get("/billers", response_model=list[BillerOut], responses={401: {"model": ErrorOut}})
+@router.get("/billers", response_model=list[BillerOut], responses=errors(401))
 def list_billers(customer_id: CustomerId, session: SessionDep) -> list[BillerOut]:
     return [_biller(row) for row in bills.biller_rows(session)]
 
 
-@router.get("/bill-accounts", response_model=list[BillAccountOut], responses={401: {"model": ErrorOut}})
+@router.get("/bill-accounts", response_model=list[BillAccountOut], responses=errors(401))
 def list_bill_accounts(customer_id: CustomerId, session: SessionDep) -> list[BillAccountOut]:
     by_id = {row.id: row for row in bills.biller_rows(session)}
     return [_bill_account(row, by_id[row.biller_id]) for row in bills.bill_accounts(session, customer_id)]
 
 
-@router.post("/bill-accounts", response_model=BillAccountOut, status_code=201, responses=_ERRORS)
+@router.post("/bill-accounts", response_model=BillAccountOut, status_code=201, responses=MONEY_ERRORS)
 def save_bill_account(body: BillAccountIn, customer_id: CustomerId, session: WriteSessionDep) -> BillAccountOut:
     row = bills.save_account(session, customer_id, body.biller_id, body.account_no, body.label)
     out = _bill_account(row, bills.biller_of(session, row.biller_id))
@@ -174,12 +174,12 @@ def save_bill_account(body: BillAccountIn, customer_id: CustomerId, session: Wri
     return out
 
 
-@router.get("/bill-accounts/{bill_account_id}/bill", response_model=QuoteOut, responses=_ERRORS)
+@router.get("/bill-accounts/{bill_account_id}/bill", response_model=QuoteOut, responses=MONEY_ERRORS)
 def get_quote(bill_account_id: RecordId, customer_id: CustomerId, session: SessionDep) -> QuoteOut:
     return _quote(bills.quote(session, customer_id, bill_account_id))
 
 
-@router.post("/bill-payments", response_model=BillPaymentOut, status_code=201, responses=_ERRORS)
+@router.post("/bill-payments", response_model=BillPaymentOut, status_code=201, responses=MONEY_ERRORS)
 def create_bill_payment(
     body: BillPaymentIn,
     customer_id: CustomerId,
@@ -198,7 +198,7 @@ def create_bill_payment(
     return run_once(session, customer_id, idempotency_key, "bill_payment", payload, action)
 
 
-@router.get("/bill-payments", response_model=list[BillPaymentOut], responses={401: {"model": ErrorOut}})
+@router.get("/bill-payments", response_model=list[BillPaymentOut], responses=errors(401))
 def list_bill_payments(
     customer_id: CustomerId, session: SessionDep, limit: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> list[BillPaymentOut]:
@@ -206,12 +206,12 @@ def list_bill_payments(
     return [present_payment(session, row) for row in bills.recent_payments(session, customer_id, limit)]
 
 
-@router.get("/bill-payments/{payment_id}", response_model=BillPaymentOut, responses=_ERRORS)
+@router.get("/bill-payments/{payment_id}", response_model=BillPaymentOut, responses=MONEY_ERRORS)
 def get_bill_payment(payment_id: RecordId, customer_id: CustomerId, session: SessionDep) -> BillPaymentOut:
     return present_payment(session, bills.own_payment(session, customer_id, payment_id))
 
 
-@router.post("/bill-payments/{payment_id}/confirm", response_model=BillPaymentOut, responses=_ERRORS)
+@router.post("/bill-payments/{payment_id}/confirm", response_model=BillPaymentOut, responses=MONEY_ERRORS)
 def confirm_bill_payment(payment_id: RecordId, customer_id: CustomerId, session: WriteSessionDep) -> BillPaymentOut:
     payment = bills.confirm(session, customer_id, payment_id)
     out = present_payment(session, payment)
@@ -221,7 +221,7 @@ def confirm_bill_payment(payment_id: RecordId, customer_id: CustomerId, session:
     return out
 
 
-@router.post("/bill-payments/{payment_id}/cancel", response_model=BillPaymentOut, responses=_ERRORS)
+@router.post("/bill-payments/{payment_id}/cancel", response_model=BillPaymentOut, responses=MONEY_ERRORS)
 def cancel_bill_payment(payment_id: RecordId, customer_id: CustomerId, session: WriteSessionDep) -> BillPaymentOut:
     payment = bills.cancel(session, customer_id, payment_id)
     out = present_payment(session, payment)

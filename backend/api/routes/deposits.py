@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from backend.api import presenters
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
+from backend.api.responses import MONEY_ERRORS, errors
 from backend.errors import ErrorCode
 from backend.models import EarlyWithdrawal, TimeDeposit
 from backend.schemas import (
@@ -19,7 +20,6 @@ from backend.schemas import (
     DepositOut,
     EarlyWithdrawalIn,
     EarlyWithdrawalPreview,
-    ErrorOut,
     WithdrawalOut,
 )
 from backend.services import deposits, withdrawals
@@ -27,7 +27,6 @@ from backend.services.amounts import InvalidAmount, fen_to_yuan, parse_yuan, rat
 
 router = APIRouter(tags=["deposits"])
 DepositId = Annotated[int, Path(ge=1, le=MAX_ID)]
-_ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
 class EarlyWithdrawalPreviewOut(EarlyWithdrawalPreview):
@@ -58,7 +57,7 @@ class MaturityChoiceIn(BaseModel):
 NOT_OPENED = ("pending", "cancelled", "expired")
 
 
-@router.get("/deposits", response_model=list[DepositOut], responses={401: {"model": ErrorOut}})
+@router.get("/deposits", response_model=list[DepositOut], responses=errors(401))
 def list_deposits(
     customer_id: CustomerId, session: SessionDep, include_pending: Annotated[bool, Query()] = False
 ) -> list[DepositOut]:
@@ -68,7 +67,7 @@ def list_deposits(
     return [presenters.deposit(session, row) for row in session.exec(stmt).all()]
 
 
-@router.post("/deposits", response_model=DepositOut, status_code=201, responses=_ERRORS)
+@router.post("/deposits", response_model=DepositOut, status_code=201, responses=MONEY_ERRORS)
 def open_deposit(
     body: DepositIn,
     customer_id: CustomerId,
@@ -89,12 +88,12 @@ def open_deposit(
     return run_once(session, customer_id, idempotency_key, "deposit", payload, action)
 
 
-@router.get("/deposits/{deposit_id}", response_model=DepositOut, responses=_ERRORS)
+@router.get("/deposits/{deposit_id}", response_model=DepositOut, responses=MONEY_ERRORS)
 def get_deposit(deposit_id: DepositId, customer_id: CustomerId, session: SessionDep) -> DepositOut:
     return presenters.deposit(session, deposits.own_deposit(session, customer_id, deposit_id))
 
 
-@router.patch("/deposits/{deposit_id}", response_model=DepositOut, responses=_ERRORS)
+@router.patch("/deposits/{deposit_id}", response_model=DepositOut, responses=MONEY_ERRORS)
 def change_deposit(
     deposit_id: DepositId, body: MaturityChoiceIn, customer_id: CustomerId, session: WriteSessionDep
 ) -> DepositOut:
@@ -122,7 +121,8 @@ def _remaining(principal_fen: int | None, interest_fen: int | None, maturity: da
             "remaining_expected_interest": fen_to_yuan(interest_fen)}
 
 
-@router.get("/deposits/{deposit_id}/early-withdrawal", response_model=EarlyWithdrawalPreviewOut, responses=_ERRORS)
+@router.get("/deposits/{deposit_id}/early-withdrawal", response_model=EarlyWithdrawalPreviewOut,
+            responses=MONEY_ERRORS)
 def preview_early_withdrawal(
     deposit_id: DepositId, customer_id: CustomerId, session: SessionDep, settings: SettingsDep,
     amount: Annotated[str | None, Query(examples=["5000.00"], description="部分提前支取的金额（元）；不填为全部")] = None,
@@ -151,7 +151,7 @@ def preview_early_withdrawal(
 
 
 @router.post("/deposits/{deposit_id}/early-withdrawal", response_model=DepositOut | WithdrawalOut,
-             responses=_ERRORS)
+             responses=MONEY_ERRORS)
 def withdraw_early(
     deposit_id: DepositId,
     customer_id: CustomerId,
@@ -222,12 +222,12 @@ def present_withdrawal(session: Session, row: EarlyWithdrawal) -> WithdrawalOut:
     )
 
 
-@router.get("/withdrawals/{withdrawal_id}", response_model=WithdrawalOut, responses=_ERRORS)
+@router.get("/withdrawals/{withdrawal_id}", response_model=WithdrawalOut, responses=MONEY_ERRORS)
 def get_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: SessionDep) -> WithdrawalOut:
     return present_withdrawal(session, withdrawals.own_withdrawal(session, customer_id, withdrawal_id))
 
 
-@router.post("/withdrawals/{withdrawal_id}/confirm", response_model=WithdrawalOut, responses=_ERRORS)
+@router.post("/withdrawals/{withdrawal_id}/confirm", response_model=WithdrawalOut, responses=MONEY_ERRORS)
 def confirm_withdrawal(
     withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> WithdrawalOut:
@@ -239,7 +239,7 @@ def confirm_withdrawal(
     return out
 
 
-@router.post("/withdrawals/{withdrawal_id}/cancel", response_model=WithdrawalOut, responses=_ERRORS)
+@router.post("/withdrawals/{withdrawal_id}/cancel", response_model=WithdrawalOut, responses=MONEY_ERRORS)
 def cancel_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> WithdrawalOut:
     row = withdrawals.cancel(session, customer_id, withdrawal_id)
     out = present_withdrawal(session, row)
@@ -247,7 +247,7 @@ def cancel_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session
     return out
 
 
-@router.post("/deposits/{deposit_id}/confirm", response_model=DepositOut, responses=_ERRORS)
+@router.post("/deposits/{deposit_id}/confirm", response_model=DepositOut, responses=MONEY_ERRORS)
 def confirm_deposit(
     deposit_id: DepositId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> DepositOut:
@@ -259,7 +259,7 @@ def confirm_deposit(
     return out
 
 
-@router.post("/deposits/{deposit_id}/cancel", response_model=DepositOut, responses=_ERRORS)
+@router.post("/deposits/{deposit_id}/cancel", response_model=DepositOut, responses=MONEY_ERRORS)
 def cancel_deposit(deposit_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> DepositOut:
     deposit = deposits.cancel_deposit(session, customer_id, deposit_id)
     out = presenters.deposit(session, deposit)

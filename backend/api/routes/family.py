@@ -10,15 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlmodel import select
 
 from backend.api.deps import CustomerId, SessionDep, StaffId, WriteSessionDep
+from backend.api.responses import errors
 from backend.errors import not_found
 from backend.models import Approval, Customer
-from backend.schemas import MAX_ID, ErrorOut, Name
+from backend.schemas import MAX_ID, Name
 from backend.services import family
 from rules.redact import mask_phone
 
 router = APIRouter(tags=["family"])
 CustomerPath = Annotated[int, Path(ge=1, le=MAX_ID)]
-_ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+_ERRORS = errors(401, 403, 404, 422)
 
 
 class FamilyContactIn(BaseModel):

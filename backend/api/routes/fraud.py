@@ -3,14 +3,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.api.deps import CustomerId, SettingsDep, WriteSessionDep
-from backend.schemas import ErrorOut, FraudStopIn, FraudStopOut
+from backend.api.responses import errors
+from backend.schemas import FraudStopIn, FraudStopOut
 from backend.services import fraud
 
 router = APIRouter(tags=["fraud"])
 
 
 @router.post("/fraud/stops", response_model=FraudStopOut, status_code=201,
-             responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+             responses=errors(401, 422))
 def fraud_stop(body: FraudStopIn, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep) -> FraudStopOut:
     """The dialogue stopped a scam: cooling-off (extended on a repeat), pending transfers and deposits
     cancelled, audited, in one transaction. No Idempotency-Key: a repeat only keeps or extends the hold."""

@@ -5,9 +5,10 @@ from sqlmodel import select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, EngineDep, SessionDep, SettingsDep, WriteSessionDep
+from backend.api.responses import errors
 from backend.errors import AppError
 from backend.models import Payee
-from backend.schemas import ErrorOut, PayeeIn, PayeeOut
+from backend.schemas import PayeeIn, PayeeOut
 from backend.services import audit, fraud
 from backend.services.customers import lock_customer
 from rules.fraud import GENERIC, warning_text
@@ -17,7 +18,7 @@ router = APIRouter(tags=["payees"])
 SCAM_MESSAGE = warning_text(GENERIC).replace("\n", "")
 
 
-@router.get("/payees", response_model=list[PayeeOut], responses={401: {"model": ErrorOut}})
+@router.get("/payees", response_model=list[PayeeOut], responses=errors(401))
 def list_payees(customer_id: CustomerId, session: SessionDep, settings: SettingsDep) -> list[PayeeOut]:
     rows = session.exec(select(Payee).where(Payee.customer_id == customer_id).order_by(Payee.id)).all()  # type: ignore[arg-type]
     return [presenters.payee(row, settings) for row in rows]
@@ -27,7 +28,7 @@ def list_payees(customer_id: CustomerId, session: SessionDep, settings: Settings
     "/payees",
     response_model=PayeeOut,
     status_code=201,
-    responses={401: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    responses=errors(401, 409, 422),
 )
 def add_payee(
     body: PayeeIn, customer_id: CustomerId, session: WriteSessionDep, engine: EngineDep, settings: SettingsDep

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from backend.api.deps import CustomerId, SessionDep, WriteSessionDep
-from backend.schemas import ErrorOut
+from backend.api.responses import errors
 from backend.services import notices, payroll
 from backend.services.amounts import fen_to_yuan
 
@@ -49,7 +49,7 @@ def _credit(row: payroll.Credit) -> PensionCreditOut:
                             credited_at=row.credited_at, credited_on=row.credited_on)
 
 
-@router.get("/pension/credits", response_model=PensionCreditsOut, responses={401: {"model": ErrorOut}})
+@router.get("/pension/credits", response_model=PensionCreditsOut, responses=errors(401))
 def pension_credits(
     customer_id: CustomerId, session: SessionDep, limit: Annotated[int, Query(ge=1, le=60)] = 12
 ) -> PensionCreditsOut:
@@ -59,14 +59,14 @@ def pension_credits(
     return PensionCreditsOut(items=out, last=out[0] if out else None, this_month=this_month, message=message)
 
 
-@router.get("/notices", response_model=list[NoticeOut], responses={401: {"model": ErrorOut}})
+@router.get("/notices", response_model=list[NoticeOut], responses=errors(401))
 def list_notices(customer_id: CustomerId, session: SessionDep) -> list[NoticeOut]:
     return [NoticeOut(id=n.key, kind=n.kind, text=n.text, amount=fen_to_yuan(n.amount_fen), at=n.at)  # type: ignore[arg-type]
             for n in notices.unread(session, customer_id)]
 
 
 @router.post("/notices/{notice_id}/seen", response_model=SeenOut,
-             responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}})
+             responses=errors(401, 404))
 def notice_seen(notice_id: NoticeKey, customer_id: CustomerId, session: WriteSessionDep) -> SeenOut:
     notices.mark_seen(session, customer_id, notice_id)
     session.commit()

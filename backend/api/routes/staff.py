@@ -14,21 +14,21 @@ from backend.api.deps import (
     WriteSessionDep,
     sign_in_client_key,
 )
+from backend.api.responses import errors
 from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
 from backend.errors import not_found
 from backend.models import Approval
-from backend.schemas import MAX_ID, ApprovalOut, DecisionIn, ErrorOut, StaffBrief, StaffLoginIn, StaffLoginOut
+from backend.schemas import MAX_ID, ApprovalOut, DecisionIn, StaffBrief, StaffLoginIn, StaffLoginOut
 from backend.services import approvals, auth
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 ApprovalId = Annotated[int, Path(ge=1, le=MAX_ID)]
-_ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut},
-           422: {"model": ErrorOut}}
+_ERRORS = errors(401, 403, 404, 409, 422)
 
 
 @router.post("/login", response_model=StaffLoginOut,
-             responses={401: {"model": ErrorOut}, 423: {"model": ErrorOut}, 429: {"model": ErrorOut}})
+             responses=errors(401, 423, 429))
 def staff_login(
     body: StaffLoginIn, request: Request, engine: EngineDep, settings: SettingsDep, hasher: HasherDep
 ) -> StaffLoginOut:
