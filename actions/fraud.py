@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendError, NotSignedIn
 from actions.common import button, client_for, first_entity, latest_text, speech_rate
+from money import say_count
 from rules.fraud import FAMILIES, GENERIC, screen, warning_text
 from rules.redact import redact_digits
 
@@ -83,14 +84,23 @@ def stop_summary(tracker: Tracker, family: str) -> str:
     return "".join(parts)
 
 
-async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -> None:
+def revoked_text(count: int) -> str:
+    """What the customer hears when the stop took back transfers that had not arrived yet."""
+    which = "那笔" if count == 1 else say_count(count, "笔")
+    return f"您还没到账的{which}转账，银行已经帮您撤回了，钱回到了您的账户。"
+
+
+async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -> int:
     """Audit, cooling-off and cancelling of pending records; then each pending record this dialogue knows of
-    is cancelled on its own too, in case the stop itself was not carried out (belt and braces)."""
+    is cancelled on its own too, in case the stop itself was not carried out (belt and braces).
+
+    Returns how many transfers still on their way (delayed arrival) the bank's stop took back."""
     pending_transfer = tracker.get_slot("pending_transfer_id")
     pending_deposit = tracker.get_slot("pending_deposit_id")
     cancelled_transfers: list[Any] = []
     cancelled_deposits: list[Any] = []
     cancelled_withdrawals: list[Any] = []
+    revoked = 0
     try:
         answer = await client.fraud_stop(family, channel_of(tracker), redact_digits(latest_text(tracker)),
                                          transfer_id=pending_transfer)
@@ -98,6 +108,7 @@ async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -
             cancelled_withdrawals = [str(i) for i in answer.get("cancelled_withdrawal_ids") or []]
             cancelled_transfers = [str(i) for i in answer.get("cancelled_transfer_ids") or []]
             cancelled_deposits = [str(i) for i in answer.get("cancelled_deposit_ids") or []]
+            revoked = len(answer.get("revoked_transfer_ids") or [])
     except NotSignedIn:
         raise
     except BackendError as exc:
@@ -121,13 +132,15 @@ async def _tell_the_bank(client: BackendClient, tracker: Tracker, family: str) -
     if pending_withdrawal and str(pending_withdrawal) not in cancelled_withdrawals:
         from actions import withdrawal  # here: actions.withdrawal imports this module
         await withdrawal.cancel_quietly(client, pending_withdrawal)
+    return revoked
 
 
 async def stop_for_fraud(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The whole stop: the bank told (when it can be), the warning said, every money slot cleared."""
     family = family_of(tracker)
+    revoked = 0
     try:
-        await _tell_the_bank(client_for(tracker), tracker, family)
+        revoked = await _tell_the_bank(client_for(tracker), tracker, family)
     except NotSignedIn:
         pass  # nobody signed in: nothing can move; the warning still matters
     custom = {
@@ -137,6 +150,9 @@ async def stop_for_fraud(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     }
     dispatcher.utter_message(text=warning_text(family), buttons=[button("转人工", "human_handoff")],
                              json_message=custom)
+    if revoked:
+        # A scam often asks for a transfer first and the story comes later: what was still on its way is back.
+        dispatcher.utter_message(text=revoked_text(revoked), json_message={"speech_rate": speech_rate(tracker)})
     events: list[EventType] = [SlotSet(slot, None) for slot in MONEY_SLOTS]
     return events + [SlotSet("requested_slot", None), ActiveLoop(None), SlotSet("fraud_stopped", True),
                      SlotSet("outcome", "scam")]

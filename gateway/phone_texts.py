@@ -6,7 +6,7 @@ settings they describe, written as they are said.
 """
 from __future__ import annotations
 
-import cn2an
+from money import say_count
 
 WELCOME = "您好，这里是安心助手。"
 ASK_PIN = "请在电话按键上，输入六位密码，输完按井号键。密码不要说出来。"
@@ -30,7 +30,7 @@ SILENT_GOODBYE = "我们先挂断了，您可以随时再打来。再见。"
 
 def times(count: int) -> str:
     """A count of tries as said: 1 -> 一次, 2 -> 两次, 3 -> 三次, 10 -> 十次."""
-    return ("两" if count == 2 else cn2an.an2cn(count, "low")) + "次"
+    return say_count(count, "次")
 
 
 def pin_too_many(max_failures: int) -> str:

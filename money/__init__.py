@@ -5,6 +5,7 @@ voice (.venv). Values are Decimal or integer fen, never float.
 """
 
 from money.capitals import to_capitals
+from money.counts import say_count
 from money.fen import fen_to_yuan_str, quantize_yuan, to_fen
 from money.numerals import parse_number
 from money.parse import AmountResult, parse_amount
@@ -15,6 +16,7 @@ __all__ = [
     "parse_amount",
     "parse_number",
     "quantize_yuan",
+    "say_count",
     "to_capitals",
     "to_fen",
 ]

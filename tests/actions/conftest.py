@@ -219,6 +219,10 @@ def _app(fake: FakeBackend) -> web.Application:
             cancelled_t = [i for i, r in fake.transfers.items() if r["status"] == "pending"]
             cancelled_d = [i for i, r in fake.deposits.items() if r["status"] == "pending"]
             cancelled_w = [i for i, r in fake.withdrawal_records.items() if r["status"] == "pending"]
+            # As the bank does: a stop takes back transfers still on their way (delayed arrival).
+            revoked_t = [i for i, r in fake.transfers.items() if r["status"] == "scheduled"]
+            for i in revoked_t:
+                fake.transfers[i]["status"] = "revoked"
             for i in cancelled_w:
                 fake.withdrawal_records[i]["status"] = "cancelled"
             for i in cancelled_t:
@@ -228,7 +232,8 @@ def _app(fake: FakeBackend) -> web.Application:
             return web.json_response({"cooling_off_until": "2026-11-28T10:00:00Z",
                                       "cancelled_transfer_ids": cancelled_t,
                                       "cancelled_deposit_ids": cancelled_d,
-                                      "cancelled_withdrawal_ids": cancelled_w}, status=201)
+                                      "cancelled_withdrawal_ids": cancelled_w,
+                                      "revoked_transfer_ids": revoked_t}, status=201)
         if path == "/deposits" and request.method == "POST":
             if fake.deposit_answer:
                 status, answer = fake.deposit_answer

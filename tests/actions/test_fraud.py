@@ -187,3 +187,21 @@ def test_a_scam_story_at_the_deposit_read_back_cancels_the_pending_deposit(backe
     assert_warned(messages, "investment")
     assert_flow_ended(stopped, events)
     assert backend.deposits[pending]["status"] == "cancelled"
+
+
+def test_the_stop_says_that_transfers_still_on_their_way_came_back(backend, domain):
+    # The scam asked for a next-day transfer first; the story comes in a later conversation.
+    backend.transfers[7] = {"id": 7, "status": "scheduled", "amount": "5000.00", "arrival_mode": "next_day"}
+    backend.transfers[8] = {"id": 8, "status": "scheduled", "amount": "3000.00", "arrival_mode": "next_day"}
+    slots, messages, events = stop(scam_turn(), domain)
+    assert messages[0]["text"] == warning_text(FAMILY)
+    assert len(messages) == 2
+    assert "两笔转账" in messages[1]["text"] and "撤回" in messages[1]["text"]
+    assert backend.transfers[7]["status"] == backend.transfers[8]["status"] == "revoked"
+    assert_flow_ended(slots, events)
+
+
+def test_no_revoke_sentence_when_nothing_was_on_its_way(backend, domain):
+    backend.transfers[7] = {"id": 7, "status": "completed", "amount": "5000.00", "arrival_mode": "realtime"}
+    _, messages, _ = stop(scam_turn(), domain)
+    assert_warned(messages)
