@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, NotSignedIn
-from actions.common import capitals, client_for, digits, first_entity, say, yuan
+from actions.backend_client import BackendClient
+from actions.common import answer, capitals, date_cn, digits, first_entity, say, yuan
 
 RECENT_COUNT = 5
 
@@ -25,23 +25,18 @@ class ActionCheckBalance(Action):
         return "action_check_balance"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            accounts = await client_for(tracker).accounts()
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return []
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return []
-        if not accounts:
-            say(dispatcher, tracker, "msg_no_accounts")
-            return []
-        for account in accounts_asked_for(accounts, first_entity(tracker, "account_type")):
-            amount = yuan(account.get("balance")) or 0
-            say(dispatcher, tracker, "msg_balance", account_name=account.get("name", "账户"),
-                tail=account.get("tail", ""), amount=digits(amount), capitals=capitals(amount),
-                custom={"key_figure": f"{digits(amount)}元"})
-        return []
+        async def reply(client: BackendClient) -> None:
+            accounts = await client.accounts()
+            if not accounts:
+                say(dispatcher, tracker, "msg_no_accounts")
+                return
+            for account in accounts_asked_for(accounts, first_entity(tracker, "account_type")):
+                amount = yuan(account.get("balance")) or 0
+                say(dispatcher, tracker, "msg_balance", account_name=account.get("name", "账户"),
+                    tail=account.get("tail", ""), amount=digits(amount), capitals=capitals(amount),
+                    custom={"key_figure": f"{digits(amount)}元"})
+
+        return await answer(dispatcher, tracker, reply)
 
 
 class ActionRecentTransactions(Action):
@@ -49,39 +44,25 @@ class ActionRecentTransactions(Action):
         return "action_recent_transactions"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            client = client_for(tracker)
+        async def reply(client: BackendClient) -> None:
             accounts = await client.accounts()
             chosen = accounts_asked_for(accounts, first_entity(tracker, "account_type"))[:1]
-            history = await client.transactions(chosen[0]["id"], RECENT_COUNT) if chosen else {"items": []}
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return []
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return []
-        if not chosen:
-            say(dispatcher, tracker, "msg_no_accounts")
-            return []
-        name = chosen[0].get("name", "账户")
-        items = (history or {}).get("items") or []
-        if not items:
-            say(dispatcher, tracker, "msg_no_transactions", account_name=name)
-            return []
-        say(dispatcher, tracker, "msg_transactions_header", account_name=name, count=len(items))
-        for item in items:
-            amount = yuan(item.get("amount")) or 0
-            who = item.get("counterparty") or item.get("description") or ""
-            say(dispatcher, tracker, "msg_transaction_line", date=_date_cn(item.get("created_at")),
-                direction="转出" if amount < 0 else "转入", amount=digits(abs(amount)),
-                capitals=capitals(abs(amount)), counterparty=f"\n{who}。" if who else "")
-        return []
+            if not chosen:
+                say(dispatcher, tracker, "msg_no_accounts")
+                return
+            history = await client.transactions(chosen[0]["id"], RECENT_COUNT)
+            name = chosen[0].get("name", "账户")
+            items = (history or {}).get("items") or []
+            if not items:
+                say(dispatcher, tracker, "msg_no_transactions", account_name=name)
+                return
+            say(dispatcher, tracker, "msg_transactions_header", account_name=name, count=len(items))
+            for item in items:
+                amount = yuan(item.get("amount")) or 0
+                who = item.get("counterparty") or item.get("description") or ""
+                # "11月20日", no year: old customers think in days, not timestamps.
+                say(dispatcher, tracker, "msg_transaction_line", date=date_cn(item.get("created_at"), year=False),
+                    direction="转出" if amount < 0 else "转入", amount=digits(abs(amount)),
+                    capitals=capitals(abs(amount)), counterparty=f"\n{who}。" if who else "")
 
-
-def _date_cn(iso: Any) -> str:
-    """"2026-11-20T08:00:00Z" -> "11月20日": old customers think in days, not timestamps."""
-    text = str(iso or "")[:10]
-    parts = text.split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return f"{int(parts[1])}月{int(parts[2])}日"
-    return text
+        return await answer(dispatcher, tracker, reply)

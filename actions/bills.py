@@ -15,12 +15,12 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.accounts import account_label, extract_from_account, find_account, source_accounts
-from actions.backend_client import BackendClient, BackendError, BackendRefused, NotSignedIn, _path_id
+from actions.accounts import account_label, find_account, source_accounts
+from actions.backend_client import BackendClient, BackendRefused, _path_id
 from actions.common import (
     button,
     capitals,
@@ -29,25 +29,27 @@ from actions.common import (
     first_entity,
     idempotency_key,
     latest_text,
+    listed,
     say,
     yuan,
 )
 from actions.money_form import (
     FormStop,
     MoneyForm,
+    MoneyFormReadBack,
+    MoneyFormStart,
     MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
     Said,
+    preset_source_account,
     read_back,
-    start_form,
 )
 from actions.money_form import cancel_quietly as cancel_record
 from actions.texts import text
 
 FORM_SLOTS = ("bill_account_id", "bill_kind", "bill_hint", "bill_amount", "bill_confirmed", "bill_stop",
               "pending_bill_id", "pending_bill_key")
-START_ACTION = "action_bill_start"
 TOPUP = "topup"
 # The bank's top-up range (docs/contracts.md, issue 12): said before the bank has to refuse it.
 TOPUP_MIN, TOPUP_MAX = yuan("10"), yuan("500")
@@ -64,12 +66,6 @@ SPOKEN_PERSON = {"老头": "老伴", "老头子": "老伴", "老太婆": "老伴
 # A 户号 (10 digits at the simulated billers) or a mobile number said aloud or typed, spaces/dashes allowed.
 ACCOUNT_NO = re.compile(r"(?<!\d)\d{10,11}(?!\d)")
 BILLER_NAMES = {"POWER": "电费", "WATER": "水费", "GAS": "燃气费", "MOBILE": "话费"}
-
-
-
-
-def reset_events() -> list[EventType]:
-    return FORM.reset()
 
 
 # --- the bank's bill routes (docs/contracts.md, "Everyday services") ---------------------------------------
@@ -111,7 +107,7 @@ async def cancel_payment(client: BackendClient, payment_id: Any) -> dict[str, An
 
 
 FORM = MoneyForm(
-    kind="bill payment", slots=FORM_SLOTS, form_id_slot="bill_form_id", stop_slot="bill_stop",
+    kind="bill payment", name="bill", slots=FORM_SLOTS, form_id_slot="bill_form_id", stop_slot="bill_stop",
     confirm_slot="bill_confirmed", pending_slot="pending_bill_id", key_slot="pending_bill_key",
     read=payment, confirm=confirm_payment, cancel=cancel_payment, refused_response="msg_bill_refused",
     nothing_moved=text("nothing_moved"), start_resets=("from_account_id",),
@@ -181,22 +177,18 @@ def day_words(iso: Any) -> str:
 
 # --- actions --------------------------------------------------------------------------------------------
 
-class ActionBillStart(Action):
+class ActionBillStart(MoneyFormStart):
     """Clears the last bill payment, checks sign-in, the backend and that a biller account is saved."""
 
-    def name(self) -> str:
-        return START_ACTION
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await start_form(dispatcher, tracker, FORM, _prepare)
-
-
-async def _prepare(client: BackendClient) -> list[EventType]:
-    saved = await bill_accounts(client)
-    accounts = source_accounts(await client.accounts())
-    if not saved or not accounts:
-        raise NothingToDo("msg_no_bill_accounts" if not saved else "msg_no_accounts")
-    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+    @staticmethod
+    async def prepare(client: BackendClient) -> list[EventType]:
+        saved = await bill_accounts(client)
+        accounts = source_accounts(await client.accounts())
+        if not saved or not accounts:
+            raise NothingToDo("msg_no_bill_accounts" if not saved else "msg_no_accounts")
+        return preset_source_account(accounts)
 
 
 class ValidateBillForm(MoneyFormValidation):
@@ -314,10 +306,6 @@ class ValidateBillForm(MoneyFormValidation):
             return {"bill_amount": None}
         return {"bill_amount": value}
 
-    async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> dict[str, Any]:
-        return await extract_from_account(tracker, client_for(tracker))
-
 
 class ActionAskBillAccountId(Action):
     """"交哪一项？" with the saved biller accounts as buttons (only those that fit, when words fitted several)."""
@@ -326,10 +314,7 @@ class ActionAskBillAccountId(Action):
         return "action_ask_bill_account_id"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            saved = await bill_accounts(client_for(tracker))
-        except (NotSignedIn, BackendError):
-            saved = []
+        saved = await listed(tracker, bill_accounts)
         hint = tracker.get_slot("bill_hint")
         fits = match_bill_accounts(saved, hint)[1] if hint else []
         shown = fits if len(fits) > 1 else saved
@@ -349,20 +334,17 @@ class ActionAskBillAmount(Action):
         return []
 
 
-class ActionAskBillConfirmed(Action):
+class ActionAskBillConfirmed(MoneyFormReadBack):
     """The bank's quote, then the confirm-last read-back rendered from the pending bill payment."""
 
-    def name(self) -> str:
-        return "action_ask_bill_confirmed"
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, form_id: str) -> list[EventType]:
         bill_account_id = tracker.get_slot("bill_account_id")
         account_id = tracker.get_slot("from_account_id")
-        form_id = tracker.get_slot("bill_form_id")
         topup = tracker.get_slot("bill_kind") == TOPUP
         amount = yuan(tracker.get_slot("bill_amount")) if topup else None
-        if tracker.get_slot("fraud_stopped") or not bill_account_id or not account_id or not form_id \
-                or (topup and amount is None):
+        if not bill_account_id or not account_id or (topup and amount is None):
             return FORM.stop("refused")
         key = idempotency_key("bill", tracker.sender_id, form_id, bill_account_id, digits(amount or 0), account_id)
 
@@ -431,6 +413,3 @@ class ActionBillSubmit(MoneyFormSubmit):
 
     form = FORM
     report = report
-
-    def name(self) -> str:
-        return "action_bill_submit"

@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import money
-from actions.backend_client import BackendClient, turn_key
+from actions.backend_client import BackendClient, BackendError, BackendRefused, NotSignedIn, turn_key
 from actions.texts import TEXTS
 from rules import speech
 from rules.redact import redact_digits
@@ -31,6 +32,36 @@ def token_of(tracker: Tracker) -> str | None:
 def client_for(tracker: Tracker) -> BackendClient:
     """Raises NotSignedIn when the message carries no token."""
     return BackendClient(token_of(tracker), turn=turn_key(tracker))  # reads memoised within the turn (issue 14)
+
+
+async def listed(tracker: Tracker, read: Callable[[BackendClient], Awaitable[list[dict[str, Any]]]]
+                 ) -> list[dict[str, Any]]:
+    """What a question offers as buttons (payees, accounts ...); a read that fails asks without them."""
+    try:
+        return await read(client_for(tracker))
+    except BackendError:
+        return []
+
+
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 reply: Callable[[BackendClient], Awaitable[None]], refused_response: str | None = None) -> list[Any]:
+    """Runs an answer that reads from the bank and moves nothing (balance, products, pension ...).
+
+    A failure is said instead: not signed in; a refusal in the bank's own sentence when the answer has words
+    for it (`refused_response`, "{message}"), else as the bank being down; the bank down.
+    """
+    try:
+        await reply(client_for(tracker))
+    except NotSignedIn:
+        say(dispatcher, tracker, "utter_not_signed_in")
+    except BackendRefused as refused:
+        if refused_response is None:
+            say(dispatcher, tracker, "utter_backend_down")
+        else:
+            say(dispatcher, tracker, refused_response, message=refused.message)
+    except BackendError:
+        say(dispatcher, tracker, "utter_backend_down")
+    return []
 
 
 def speech_rate(tracker: Tracker) -> float:
@@ -173,10 +204,11 @@ def never_raises(action_class: type) -> type:
     return action_class
 
 
-def date_cn(iso: Any) -> str:
-    """"2027-11-27" -> "2027年11月27日"."""
+def date_cn(iso: Any, year: bool = True) -> str:
+    """"2027-11-27" -> "2027年11月27日" ("11月27日" without the year); a timestamp's date part the same."""
     text = str(iso or "")[:10]
     parts = text.split("-")
     if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
+        day = f"{int(parts[1])}月{int(parts[2])}日"
+        return f"{int(parts[0])}年{day}" if year else day
     return text

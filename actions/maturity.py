@@ -20,8 +20,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, BackendRefused, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, NotSignedIn
 from actions.common import (
+    answer,
     button,
     client_for,
     date_cn,
@@ -93,12 +94,12 @@ class ActionSetMaturityChoice(Action):
         choice = maturity_choice_of(tracker, asked=True)
         if choice is None or latest_intent(tracker) == "affirm":
             choice = maturity_choice_of(tracker, asked=False)
-        try:
-            client = client_for(tracker)
+
+        async def reply(client: BackendClient) -> None:
             deposits = [d for d in await client.deposits() if d.get("status") == "active"]
             if not deposits:
                 say(dispatcher, tracker, "msg_no_deposits")
-                return []
+                return
             chosen = first_entity(tracker, "deposit_id")
             if chosen is not None:
                 deposits = [d for d in deposits if str(d.get("id")) == str(chosen)]
@@ -106,26 +107,18 @@ class ActionSetMaturityChoice(Action):
                 say(dispatcher, tracker, "msg_ask_maturity_choice", buttons=[
                     button(CHOICE_WORDS[c], "set_maturity_choice", maturity_choice=c,
                            **({"deposit_id": str(chosen)} if chosen is not None else {})) for c in CHOICES])
-                return []
+                return
             if len(deposits) != 1:
                 lines = [f"{i}. {_line(d)}。" for i, d in enumerate(deposits, start=1)]
                 say(dispatcher, tracker, "msg_which_deposit", lines="\n".join(lines), buttons=[
                     button(_line(d), "set_maturity_choice", deposit_id=str(d["id"]), maturity_choice=choice)
                     for d in deposits])
-                return []
+                return
             record = await client.set_maturity_choice(deposits[0]["id"], choice)
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return []
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_maturity_refused", message=refused.message)
-            return []
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return []
-        done = str(record.get("maturity_choice") or "")
-        say(dispatcher, tracker, "msg_maturity_set", line=_line(record), choice=CHOICE_WORDS.get(done, ""))
-        return []
+            done = str(record.get("maturity_choice") or "")
+            say(dispatcher, tracker, "msg_maturity_set", line=_line(record), choice=CHOICE_WORDS.get(done, ""))
+
+        return await answer(dispatcher, tracker, reply, refused_response="msg_maturity_refused")
 
 
 async def say_matured_notices(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

@@ -2,7 +2,7 @@
 
 Every money form runs the same four steps, and only this module says how:
 
-- **start** (`start_form`): a new form id, the form's slots cleared; after a fraud stop nothing is asked of the
+- **start** (`MoneyFormStart`, `start_form`): a new form id, the form's slots cleared; after a fraud stop nothing is asked of the
   bank (issue 9); the form's own first reads (payees, accounts, deposits) check sign-in and the backend.
 - **validate** (`MoneyFormValidation`): a turn that leaves, digresses, says no to no question of the form, or
   is a scam story touches none of the form's slots (`leaves_untouched`); a backend failure while extracting
@@ -15,7 +15,8 @@ Every money form runs the same four steps, and only this module says how:
 
 Failures are sorted one way (`failure_outcome`, `refusal`): not signed in / refused with a code (the bank's
 sentence is said) / unavailable / no answer to a money request (outcome unknown, never "unavailable").
-Each form keeps only what is its own: its slots, its wording (actions/texts.py) and its backend routes.
+Each form keeps only what is its own: its slots, its wording (actions/texts.py) and its backend routes. Its
+start and submit actions are named from the form (`action_<name>_start`, `action_<name>_submit`).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.accounts import extract_from_account
 from actions.backend_client import BackendClient, BackendError, BackendNoAnswer, BackendRefused, NotSignedIn
 from actions.common import button, client_for, latest_intent, say, speech_rate
 from actions.fraud import is_scam_turn
@@ -57,6 +59,7 @@ class MoneyForm:
     """What one money form is made of: its slots, its pending record's routes and its words for a refusal."""
 
     kind: str  # names the record in log lines
+    name: str  # names the form's actions: "bill" -> action_bill_start, action_bill_submit
     slots: tuple[str, ...]  # cleared at the start and after the submit
     form_id_slot: str
     stop_slot: str
@@ -141,6 +144,39 @@ def leaves_untouched(tracker: Tracker, confirm_slots: tuple[str, ...]) -> bool:
     return intent == "deny" and tracker.get_slot("requested_slot") not in (None, *confirm_slots)
 
 
+class FormAction(Action, ABC):
+    """An action of one money form, named from the form (`named` "action_{}_start": action_bill_start)."""
+
+    form: ClassVar[MoneyForm]
+    named: ClassVar[str]
+
+    def name(self) -> str:
+        return self.named.format(self.form.name)
+
+    @abstractmethod
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The step's own run (abstract here, so that rasa-sdk registers none of these bases)."""
+
+
+class MoneyFormStart(FormAction):
+    """The start action of a money form; the form gives its `prepare` (see start_form)."""
+
+    named = "action_{}_start"
+
+    @staticmethod
+    @abstractmethod
+    async def prepare(client: BackendClient) -> list[EventType]:
+        """The form's first reads: presets slots, or raises NothingToDo."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        return await start_form(dispatcher, tracker, self.form, self.prepare)
+
+
+def preset_source_account(accounts: list[dict[str, Any]]) -> list[EventType]:
+    """One account to pay from: nothing to ask."""
+    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+
+
 async def start_form(dispatcher: CollectingDispatcher, tracker: Tracker, form: MoneyForm,
                      prepare: Callable[[BackendClient], Awaitable[list[EventType]]]) -> list[EventType]:
     """The start action of every money form; `prepare` reads what the form needs and presets slots.
@@ -200,6 +236,11 @@ class MoneyFormValidation(FormValidationAction):
                              domain: DomainDict) -> list[str]:
         return [] if tracker.get_slot(self.form.stop_slot) else domain_slots
 
+    async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        """The account to pay from, for the forms that ask it (rasa-sdk calls this only for a required slot)."""
+        return await extract_from_account(tracker, client_for(tracker))
+
 
 @dataclass(frozen=True)
 class Said:
@@ -236,6 +277,25 @@ async def cancel_pending(tracker: Tracker, form: MoneyForm) -> None:
         pass
 
 
+class MoneyFormReadBack(FormAction):
+    """The confirm-last question of a money form (action_ask_<name>_confirmed); the form's `ask` calls read_back.
+
+    After a fraud stop, or without the form's id (the form was not started), nothing is asked of the bank.
+    """
+
+    named = "action_ask_{}_confirmed"
+
+    @abstractmethod
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, form_id: str) -> list[EventType]:
+        """Reads the form's slots (any missing: `form.stop("refused")`) and reads back its pending record."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        form_id = tracker.get_slot(self.form.form_id_slot)
+        if tracker.get_slot("fraud_stopped") or not form_id:
+            return self.form.stop("refused")
+        return await self.ask(dispatcher, tracker, str(form_id))
+
+
 async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: MoneyForm, key: str,
                     create: Callable[[BackendClient], Awaitable[dict[str, Any]]],
                     render: Callable[[BackendClient, dict[str, Any]], Awaitable[Said | None]],
@@ -249,10 +309,9 @@ async def read_back(dispatcher: CollectingDispatcher, tracker: Tracker, form: Mo
     (None: the record lacks what must be said, so it is cancelled and the form stops); `report` words a record
     that is no longer pending (expired meanwhile). `same_record` says whether the record read back before is
     still the one these slots mean (default: the same Idempotency-Key). `answer_refusal` may turn a refusal
-    into a question of the form (its events; None: the form stops as for any refusal).
+    into a question of the form (its events; None: the form stops as for any refusal). Called from
+    MoneyFormReadBack.ask, after its fraud-stop check.
     """
-    if tracker.get_slot("fraud_stopped"):
-        return form.stop("refused")
     events: list[EventType] = []
     try:
         client = client_for(tracker)
@@ -297,15 +356,16 @@ async def _same_key(tracker: Tracker, form: MoneyForm, key: str) -> bool:
     return form.key_slot is not None and tracker.get_slot(form.key_slot) == key
 
 
-class MoneyFormSubmit(Action, ABC):
+class MoneyFormSubmit(FormAction):
     """The submit action of a money form; the form gives its `report` of the bank's answer."""
 
-    form: ClassVar[MoneyForm]
-    report: ClassVar[Report]
+    named = "action_{}_submit"
 
+    @staticmethod
     @abstractmethod
-    def name(self) -> str:
-        """The action_<form>_submit action name."""
+    async def report(dispatcher: CollectingDispatcher, tracker: Tracker, client: BackendClient,
+                     record: dict[str, Any]) -> str:
+        """Words the bank's answer about the record (a Report) and gives the outcome."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return await submit(dispatcher, tracker, self.form, type(self).report)

@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendError, BackendRefused, NotSignedIn
-from actions.common import client_for, digits, say, yuan
+from actions.backend_client import BackendClient
+from actions.common import answer, digits, say, yuan
 
 
 class ActionPensionArrival(Action):
@@ -19,20 +19,12 @@ class ActionPensionArrival(Action):
         return "action_pension_arrival"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            credits = await client_for(tracker).pension_credits()
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return []
-        except BackendRefused as refused:
-            say(dispatcher, tracker, "msg_pension_unknown", message=refused.message)
-            return []
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return []
-        last = (credits or {}).get("last") or {}
-        amount = yuan(last.get("amount"))
-        custom = {"key_figure": f"{digits(amount)}元"} if amount is not None else {}
-        message = str((credits or {}).get("message") or "") or "还没有查到养老金到账的记录。"
-        say(dispatcher, tracker, "msg_pension", message=message, custom=custom)
-        return []
+        async def reply(client: BackendClient) -> None:
+            credits = await client.pension_credits()
+            last = (credits or {}).get("last") or {}
+            amount = yuan(last.get("amount"))
+            custom = {"key_figure": f"{digits(amount)}元"} if amount is not None else {}
+            message = str((credits or {}).get("message") or "") or "还没有查到养老金到账的记录。"
+            say(dispatcher, tracker, "msg_pension", message=message, custom=custom)
+
+        return await answer(dispatcher, tracker, reply, refused_response="msg_pension_unknown")

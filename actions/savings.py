@@ -8,48 +8,44 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.accounts import (
-    account_label,
-    extract_amount,
-    extract_from_account,
-    find_account,
-    source_accounts,
-)
-from actions.backend_client import BackendClient, BackendError, NotSignedIn
+from actions.accounts import account_label, extract_amount, find_account, source_accounts
+from actions.backend_client import BackendClient
 from actions.common import (
+    answer,
     button,
     capitals,
     client_for,
+    date_cn,
     digits,
     first_entity,
     idempotency_key,
+    listed,
     say,
     yuan,
-)
-from actions.common import (
-    date_cn as common_date_cn,
 )
 from actions.maturity import CHOICE_WORDS, maturity_choice_of
 from actions.money_form import (
     FormStop,
     MoneyForm,
+    MoneyFormReadBack,
+    MoneyFormStart,
     MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
     Said,
+    preset_source_account,
     read_back,
-    start_form,
 )
 from actions.texts import text
 
 FORM_SLOTS = ("deposit_term", "deposit_amount", "maturity_choice", "from_account_id", "deposit_confirmed",
               "deposit_stop", "pending_deposit_id", "pending_deposit_key")
 FORM = MoneyForm(
-    kind="deposit", slots=FORM_SLOTS, form_id_slot="deposit_form_id", stop_slot="deposit_stop",
+    kind="deposit", name="deposit", slots=FORM_SLOTS, form_id_slot="deposit_form_id", stop_slot="deposit_stop",
     confirm_slot="deposit_confirmed", pending_slot="pending_deposit_id", key_slot="pending_deposit_key",
     read=BackendClient.deposit, confirm=BackendClient.confirm_deposit, cancel=BackendClient.cancel_deposit,
     refused_response="msg_deposit_refused", nothing_moved=text("nothing_moved"), done_statuses=("active",),
@@ -84,37 +80,29 @@ class ActionSavingsProducts(Action):
         return "action_savings_products"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            products = await client_for(tracker).savings_products()
-        except NotSignedIn:
-            say(dispatcher, tracker, "utter_not_signed_in")
-            return []
-        except BackendError:
-            say(dispatcher, tracker, "utter_backend_down")
-            return []
-        say(dispatcher, tracker, "msg_products_header")
-        ordered = sorted(products, key=lambda p: int(p.get("term_months") or 0))
-        for index, product in enumerate(ordered):
-            last = index == len(ordered) - 1
-            say(dispatcher, tracker, "msg_product_line", name=product.get("name", ""), percent=rate_text(product),
-                buttons=[button(text("open_deposit_button"), "open_time_deposit")] if last else None)
-        return []
+        async def reply(client: BackendClient) -> None:
+            products = await client.savings_products()
+            say(dispatcher, tracker, "msg_products_header")
+            ordered = sorted(products, key=lambda p: int(p.get("term_months") or 0))
+            for index, product in enumerate(ordered):
+                last = index == len(ordered) - 1
+                say(dispatcher, tracker, "msg_product_line", name=product.get("name", ""),
+                    percent=rate_text(product),
+                    buttons=[button(text("open_deposit_button"), "open_time_deposit")] if last else None)
+
+        return await answer(dispatcher, tracker, reply)
 
 
-class ActionDepositStart(Action):
-    def name(self) -> str:
-        return "action_deposit_start"
+class ActionDepositStart(MoneyFormStart):
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await start_form(dispatcher, tracker, FORM, _prepare)
-
-
-async def _prepare(client: BackendClient) -> list[EventType]:
-    accounts = source_accounts(await client.accounts())
-    products = term_products(await client.savings_products())
-    if not accounts or not products:
-        raise NothingToDo("msg_no_accounts")
-    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+    @staticmethod
+    async def prepare(client: BackendClient) -> list[EventType]:
+        accounts = source_accounts(await client.accounts())
+        products = term_products(await client.savings_products())
+        if not accounts or not products:
+            raise NothingToDo("msg_no_accounts")
+        return preset_source_account(accounts)
 
 
 class ValidateDepositForm(MoneyFormValidation):
@@ -142,10 +130,6 @@ class ValidateDepositForm(MoneyFormValidation):
     async def extract_deposit_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> dict[str, Any]:
         return extract_amount(dispatcher, tracker, "deposit_amount", confirm_slot="deposit_confirmed")
-
-    async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> dict[str, Any]:
-        return await extract_from_account(tracker, client_for(tracker))
 
     async def extract_maturity_choice(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
@@ -178,29 +162,23 @@ class ActionAskDepositTerm(Action):
         return "action_ask_deposit_term"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            products = term_products(await client_for(tracker).savings_products())
-        except BackendError:
-            products = []
+        products = term_products(await listed(tracker, BackendClient.savings_products))
         say(dispatcher, tracker, "msg_ask_deposit_term", buttons=[
             button(text("deposit_term_button", name=p.get("name"), percent=rate_text(p)), "inform",
                    deposit_term=str(p["term_months"])) for p in products])
         return []
 
 
-class ActionAskDepositConfirmed(Action):
+class ActionAskDepositConfirmed(MoneyFormReadBack):
     """The read-back of the bank's pending deposit: product, principal, rate, interest, maturity, account."""
 
-    def name(self) -> str:
-        return "action_ask_deposit_confirmed"
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, form_id: str) -> list[EventType]:
         amount = yuan(tracker.get_slot("deposit_amount"))
         term = tracker.get_slot("deposit_term")
         account_id = tracker.get_slot("from_account_id")
-        form_id = tracker.get_slot("deposit_form_id")
-        if tracker.get_slot("fraud_stopped") or amount is None or amount <= 0 or not term or not account_id \
-                or not form_id:
+        if amount is None or amount <= 0 or not term or not account_id:
             return FORM.stop("refused")
         choice = tracker.get_slot("maturity_choice") or "renew"
         key = idempotency_key("deposit", tracker.sender_id, form_id, term, digits(amount), account_id, choice)
@@ -256,9 +234,3 @@ class ActionDepositSubmit(MoneyFormSubmit):
 
     form = FORM
     report = report
-
-    def name(self) -> str:
-        return "action_deposit_submit"
-
-
-date_cn = common_date_cn  # kept under this name for the other skills

@@ -12,18 +12,12 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.accounts import (
-    account_label,
-    extract_amount,
-    extract_from_account,
-    find_account,
-    source_accounts,
-)
-from actions.backend_client import BackendClient, BackendError
+from actions.accounts import account_label, extract_amount, find_account, source_accounts
+from actions.backend_client import BackendClient
 from actions.common import (
     button,
     capitals,
@@ -34,17 +28,20 @@ from actions.common import (
     idempotency_key,
     latest_intent,
     latest_text,
+    listed,
     say,
     yuan,
 )
 from actions.money_form import (
     MoneyForm,
+    MoneyFormReadBack,
+    MoneyFormStart,
     MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
     Said,
+    preset_source_account,
     read_back,
-    start_form,
 )
 from actions.payees import match_payees, payee_label, spoken_name
 from actions.recipient import payee_relationship
@@ -63,7 +60,7 @@ ARRIVAL_MODES = ("realtime", "normal", "next_day")
 FAMILY_CALL = re.compile(r"银行工作人员会给[^。]{1,40}打电话确认。")
 
 FORM = MoneyForm(
-    kind="transfer", slots=FORM_SLOTS, form_id_slot="transfer_form_id", stop_slot="transfer_stop",
+    kind="transfer", name="transfer", slots=FORM_SLOTS, form_id_slot="transfer_form_id", stop_slot="transfer_stop",
     confirm_slot="transfer_confirmed", pending_slot="pending_transfer_id", key_slot="pending_transfer_key",
     read=BackendClient.transfer, confirm=BackendClient.confirm_transfer, cancel=BackendClient.cancel_transfer,
     refused_response="msg_transfer_refused", nothing_moved=text("transfer_not_sent"),
@@ -71,31 +68,22 @@ FORM = MoneyForm(
 )
 
 
-def reset_events() -> list[EventType]:
-    return FORM.reset()
-
-
-class ActionTransferStart(Action):
+class ActionTransferStart(MoneyFormStart):
     """Clears the last transfer, checks sign-in and the backend, then lets the form run.
 
     After a fraud stop nothing more is sent to the bank in this conversation (issue 9): the customer is told
     why and offered a person.
     """
 
-    def name(self) -> str:
-        return START_ACTION
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await start_form(dispatcher, tracker, FORM, _prepare)
-
-
-async def _prepare(client: BackendClient) -> list[EventType]:
-    payees = await client.payees()
-    accounts = source_accounts(await client.accounts())
-    if not payees or not accounts:
-        raise NothingToDo("msg_no_payees" if not payees else "msg_no_accounts")
-    # One account to pay from: nothing to ask.
-    return [SlotSet("from_account_id", str(accounts[0]["id"]))] if len(accounts) == 1 else []
+    @staticmethod
+    async def prepare(client: BackendClient) -> list[EventType]:
+        payees = await client.payees()
+        accounts = source_accounts(await client.accounts())
+        if not payees or not accounts:
+            raise NothingToDo("msg_no_payees" if not payees else "msg_no_accounts")
+        return preset_source_account(accounts)
 
 
 class ValidateTransferForm(MoneyFormValidation):
@@ -133,10 +121,6 @@ class ValidateTransferForm(MoneyFormValidation):
                                       domain: DomainDict) -> dict[str, Any]:
         return extract_amount(dispatcher, tracker, "transfer_amount", confirm_slot="transfer_confirmed")
 
-    async def extract_from_account_id(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> dict[str, Any]:
-        return await extract_from_account(tracker, client_for(tracker))
-
 
 class ActionAskPayeeId(Action):
     """"转给谁？" with the saved payees as buttons (only the ones that fit, when a word fitted several)."""
@@ -145,10 +129,7 @@ class ActionAskPayeeId(Action):
         return "action_ask_payee_id"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            payees = await client_for(tracker).payees()
-        except BackendError:
-            payees = []
+        payees = await listed(tracker, BackendClient.payees)
         hint = tracker.get_slot("payee_hint")
         candidates = match_payees(payees, relationship=hint, text=hint) if hint else []
         shown = candidates if len(candidates) > 1 else payees
@@ -162,29 +143,23 @@ class ActionAskFromAccountId(Action):
         return "action_ask_from_account_id"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            accounts = source_accounts(await client_for(tracker).accounts())
-        except BackendError:
-            accounts = []
+        accounts = source_accounts(await listed(tracker, BackendClient.accounts))
         say(dispatcher, tracker, "msg_ask_from_account",
             buttons=[button(account_label(a), "inform", from_account_id=str(a["id"])) for a in accounts])
         return []
 
 
-class ActionAskTransferConfirmed(Action):
+class ActionAskTransferConfirmed(MoneyFormReadBack):
     """The confirm-last read-back, rendered from the bank's pending record: who, how much in digits and
     capitals, from which account. The record's id goes into `pending_transfer_id` and the reply's custom."""
 
-    def name(self) -> str:
-        return "action_ask_transfer_confirmed"
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, form_id: str) -> list[EventType]:
         amount = yuan(tracker.get_slot("transfer_amount"))
         payee_id = tracker.get_slot("payee_id")
         account_id = tracker.get_slot("from_account_id")
-        form_id = tracker.get_slot("transfer_form_id")
-        if tracker.get_slot("fraud_stopped") or amount is None or amount <= 0 or not payee_id or not account_id \
-                or not form_id:
+        if amount is None or amount <= 0 or not payee_id or not account_id:
             return FORM.stop("refused")
         key = idempotency_key("transfer", tracker.sender_id, form_id, payee_id, digits(amount), account_id)
         context = flow_context(tracker, START_ACTION)
@@ -262,6 +237,3 @@ class ActionTransferSubmit(MoneyFormSubmit):
 
     form = FORM
     report = report
-
-    def name(self) -> str:
-        return "action_transfer_submit"

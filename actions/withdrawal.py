@@ -21,11 +21,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.accounts import account_label, find_account
-from actions.backend_client import BackendClient, BackendError, BackendRefused, NotSignedIn
+from actions.backend_client import BackendClient, BackendError, BackendRefused
 from actions.common import (
     button,
     capitals,
     client_for,
+    date_cn,
     digits,
     first_entity,
     idempotency_key,
@@ -36,16 +37,18 @@ from actions.common import (
 )
 from actions.money_form import (
     MoneyForm,
+    MoneyFormReadBack,
+    MoneyFormStart,
     MoneyFormSubmit,
     MoneyFormValidation,
     NothingToDo,
     Said,
+    failure_outcome,
     read_back,
-    start_form,
     yes_no,
 )
 from actions.money_form import cancel_quietly as cancel_record
-from actions.savings import date_cn, product_name
+from actions.savings import product_name
 from actions.settings import get_settings
 from actions.texts import text
 
@@ -62,7 +65,7 @@ PART_REFUSALS = ("PARTIAL_ALREADY_USED", "REMAINDER_TOO_SMALL", "AMOUNT_NOT_LESS
 DEFAULT_NEAR_DAYS = 30
 PENDING_SLOT = "pending_withdrawal_id"
 FORM = MoneyForm(
-    kind="withdrawal", slots=FORM_SLOTS, form_id_slot="withdrawal_form_id", stop_slot="withdrawal_stop",
+    kind="withdrawal", name="withdrawal", slots=FORM_SLOTS, form_id_slot="withdrawal_form_id", stop_slot="withdrawal_stop",
     confirm_slot="withdrawal_confirmed", pending_slot=PENDING_SLOT, key_slot=None,
     read=BackendClient.withdrawal, confirm=BackendClient.confirm_withdrawal, cancel=BackendClient.cancel_withdrawal,
     refused_response="msg_withdrawal_refused", nothing_moved=text("nothing_moved"),
@@ -109,18 +112,14 @@ def matching(deposits: list[dict[str, Any]], tracker: Tracker) -> list[dict[str,
     return found
 
 
-class ActionWithdrawalStart(Action):
-    def name(self) -> str:
-        return "action_withdrawal_start"
+class ActionWithdrawalStart(MoneyFormStart):
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await start_form(dispatcher, tracker, FORM, _prepare)
-
-
-async def _prepare(client: BackendClient) -> list[EventType]:
-    if not active_deposits(await client.deposits()):
-        raise NothingToDo("msg_no_deposits")
-    return []
+    @staticmethod
+    async def prepare(client: BackendClient) -> list[EventType]:
+        if not active_deposits(await client.deposits()):
+            raise NothingToDo("msg_no_deposits")
+        return []
 
 
 class ValidateWithdrawalForm(MoneyFormValidation):
@@ -213,10 +212,8 @@ class ActionAskWithdrawalDepositId(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         try:
             deposits = active_deposits(await client_for(tracker).deposits())
-        except NotSignedIn:
-            return _stop("not_signed_in")
-        except BackendError:
-            return _stop("backend_down")
+        except BackendError as exc:
+            return _stop(failure_outcome(exc))
         if not deposits:
             say(dispatcher, tracker, "msg_no_deposits")
             return _stop("refused")
@@ -280,16 +277,14 @@ class ActionAskWithdrawalNearConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         try:
             preview = await _preview(tracker)
-        except NotSignedIn:
-            return _stop("not_signed_in")
         except BackendRefused as refused:
             asked = part_refused(dispatcher, tracker, refused)
             if asked is not None:
                 return asked
             say(dispatcher, tracker, "msg_withdrawal_refused", message=refused.message)
             return _stop("refused")
-        except BackendError:
-            return _stop("backend_down")
+        except BackendError as exc:
+            return _stop(failure_outcome(exc))
         kept = yuan(preview.get("expected_interest_if_held"))
         say(dispatcher, tracker, "msg_withdrawal_near", days=preview.get("days_to_maturity"),
             maturity=date_cn(preview.get("maturity_date")),
@@ -309,21 +304,17 @@ def _figures(record: dict[str, Any]) -> tuple[Any, Any, Any] | None:
     return principal, interest, lost
 
 
-class ActionAskWithdrawalConfirmed(Action):
+class ActionAskWithdrawalConfirmed(MoneyFormReadBack):
     """The read-back of the bank's pending withdrawal record: principal, interest at the demand rate, the loss,
     maturity, the account. Nothing moves; "是" later confirms this record's id only."""
 
-    def name(self) -> str:
-        return "action_ask_withdrawal_confirmed"
+    form = FORM
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker, form_id: str) -> list[EventType]:
         deposit_id = tracker.get_slot("withdrawal_deposit_id")
-        form_id = tracker.get_slot("withdrawal_form_id")
-        if tracker.get_slot("fraud_stopped") or not str(deposit_id or "").isdigit() or not form_id:
+        if not str(deposit_id or "").isdigit() or tracker.get_slot("withdrawal_amount") is None:
             return _stop("refused")
         amount = taken_amount(tracker)
-        if tracker.get_slot("withdrawal_amount") is None:
-            return _stop("refused")
         # A whole withdrawal keeps the key it always had; a part's amount is in its key.
         key = idempotency_key("early-withdrawal", tracker.sender_id, form_id, deposit_id,
                               *((amount,) if amount is not None else ()))
@@ -401,6 +392,3 @@ class ActionWithdrawalSubmit(MoneyFormSubmit):
 
     form = FORM
     report = report
-
-    def name(self) -> str:
-        return "action_withdrawal_submit"
