@@ -1,4 +1,4 @@
-"""Per-call state of the phone line, the handoff notes kept for staff, and the phone settings.
+"""Per-call state of the phone line and the handoff notes kept for staff (the phone settings: gateway/config.py).
 
 One call's webhooks arrive one after another, and a call lasts minutes. The state lives in this process's
 memory (MemoryCallStore) or, when several gateway instances share the calls, in Redis (RedisCallStore).
@@ -17,43 +17,13 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from functools import lru_cache
 from typing import Any, Protocol
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from gateway.config import get_phone_settings
 from rules import redact as redact_rules
 from rules import speech
 
 log = logging.getLogger("anxin.gateway.phone")
-
-# Twilio's test credentials are public anyway; this one only guards local demos. Set a real one in production.
-DEV_TWILIO_AUTH_TOKEN = "anxin-dev-twilio-auth-token"
-
-
-class PhoneSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=".env", extra="ignore")
-
-    twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
-    # The base URL Twilio calls (e.g. https://anxin.example.cn). Empty: the request's own URL, read through
-    # X-Forwarded-Proto/Host when twilio_trust_forwarded is on (only behind a proxy that sets them).
-    phone_public_url: str = ""
-    twilio_trust_forwarded: bool = False
-    # E.164 number of the staff line for <Dial>; empty: the line apologises that nobody is there.
-    staff_phone: str = ""
-    gather_timeout_s: int = Field(default=8, ge=3, le=30)  # older callers need time to start
-    pin_timeout_s: int = Field(default=12, ge=5, le=30)
-    # Seconds of silence that end an utterance. Not "auto": older callers pause mid-sentence.
-    speech_end_s: int = Field(default=2, ge=1, le=10)
-    dial_timeout_s: int = Field(default=30, ge=5, le=120)
-    max_pin_failures: int = Field(default=3, ge=1, le=10)
-    call_ttl_s: int = Field(default=4 * 3600, ge=60)
-
-
-@lru_cache
-def get_phone_settings() -> PhoneSettings:
-    return PhoneSettings()
 
 
 class Stage(str, Enum):

@@ -1,7 +1,7 @@
 """The gateway's settings: one object per process (`get_process_settings`) of three sections, "web" (this
-module's GatewaySettings and gateway/sessions.py's WebSettings), "phone" (gateway/calls.py's PhoneSettings) and
-"voice" (voice/config.py), each read from the environment (prefix ANXIN_), then the checkout's .env, with
-embedded defaults (README "Configuration"). A starting gateway logs them once, secrets masked.
+module's GatewaySettings and WebSettings), "phone" (PhoneSettings) and "voice" (voice/config.py), each read from
+the environment (prefix ANXIN_), then the checkout's .env, with embedded defaults (README "Configuration"). A
+starting gateway logs them once, secrets masked.
 """
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rules.settings import SettingsError, build, env_cached, log_settings, refuse
 
 if TYPE_CHECKING:
-    from gateway.calls import PhoneSettings
-    from gateway.sessions import WebSettings
     from voice.config import VoiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Twilio's test credentials are public anyway; this one only guards local demos. Set a real one in production.
+DEV_TWILIO_AUTH_TOKEN = "anxin-dev-twilio-auth-token"
 
 
 class GatewaySettings(BaseSettings):
@@ -53,9 +54,58 @@ class GatewaySettings(BaseSettings):
     redis_url: str = ""
 
 
+class WebSettings(BaseSettings):
+    """Timeouts of the widget and kiosk (env: ANXIN_WEB_IDLE_TIMEOUT_S, ANXIN_KIOSK_IDLE_TIMEOUT_S, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=REPO_ROOT / ".env", extra="ignore")
+
+    # A signed-in web customer is signed out after this much inactivity (after a visible countdown).
+    web_idle_timeout_s: int = 600
+    # A kiosk customer's session clears after this much inactivity: the next person must not see it.
+    kiosk_idle_timeout_s: int = 120
+    # The countdown shows this long before the end (WCAG 2.2.1 asks for >= 20 s warning).
+    session_warn_s: int = 30
+    # A staff member's kiosk station stays signed in for a working day at most.
+    staff_session_s: int = 8 * 3600
+    # Times on receipts and in the staff panel: the customers' clock, not the server's.
+    display_tz: str = "Asia/Shanghai"
+    # The session cookie carries Secure (never sent in clear) unless this says false; unset: Secure everywhere
+    # except demo mode (ANXIN_DEMO=1, plain http on loopback).
+    cookie_secure: bool | None = None
+
+
+class PhoneSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=REPO_ROOT / ".env", extra="ignore")
+
+    twilio_auth_token: str = DEV_TWILIO_AUTH_TOKEN
+    # The base URL Twilio calls (e.g. https://anxin.example.cn). Empty: the request's own URL, read through
+    # X-Forwarded-Proto/Host when twilio_trust_forwarded is on (only behind a proxy that sets them).
+    phone_public_url: str = ""
+    twilio_trust_forwarded: bool = False
+    # E.164 number of the staff line for <Dial>; empty: the line apologises that nobody is there.
+    staff_phone: str = ""
+    gather_timeout_s: int = Field(default=8, ge=3, le=30)  # older callers need time to start
+    pin_timeout_s: int = Field(default=12, ge=5, le=30)
+    # Seconds of silence that end an utterance. Not "auto": older callers pause mid-sentence.
+    speech_end_s: int = Field(default=2, ge=1, le=10)
+    dial_timeout_s: int = Field(default=30, ge=5, le=120)
+    max_pin_failures: int = Field(default=3, ge=1, le=10)
+    call_ttl_s: int = Field(default=4 * 3600, ge=60)
+
+
 @env_cached
 def get_settings() -> GatewaySettings:
     return build(GatewaySettings)
+
+
+@env_cached
+def get_web_settings() -> WebSettings:
+    return build(WebSettings)
+
+
+@env_cached
+def get_phone_settings() -> PhoneSettings:
+    return build(PhoneSettings)
 
 
 @dataclass(frozen=True)
@@ -74,8 +124,6 @@ class GatewayProcessSettings:
 
 def get_process_settings() -> GatewayProcessSettings:
     """The sections as their own getters keep them (each rebuilt only when an ANXIN_* variable changed)."""
-    from gateway.calls import get_phone_settings
-    from gateway.sessions import get_web_settings
     from voice.config import get_voice_settings
 
     return GatewayProcessSettings(web=get_settings(), sessions=get_web_settings(), phone=get_phone_settings(),
@@ -97,21 +145,12 @@ def require_service_secrets() -> None:
     log_redaction.install()
     secrets.require("gateway")
     try:
-        # gateway.calls reads its section on import: inside the try, so a bad value is one line too.
-        from gateway import calls, sessions
         from voice.config import get_voice_settings
 
-        for getter in (get_settings, calls.get_phone_settings, sessions.get_web_settings, get_voice_settings):
+        for getter in (get_settings, get_phone_settings, get_web_settings, get_voice_settings):
             getter.cache_clear()
         settings = get_process_settings()
-    except (SettingsError, ValueError) as exc:  # sessions' and phone's own getters raise pydantic's error
-        refuse("gateway", exc if isinstance(exc, SettingsError) else _explained(exc))
+    except SettingsError as exc:  # every section is built through rules.settings.build
+        refuse("gateway", exc)
         raise
     log_startup(settings)
-
-
-def _explained(exc: ValueError) -> SettingsError:
-    from rules.settings import explain
-
-    errors = getattr(exc, "errors", None)
-    return SettingsError(explain(errors()) if callable(errors) else str(exc))

@@ -11,42 +11,15 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 from fastapi import Request, Response
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.config import get_settings
+from gateway.config import get_settings, get_web_settings
 
 COOKIE = "anxin_sid"
 HEADER = "x-anxin-session"
 Channel = Literal["web", "kiosk"]
-
-
-class WebSettings(BaseSettings):
-    """Timeouts of the widget and kiosk (env: ANXIN_WEB_IDLE_TIMEOUT_S, ANXIN_KIOSK_IDLE_TIMEOUT_S, ...)."""
-
-    model_config = SettingsConfigDict(env_prefix="ANXIN_", env_file=".env", extra="ignore")
-
-    # A signed-in web customer is signed out after this much inactivity (after a visible countdown).
-    web_idle_timeout_s: int = 600
-    # A kiosk customer's session clears after this much inactivity: the next person must not see it.
-    kiosk_idle_timeout_s: int = 120
-    # The countdown shows this long before the end (WCAG 2.2.1 asks for >= 20 s warning).
-    session_warn_s: int = 30
-    # A staff member's kiosk station stays signed in for a working day at most.
-    staff_session_s: int = 8 * 3600
-    # Times on receipts and in the staff panel: the customers' clock, not the server's.
-    display_tz: str = "Asia/Shanghai"
-    # The session cookie carries Secure (never sent in clear) unless this says false; unset: Secure everywhere
-    # except demo mode (ANXIN_DEMO=1, plain http on loopback).
-    cookie_secure: bool | None = None
-
-
-@lru_cache
-def get_web_settings() -> WebSettings:
-    return WebSettings()
 
 
 @dataclass

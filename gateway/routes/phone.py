@@ -22,18 +22,17 @@ from gateway import backend_client
 from gateway import phone_texts as P
 from gateway.calls import (
     CallState,
-    PhoneSettings,
     Spoken,
     Stage,
     call_store,
     caller_key,
     caller_phone,
-    get_phone_settings,
     handoffs,
     holds_pin,
     mask_phone,
     remember_pin,
 )
+from gateway.config import PhoneSettings, get_phone_settings
 from gateway.conversation import Reply, plain_text, turn
 from gateway.receipts import spoken_receipts
 from gateway.routes.audio import audio_url_async

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 import gateway.conversation as conversation
 import gateway.routes.phone as phone
 from gateway import backend_client, config, sessions, staff_queue
-from gateway.calls import MemoryCallStore, call_store, get_phone_settings, set_call_store
+from gateway.calls import MemoryCallStore, call_store, set_call_store
+from gateway.config import get_phone_settings
 from gateway.main import create_app
 from gateway.routes import web
 from gateway.sessions import MemorySessionStore
@@ -120,14 +121,14 @@ def world(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Test
     for name in ("ANXIN_FRAME_ANCESTORS", "ANXIN_WEB_ORIGINS", "ANXIN_DEMO", "ANXIN_TWILIO_AUTH_TOKEN",
                  "ANXIN_PHONE_PUBLIC_URL", "ANXIN_TWILIO_TRUST_FORWARDED"):
         monkeypatch.delenv(name, raising=False)
-    sessions.get_web_settings.cache_clear()
+    config.get_web_settings.cache_clear()
     config.get_settings.cache_clear()
     get_phone_settings.cache_clear()
     previous = call_store()
     set_call_store(MemoryCallStore(ttl_s=3600))
     yield TestClient(create_app()), backend, rasa
     set_call_store(previous)
-    sessions.get_web_settings.cache_clear()
+    config.get_web_settings.cache_clear()
     config.get_settings.cache_clear()
     get_phone_settings.cache_clear()
 

@@ -16,16 +16,15 @@ import gateway.routes.phone as phone
 from gateway import phone_texts as P
 from gateway import staff_queue
 from gateway.calls import (
-    DEV_TWILIO_AUTH_TOKEN,
     MemoryCallStore,
     call_store,
     caller_phone,
-    get_phone_settings,
     handoffs,
     redact,
     set_call_store,
     state_to_json,
 )
+from gateway.config import DEV_TWILIO_AUTH_TOKEN, get_phone_settings
 from gateway.main import create_app
 from tests.voice.helpers import use_voice, wav_info
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import phone_texts
-from gateway.calls import PhoneSettings
+from gateway.config import PhoneSettings
 
 
 @pytest.mark.parametrize("count,said", [(1, "一次"), (2, "两次"), (3, "三次"), (5, "五次"), (10, "十次")])

@@ -93,10 +93,10 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeBackend, FakeRa
     monkeypatch.setenv("ANXIN_COOKIE_SECURE", "false")
     for name in ("ANXIN_FRAME_ANCESTORS", "ANXIN_WEB_ORIGINS", "ANXIN_BANK_PHONE", "ANXIN_DEMO"):
         monkeypatch.delenv(name, raising=False)
-    sessions.get_web_settings.cache_clear()
+    config.get_web_settings.cache_clear()
     config.get_settings.cache_clear()
     yield backend, rasa
-    sessions.get_web_settings.cache_clear()
+    config.get_web_settings.cache_clear()
     config.get_settings.cache_clear()
 
 
@@ -431,7 +431,7 @@ def test_cross_site_posts_are_refused_before_they_reach_anything(client: TestCli
 def test_cookies_are_secure_by_default_outside_demo_mode(fakes: tuple[FakeBackend, FakeRasa],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANXIN_COOKIE_SECURE", raising=False)
-    sessions.get_web_settings.cache_clear()
+    config.get_web_settings.cache_clear()
     resp = TestClient(create_app()).post("/api/login", json={"phone": "13800000001", "pin": "135790"})
     assert "; secure" in resp.headers["set-cookie"].lower()
     monkeypatch.setenv("ANXIN_DEMO", "1")
