@@ -40,6 +40,7 @@ from tests.cluster.helpers import CREATED  # noqa: E402
 from tests.support.stack import MODEL  # noqa: E402
 
 OUT = ROOT / "var" / "drills" / "failover.json"
+BETWEEN_KILLS = 40  # transfers acknowledged between two kills
 
 
 def throughput(cluster: Cluster, payers: int, seconds: float) -> dict[str, Any]:
@@ -54,7 +55,18 @@ def throughput(cluster: Cluster, payers: int, seconds: float) -> dict[str, Any]:
         traffic.stop()
     latencies = sorted(a.acked_at - a.last_try_at for _, a in traffic.acks)
     return {"transfers_per_s": round(done / elapsed, 1), "p50_ms": round(1000 * latencies[len(latencies) // 2]),
-            "p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)]), "payers": payers}
+            "p95_ms": round(1000 * latencies[int(len(latencies) * 0.95)]), "payers": payers,
+            "pgbench_tps": pgbench(cluster, seconds / 2)}
+
+
+def pgbench(cluster: Cluster, seconds: float) -> float:
+    """The database tier alone: pgbench's simple-update transactions (4 clients), through HAProxy in the HA
+    profile, so the cost of a synchronous commit shows without the services' CPU in the way."""
+    cluster.pg.create_database("pgbench")
+    cluster.pg.run_tool("pgbench", "-i", "-q", "-s", "2", "pgbench")
+    out = cluster.pg.run_tool("pgbench", "-N", "-c", "4", "-j", "2", "-T", str(int(seconds)), "pgbench").stdout
+    line = next(x for x in out.splitlines() if x.startswith("tps"))
+    return round(float(line.split("=")[1].split()[0]), 1)
 
 
 def kill_single(cluster: Cluster, traffic: drills.Traffic) -> dict[str, Any]:
@@ -80,7 +92,8 @@ def profile(ha: bool, kills: int, payers: int, seconds: float) -> dict[str, Any]
                 kill = drills.drill_kill_primary if isinstance(cluster.pg, PostgresHA) else kill_single
                 rtos.append(kill(cluster, traffic)["rto_s"])
                 print(f"[{name}] kill {i + 1}/{kills}: RTO {rtos[-1]:.1f} s", flush=True)
-                traffic.wait_for_acks(3, after=time.monotonic())  # a few normal transfers between kills
+                # The same stretch of normal traffic after each recovery in both profiles.
+                traffic.wait_for_acks(BETWEEN_KILLS, after=time.monotonic())
         finally:
             traffic.stop()
         figures["rto_s"] = drills.summary(rtos)
@@ -101,22 +114,25 @@ def main() -> int:
     results = {name: profile(name == "ha", args.kills, args.payers, args.throughput_s) for name in ("ha", "single")}
     results["ha_vs_single_throughput"] = round(
         results["ha"]["throughput"]["transfers_per_s"] / results["single"]["throughput"]["transfers_per_s"], 2)
+    results["ha_vs_single_pgbench"] = round(
+        results["ha"]["throughput"]["pgbench_tps"] / results["single"]["throughput"]["pgbench_tps"], 2)
     results["elapsed_s"] = round(time.monotonic() - started)
     results["load_average"] = os.getloadavg()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print()
-    print("| profile | transfers/s (p50, p95 ms) | RTO min / median / p99 / max (s), kills | acknowledged / found "
+    print("| profile | transfers/s (p50, p95 ms) | pgbench tps | RTO min / median / p99 / max (s), kills | acknowledged / found "
           "| conversations completed / held | failed turns | log scan |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name in ("ha", "single"):
         r = results[name]
         t, rto = r["throughput"], r["rto_s"]
-        print(f"| {name} | {t['transfers_per_s']} ({t['p50_ms']}, {t['p95_ms']}) | {rto['min']:.1f} / "
+        print(f"| {name} | {t['transfers_per_s']} ({t['p50_ms']}, {t['p95_ms']}) | {t['pgbench_tps']} | {rto['min']:.1f} / "
               f"{rto['median']:.1f} / {rto['p99']:.1f} / {rto['max']:.1f}, {rto['n']} | {r['acknowledged']} / "
               f"{r['found']} | {r['conversations_completed']} / {r['conversations']} | {r['turns_failed']} | "
               f"{'clean' if not r['log_leaks'] else r['log_leaks']} |")
-    print(f"\nHA throughput relative to single PostgreSQL: {results['ha_vs_single_throughput']}x; "
+    print(f"\nHA relative to single PostgreSQL: transfers {results['ha_vs_single_throughput']}x, "
+          f"pgbench {results['ha_vs_single_pgbench']}x; "
           f"{results['elapsed_s']} s; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if not results["ha"]["log_leaks"] and not results["single"]["log_leaks"] else 1
 

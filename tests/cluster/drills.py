@@ -54,6 +54,7 @@ class Traffic:
     turns: list[Turn] = field(default_factory=list)
     conversations: int = 0
     conversations_completed: int = 0
+    signed_in: int = 0
     failures: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -70,6 +71,11 @@ class Traffic:
         for thread in self._threads:
             thread.start()
         self.wait_for_acks(len(people), timeout_s=60)
+        # Every chatter signed in before any fault: sign-ins are rate-limited, and a fault is not a sign-in test.
+        deadline = time.monotonic() + 60
+        while self.signed_in < self.chatters and self.cluster.assistant and self.cluster.gateway:
+            assert time.monotonic() < deadline, "the chat customers could not sign in"
+            time.sleep(0.2)
         return self
 
     def _pay(self, who: SignedIn) -> None:
@@ -91,6 +97,8 @@ class Traffic:
             while chat.sign_in().status_code != 200:
                 if self._stop.wait(1.0):
                     return
+            with self._lock:
+                self.signed_in += 1
             while not self._stop.is_set():
                 with self._lock:
                     self.conversations += 1
