@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.db import write_session
@@ -169,14 +169,14 @@ def login_customer(engine: Engine, settings: Settings, hasher: PasswordHasher, p
             # Another request locked the customer (or started a wait) while this PIN was being checked.
             raise refused
         if ok:
-            session.execute(update(Customer).where(Customer.id == customer.id).values(  # type: ignore[arg-type]
+            session.execute(update(Customer).where(col(Customer.id) == customer.id).values(
                 failed_attempts=0, locked_until=None, next_attempt_at=None, failed_since_login=0))
             audit.record(session, "customer", customer.id, "login.ok", "customer", customer.id,
                          failed_since_last_login=state.since_login)
             session.commit()
             return CustomerLogin(current, state.since_login)
         new, answer = after_failure(settings, state, now, CUSTOMER_WHAT)
-        session.execute(update(Customer).where(Customer.id == customer.id).values(  # type: ignore[arg-type]
+        session.execute(update(Customer).where(col(Customer.id) == customer.id).values(
             failed_attempts=new.failed, locked_until=new.locked_until, next_attempt_at=new.next_attempt_at,
             failed_since_login=new.since_login))
         if new.locked_until is not None:
@@ -228,13 +228,13 @@ def login_staff(engine: Engine, settings: Settings, hasher: PasswordHasher, user
             session.commit()
             raise _staff_locked(settings, refused)
         if ok:
-            session.execute(update(StaffUser).where(StaffUser.id == staff.id).values(  # type: ignore[arg-type]
+            session.execute(update(StaffUser).where(col(StaffUser.id) == staff.id).values(
                 failed_attempts=0, locked_until=None, next_attempt_at=None))
             audit.record(session, "staff", staff.id, "staff.login.ok")
             session.commit()
             return current
         new, answer = after_failure(settings, replace(state, since_login=0), now, STAFF_WHAT)
-        session.execute(update(StaffUser).where(StaffUser.id == staff.id).values(  # type: ignore[arg-type]
+        session.execute(update(StaffUser).where(col(StaffUser.id) == staff.id).values(
             failed_attempts=new.failed, locked_until=new.locked_until, next_attempt_at=new.next_attempt_at))
         audit.record(session, "staff", staff.id, "staff.login.failed", attempts=new.failed or settings.max_pin_attempts)
         if new.locked_until is not None:

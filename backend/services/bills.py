@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.tables import table_of
@@ -53,7 +53,7 @@ class Quote:
 
 
 def biller_rows(session: Session) -> list[Biller]:
-    return list(session.exec(select(Biller).order_by(Biller.id)).all())  # type: ignore[arg-type]
+    return list(session.exec(select(Biller).order_by(col(Biller.id))).all())
 
 
 def biller_of(session: Session, biller_id: int) -> Biller:
@@ -113,7 +113,7 @@ def own_bill_account(session: Session, customer_id: int, bill_account_id: int) -
 
 def bill_accounts(session: Session, customer_id: int) -> list[BillAccount]:
     return list(session.exec(
-        select(BillAccount).where(BillAccount.customer_id == customer_id).order_by(BillAccount.id)  # type: ignore[arg-type]
+        select(BillAccount).where(col(BillAccount.customer_id) == customer_id).order_by(col(BillAccount.id))
     ).all())
 
 
@@ -131,7 +131,7 @@ def _usual_topup_fen(session: Session, bill_account_id: int) -> int | None:
     amounts = session.exec(
         select(BillPayment.amount_fen).where(BillPayment.bill_account_id == bill_account_id,
                                              BillPayment.status == "completed")
-        .order_by(BillPayment.id.desc()).limit(HISTORY_MONTHS)  # type: ignore[union-attr]
+        .order_by(col(BillPayment.id).desc()).limit(HISTORY_MONTHS)
     ).all()
     return int(statistics.median_low(amounts)) if amounts else None
 
@@ -284,7 +284,7 @@ def own_payment(session: Session, customer_id: int, payment_id: int, lock: bool 
 def recent_payments(session: Session, customer_id: int, limit: int = 10) -> list[BillPayment]:
     return list(session.exec(
         select(BillPayment).where(BillPayment.customer_id == customer_id)
-        .order_by(BillPayment.id.desc()).limit(limit)  # type: ignore[union-attr]
+        .order_by(col(BillPayment.id).desc()).limit(limit)
     ).all())
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.tables import table_of
 from backend.errors import not_found
@@ -31,7 +31,7 @@ def lock_customer(session: Session, customer_id: int) -> None:
 def own_account(session: Session, customer_id: int, account_id: int, lock: bool = False) -> Account:
     """The caller's open account; another customer's id answers exactly like a missing one."""
     stmt = select(Account).where(
-        Account.id == account_id, Account.customer_id == customer_id, Account.closed_at.is_(None)  # type: ignore[union-attr]
+        Account.id == account_id, Account.customer_id == customer_id, col(Account.closed_at).is_(None)
     )
     account = session.exec(stmt.with_for_update() if lock else stmt).first()
     if account is None:

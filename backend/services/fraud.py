@@ -90,8 +90,8 @@ def start_cooling_off(
     outcome = StopOutcome(cooling_off_until=until)
 
     in_flight = session.exec(
-        select(Transfer).where(Transfer.customer_id == customer_id, Transfer.status.in_(("pending", "held")))  # type: ignore[attr-defined]
-        .order_by(Transfer.id)  # type: ignore[arg-type]
+        select(Transfer).where(col(Transfer.customer_id) == customer_id, col(Transfer.status).in_(("pending", "held")))
+        .order_by(col(Transfer.id))
         .with_for_update()
     ).all()
     for transfer in in_flight:
@@ -152,7 +152,7 @@ def _end(session: Session, transfer: Transfer, status: str, now: datetime) -> No
 
 def _set_approval(session: Session, transfer_id: int, **values: str) -> None:
     session.execute(
-        update(Approval).where(Approval.transfer_id == transfer_id, Approval.status == "pending")  # type: ignore[arg-type]
+        update(Approval).where(col(Approval.transfer_id) == transfer_id, col(Approval.status) == "pending")
         .values(**values)
     )
 

@@ -29,7 +29,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.db import read_session, write_session
 from backend.models import Account, DepositMaturity, SavingsProduct, TimeDeposit
@@ -61,8 +61,8 @@ def due_deposit_ids(engine: Engine, today: date, after_id: int = 0, limit: int =
     with read_session(engine) as session:
         rows = session.exec(
             select(TimeDeposit.id)
-            .where(TimeDeposit.status == "active", TimeDeposit.maturity_date <= today, TimeDeposit.id > after_id)  # type: ignore[operator]
-            .order_by(TimeDeposit.id)  # type: ignore[arg-type]
+            .where(TimeDeposit.status == "active", TimeDeposit.maturity_date <= today, col(TimeDeposit.id) > after_id)
+            .order_by(col(TimeDeposit.id))
             .limit(limit)
         ).all()
     return [row for row in rows if row is not None]
@@ -74,8 +74,8 @@ def _payout_account(session: Session, deposit: TimeDeposit) -> Account:
         return source
     fallback = session.exec(
         select(Account).where(Account.customer_id == deposit.customer_id, Account.kind == "demand",
-                              Account.closed_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Account.id)  # type: ignore[arg-type]
+                              col(Account.closed_at).is_(None))
+        .order_by(col(Account.id))
     ).first()
     if fallback is None:
         raise RuntimeError(f"deposit {deposit.id}: no open current account to pay into")

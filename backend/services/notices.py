@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.errors import not_found
 from backend.models import DepositMaturity, NoticeSeen, PayrollCredit, SavingsProduct, TimeDeposit
@@ -55,8 +55,8 @@ def all_recent(session: Session, customer_id: int, since: datetime | None = None
         PayrollCredit.customer_id == customer_id, PayrollCredit.credited_at >= since)).all()]
     maturities = session.exec(
         select(DepositMaturity, TimeDeposit.principal_fen, SavingsProduct.name)
-        .join(TimeDeposit, TimeDeposit.id == DepositMaturity.deposit_id)  # type: ignore[arg-type]
-        .join(SavingsProduct, SavingsProduct.id == TimeDeposit.product_id)  # type: ignore[arg-type]
+        .join(TimeDeposit, col(TimeDeposit.id) == DepositMaturity.deposit_id)
+        .join(SavingsProduct, col(SavingsProduct.id) == TimeDeposit.product_id)
         .where(TimeDeposit.customer_id == customer_id, DepositMaturity.created_at >= since)
     ).all()
     found += [_deposit(row, name, principal) for row, principal, name in maturities]
@@ -77,7 +77,7 @@ def _belongs(session: Session, customer_id: int, key: str) -> bool:
         row = session.get(PayrollCredit, ident)
         return row is not None and row.customer_id == customer_id
     found = session.exec(
-        select(DepositMaturity.id).join(TimeDeposit, TimeDeposit.id == DepositMaturity.deposit_id)  # type: ignore[arg-type]
+        select(DepositMaturity.id).join(TimeDeposit, col(TimeDeposit.id) == DepositMaturity.deposit_id)
         .where(DepositMaturity.id == ident, TimeDeposit.customer_id == customer_id)
     ).first()
     return found is not None

@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.db import write_session
 from backend.errors import ErrorCode
@@ -104,7 +104,7 @@ def _post(session: Session, batch_id: str, lines: list[Line], digest: str) -> Ba
     result = BatchResult(batch_id, "posted")
     numbers = [line.account_number for line in lines]
     accounts = {a.number: a for a in session.exec(select(Account).where(
-        Account.number.in_(numbers), Account.kind == "pension", Account.closed_at.is_(None))).all()}  # type: ignore[attr-defined, union-attr]
+        col(Account.number).in_(numbers), Account.kind == "pension", col(Account.closed_at).is_(None))).all()}
     valid = [(accounts[line.account_number], line) for line in lines if line.account_number in accounts]
     seen: set[int] = set()
     payer = ledger.internal_account_id(session, PAYER)
@@ -143,9 +143,9 @@ def monthly_lines(engine: Engine) -> list[Line]:
     with Session(engine) as session:
         rows = session.exec(
             select(Account.number, PensionEnrollment.monthly_amount_fen)
-            .join(Account, Account.id == PensionEnrollment.account_id)  # type: ignore[arg-type]
+            .join(Account, col(Account.id) == PensionEnrollment.account_id)
             .where(PensionEnrollment.active == True)  # noqa: E712  (SQL, not Python truth)
-            .order_by(PensionEnrollment.id)  # type: ignore[arg-type]
+            .order_by(col(PensionEnrollment.id))
         ).all()
     return [Line(number, amount) for number, amount in rows]
 
@@ -193,7 +193,7 @@ class Credit:
 def credits(session: Session, customer_id: int, limit: int = 12) -> list[Credit]:
     rows = session.exec(
         select(PayrollCredit).where(PayrollCredit.customer_id == customer_id)
-        .order_by(PayrollCredit.credited_at.desc(), PayrollCredit.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(PayrollCredit.credited_at).desc(), col(PayrollCredit.id).desc())
         .limit(limit)
     ).all()
     return [Credit(r.id, r.account_id, r.amount_fen, r.credited_at) for r in rows]  # type: ignore[arg-type]

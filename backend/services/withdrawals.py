@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.errors import ErrorCode, not_found
@@ -140,7 +140,7 @@ def cancel_all_pending(session: Session, customer_id: int, now: datetime) -> lis
     the ids of the cancelled ones. The caller holds the customer lock and audits the stop."""
     rows = session.exec(
         select(EarlyWithdrawal).where(EarlyWithdrawal.customer_id == customer_id, EarlyWithdrawal.status == PENDING)
-        .order_by(EarlyWithdrawal.id)  # type: ignore[arg-type]
+        .order_by(col(EarlyWithdrawal.id))
         .with_for_update()
     ).all()
     cancelled: list[int] = []

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, SessionDep
@@ -20,8 +20,8 @@ router = APIRouter(tags=["accounts"])
 def list_accounts(customer_id: CustomerId, session: SessionDep) -> list[AccountOut]:
     rows = session.exec(
         select(Account)
-        .where(Account.customer_id == customer_id, Account.closed_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Account.id)  # type: ignore[arg-type]
+        .where(Account.customer_id == customer_id, col(Account.closed_at).is_(None))
+        .order_by(col(Account.id))
     ).all()
     return [presenters.account(row) for row in rows]
 
@@ -48,7 +48,7 @@ def list_transactions(
     rows = session.exec(
         select(LedgerEntry)
         .where(LedgerEntry.account_id == account_id)
-        .order_by(LedgerEntry.id.desc())  # type: ignore[union-attr]
+        .order_by(col(LedgerEntry.id).desc())
         .offset(offset)
         .limit(limit)
     ).all()

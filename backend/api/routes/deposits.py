@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
+from backend.api.pending_routes import confirmed, settled
 from backend.api.responses import MONEY_ERRORS, errors
 from backend.errors import ErrorCode
 from backend.models import EarlyWithdrawal, TimeDeposit
@@ -61,9 +62,9 @@ NOT_OPENED = ("pending", "cancelled", "expired")
 def list_deposits(
     customer_id: CustomerId, session: SessionDep, include_pending: Annotated[bool, Query()] = False
 ) -> list[DepositOut]:
-    stmt = select(TimeDeposit).where(TimeDeposit.customer_id == customer_id).order_by(TimeDeposit.id)  # type: ignore[arg-type]
+    stmt = select(TimeDeposit).where(col(TimeDeposit.customer_id) == customer_id).order_by(col(TimeDeposit.id))
     if not include_pending:
-        stmt = stmt.where(TimeDeposit.status.not_in(NOT_OPENED))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(TimeDeposit.status).not_in(NOT_OPENED))
     return [presenters.deposit(session, row) for row in session.exec(stmt).all()]
 
 
@@ -232,19 +233,13 @@ def confirm_withdrawal(
     withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> WithdrawalOut:
     row = withdrawals.confirm(session, customer_id, withdrawal_id, settings)
-    out = present_withdrawal(session, row)
-    session.commit()
-    if row.status == "expired":  # the expiry is kept (committed); nothing moved
-        raise ErrorCode.EXPIRED.error(out.message)
-    return out
+    return confirmed(session, row, lambda r: present_withdrawal(session, r))
 
 
 @router.post("/withdrawals/{withdrawal_id}/cancel", response_model=WithdrawalOut, responses=MONEY_ERRORS)
 def cancel_withdrawal(withdrawal_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> WithdrawalOut:
     row = withdrawals.cancel(session, customer_id, withdrawal_id)
-    out = present_withdrawal(session, row)
-    session.commit()
-    return out
+    return settled(session, row, lambda r: present_withdrawal(session, r))
 
 
 @router.post("/deposits/{deposit_id}/confirm", response_model=DepositOut, responses=MONEY_ERRORS)
@@ -252,16 +247,10 @@ def confirm_deposit(
     deposit_id: DepositId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> DepositOut:
     deposit = deposits.confirm_deposit(session, settings, customer_id, deposit_id)
-    out = presenters.deposit(session, deposit)
-    session.commit()
-    if deposit.status == "expired":  # the expiry is kept (committed); nothing moved
-        raise ErrorCode.EXPIRED.error(out.message)
-    return out
+    return confirmed(session, deposit, lambda d: presenters.deposit(session, d))
 
 
 @router.post("/deposits/{deposit_id}/cancel", response_model=DepositOut, responses=MONEY_ERRORS)
 def cancel_deposit(deposit_id: DepositId, customer_id: CustomerId, session: WriteSessionDep) -> DepositOut:
     deposit = deposits.cancel_deposit(session, customer_id, deposit_id)
-    out = presenters.deposit(session, deposit)
-    session.commit()
-    return out
+    return settled(session, deposit, lambda d: presenters.deposit(session, d))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, EngineDep, SessionDep, SettingsDep, WriteSessionDep
@@ -20,7 +20,7 @@ SCAM_MESSAGE = warning_text(GENERIC).replace("\n", "")
 
 @router.get("/payees", response_model=list[PayeeOut], responses=errors(401))
 def list_payees(customer_id: CustomerId, session: SessionDep, settings: SettingsDep) -> list[PayeeOut]:
-    rows = session.exec(select(Payee).where(Payee.customer_id == customer_id).order_by(Payee.id)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(Payee).where(col(Payee.customer_id) == customer_id).order_by(col(Payee.id))).all()
     return [presenters.payee(row, settings) for row in rows]
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.api import presenters
 from backend.api.deps import SessionDep
@@ -13,5 +13,5 @@ router = APIRouter(tags=["savings"])
 
 @router.get("/savings/products", response_model=list[ProductOut])
 def list_products(session: SessionDep) -> list[ProductOut]:
-    rows = session.exec(select(SavingsProduct).order_by(SavingsProduct.term_months, SavingsProduct.id)).all()  # type: ignore[arg-type]
+    rows = session.exec(select(SavingsProduct).order_by(col(SavingsProduct.term_months), col(SavingsProduct.id))).all()
     return [presenters.product(row) for row in rows]
