@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
+from backend.api.pending_routes import confirmed, settled
 from backend.api.responses import MONEY_ERRORS, errors
-from backend.errors import ErrorCode
 from backend.models import Bill, BillAccount, Biller, BillPayment
 from backend.schemas import MAX_ID, Amount, Id, Name
 from backend.services import billers, bills, clock
@@ -213,17 +213,9 @@ def get_bill_payment(payment_id: RecordId, customer_id: CustomerId, session: Ses
 
 @router.post("/bill-payments/{payment_id}/confirm", response_model=BillPaymentOut, responses=MONEY_ERRORS)
 def confirm_bill_payment(payment_id: RecordId, customer_id: CustomerId, session: WriteSessionDep) -> BillPaymentOut:
-    payment = bills.confirm(session, customer_id, payment_id)
-    out = present_payment(session, payment)
-    session.commit()
-    if payment.status == "expired":  # the expiry is kept (committed); nothing moved
-        raise ErrorCode.EXPIRED.error(out.message)
-    return out
+    return confirmed(session, bills.confirm(session, customer_id, payment_id), lambda p: present_payment(session, p))
 
 
 @router.post("/bill-payments/{payment_id}/cancel", response_model=BillPaymentOut, responses=MONEY_ERRORS)
 def cancel_bill_payment(payment_id: RecordId, customer_id: CustomerId, session: WriteSessionDep) -> BillPaymentOut:
-    payment = bills.cancel(session, customer_id, payment_id)
-    out = present_payment(session, payment)
-    session.commit()
-    return out
+    return settled(session, bills.cancel(session, customer_id, payment_id), lambda p: present_payment(session, p))
