@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
@@ -62,9 +62,9 @@ NOT_OPENED = ("pending", "cancelled", "expired")
 def list_deposits(
     customer_id: CustomerId, session: SessionDep, include_pending: Annotated[bool, Query()] = False
 ) -> list[DepositOut]:
-    stmt = select(TimeDeposit).where(TimeDeposit.customer_id == customer_id).order_by(TimeDeposit.id)  # type: ignore[arg-type]
+    stmt = select(TimeDeposit).where(col(TimeDeposit.customer_id) == customer_id).order_by(col(TimeDeposit.id))
     if not include_pending:
-        stmt = stmt.where(TimeDeposit.status.not_in(NOT_OPENED))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(TimeDeposit.status).not_in(NOT_OPENED))
     return [presenters.deposit(session, row) for row in session.exec(stmt).all()]
 
 
