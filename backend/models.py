@@ -41,11 +41,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _money(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _money(nullable: bool = False) -> Column[int]:
     return Column(BigInteger, nullable=nullable)
 
 
-def _time(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+def _time(nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 

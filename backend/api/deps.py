@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from backend.core.config import Settings
 from backend.core.db import read_session, write_session
-from backend.core.security import decode_token
+from backend.core.security import TokenClaims, decode_token
 from backend.errors import AppError
 
 _bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/login 得到的 access_token")
@@ -76,7 +76,7 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 UNAUTHORIZED = AppError(401, "UNAUTHORIZED", "请先登录，或登录已过期，请重新登录。")
 
 
-def _claims(request: Request, credentials: HTTPAuthorizationCredentials | None):  # type: ignore[no-untyped-def]
+def _claims(request: Request, credentials: HTTPAuthorizationCredentials | None) -> TokenClaims:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise UNAUTHORIZED
     claims = decode_token(request.app.state.settings, credentials.credentials)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -25,7 +26,7 @@ KEY = re.compile(r"^(pension|deposit):([1-9][0-9]{0,8})$")  # ids fit 32 bits
 @dataclass(frozen=True)
 class Notice:
     key: str
-    kind: str  # pension_credit | deposit_matured
+    kind: Literal["pension_credit", "deposit_matured"]
     text: str
     amount_fen: int
     at: datetime

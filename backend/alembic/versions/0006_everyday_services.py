@@ -36,7 +36,7 @@ BILLERS = [
 SOCIAL_SECURITY = ("INTERNAL-SOCIAL-SECURITY", "社保养老金代发")
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _time(name: str, nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(), nullable=nullable)
 
 

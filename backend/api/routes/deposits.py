@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
@@ -115,7 +115,15 @@ def _amount_fen(amount: str | None) -> int | None:
         raise ErrorCode.INVALID_AMOUNT.error() from exc
 
 
-def _remaining(principal_fen: int | None, interest_fen: int | None, maturity: date) -> dict[str, object]:
+class _Remaining(TypedDict):
+    """What stays in a deposit after a partial withdrawal (all None after a full one)."""
+
+    remaining_principal: str | None
+    remaining_maturity_date: date | None
+    remaining_expected_interest: str | None
+
+
+def _remaining(principal_fen: int | None, interest_fen: int | None, maturity: date) -> _Remaining:
     if principal_fen is None or interest_fen is None:
         return {"remaining_principal": None, "remaining_maturity_date": None, "remaining_expected_interest": None}
     return {"remaining_principal": fen_to_yuan(principal_fen), "remaining_maturity_date": maturity,
@@ -146,7 +154,7 @@ def preview_early_withdrawal(
         partial=quote.partial,
         amount=fen_to_yuan(quote.principal_fen),
         deposit_principal=fen_to_yuan(deposit.principal_fen),
-        **_remaining(quote.remaining_principal_fen, quote.remaining_expected_interest_fen,  # type: ignore[arg-type]
+        **_remaining(quote.remaining_principal_fen, quote.remaining_expected_interest_fen,
                      deposit.maturity_date),
     )
 
@@ -218,7 +226,7 @@ def present_withdrawal(session: Session, row: EarlyWithdrawal) -> WithdrawalOut:
         message=_withdrawal_message(row, status),
         partial=row.partial,
         amount=fen_to_yuan(row.principal_fen),
-        **_remaining(row.remaining_principal_fen, row.remaining_expected_interest_fen,  # type: ignore[arg-type]
+        **_remaining(row.remaining_principal_fen, row.remaining_expected_interest_fen,
                      row.maturity_date),
     )
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from backend.api.deps import CustomerId, SessionDep, StaffId, WriteSessionDep
 from backend.api.responses import errors
 from backend.errors import not_found
-from backend.models import Approval, Customer
+from backend.models import Approval, Customer, FamilyContact
 from backend.schemas import MAX_ID, Name
 from backend.services import family
 from rules.redact import mask_phone
@@ -50,7 +50,7 @@ class ApprovalContactOut(BaseModel):
     contact: FamilyContactOut | None
 
 
-def _out(row) -> FamilyContactOut:  # type: ignore[no-untyped-def]
+def _out(row: FamilyContact) -> FamilyContactOut:
     return FamilyContactOut(customer_id=row.customer_id, name=row.name, relationship=row.relationship,
                             phone=row.phone, updated_at=row.updated_at, set_by=row.set_by)
 

@@ -61,7 +61,7 @@ def pension_credits(
 
 @router.get("/notices", response_model=list[NoticeOut], responses=errors(401))
 def list_notices(customer_id: CustomerId, session: SessionDep) -> list[NoticeOut]:
-    return [NoticeOut(id=n.key, kind=n.kind, text=n.text, amount=fen_to_yuan(n.amount_fen), at=n.at)  # type: ignore[arg-type]
+    return [NoticeOut(id=n.key, kind=n.kind, text=n.text, amount=fen_to_yuan(n.amount_fen), at=n.at)
             for n in notices.unread(session, customer_id)]
 
 
