@@ -30,6 +30,7 @@ from backend.models import Bill, BillAccount, Biller, BillPayment
 from backend.services import audit, billers, clock, fraud, ledger
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account
+from backend.services.pending import end, take_pending
 
 LIVE = ("pending",)
 # "Far above the usual bill": at least twice the usual and at least 50 yuan more (a 20-yuan water bill that
@@ -296,24 +297,17 @@ def effective_status(row: BillPayment) -> str:
     return "expired" if is_expired(row) else row.status
 
 
-def _expire(session: Session, payment: BillPayment) -> None:
-    payment.status = "expired"
-    payment.ended_at = clock.now()
-    session.add(payment)
-    audit.record(session, "customer", payment.customer_id, "bill_payment.expired", "bill_payment", payment.id)
-    session.flush()
+def _pending(session: Session, customer_id: int, payment_id: int, not_pending: str) -> BillPayment:
+    return take_pending(session, customer_id, lambda: own_payment(session, customer_id, payment_id, lock=True),
+                        is_expired, lambda row: end(session, row, "expired", "bill_payment"), not_pending)
 
 
 def confirm(session: Session, customer_id: int, payment_id: int) -> BillPayment:
     """Executes a pending payment after checking again: the bill still unpaid, the account, the funds. Past its
     time it comes back `expired` (the route commits that and answers 409 EXPIRED)."""
-    lock_customer(session, customer_id)
-    payment = own_payment(session, customer_id, payment_id, lock=True)
-    if is_expired(payment):
-        _expire(session, payment)
+    payment = _pending(session, customer_id, payment_id, "只有等待确认的缴费才能确认。")
+    if payment.status == "expired":
         return payment
-    if payment.status != "pending":
-        raise ErrorCode.INVALID_STATE.error("只有等待确认的缴费才能确认。")
     account = own_bill_account(session, customer_id, payment.bill_account_id)
     biller = biller_of(session, payment.biller_id)
     if biller.kind == billers.TOPUP:
@@ -324,16 +318,7 @@ def confirm(session: Session, customer_id: int, payment_id: int) -> BillPayment:
 
 
 def cancel(session: Session, customer_id: int, payment_id: int) -> BillPayment:
-    lock_customer(session, customer_id)
-    payment = own_payment(session, customer_id, payment_id, lock=True)
-    if is_expired(payment):
-        _expire(session, payment)
-        return payment
-    if payment.status != "pending":
-        raise ErrorCode.INVALID_STATE.error("这笔缴费已经办完或已取消，不能再取消。")
-    payment.status = "cancelled"
-    payment.ended_at = clock.now()
-    session.add(payment)
-    audit.record(session, "customer", customer_id, "bill_payment.cancelled", "bill_payment", payment.id)
-    session.flush()
+    payment = _pending(session, customer_id, payment_id, "这笔缴费已经办完或已取消，不能再取消。")
+    if payment.status != "expired":
+        end(session, payment, "cancelled", "bill_payment")
     return payment

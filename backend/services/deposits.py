@@ -19,6 +19,7 @@ from backend.models import Account, SavingsProduct, TimeDeposit
 from backend.services import audit, clock, interest, ledger
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account
+from backend.services.pending import end, take_pending
 
 DEMAND_CODE = "DEMAND"
 
@@ -150,24 +151,17 @@ def effective_status(row: TimeDeposit) -> str:
     return "expired" if is_expired(row) else row.status
 
 
-def _end(session: Session, deposit: TimeDeposit, status: str) -> None:
-    deposit.status = status
-    deposit.ended_at = clock.now()
-    session.add(deposit)
-    audit.record(session, "customer", deposit.customer_id, f"deposit.{status}", "deposit", deposit.id)
-    session.flush()
+def _pending(session: Session, customer_id: int, deposit_id: int, not_pending: str) -> TimeDeposit:
+    return take_pending(session, customer_id, lambda: own_deposit(session, customer_id, deposit_id, lock=True),
+                        is_expired, lambda row: end(session, row, "expired", "deposit"), not_pending)
 
 
 def confirm_deposit(session: Session, settings: Settings, customer_id: int, deposit_id: int) -> TimeDeposit:
     """Opens a pending deposit after checking everything again (as of today: a new opening day moves the
     maturity date). Past its time it comes back `expired` (the route commits that and answers 409 EXPIRED)."""
-    lock_customer(session, customer_id)
-    deposit = own_deposit(session, customer_id, deposit_id, lock=True)
-    if is_expired(deposit):
-        _end(session, deposit, "expired")
+    deposit = _pending(session, customer_id, deposit_id, "只有等待确认的定期才能确认。")
+    if deposit.status == "expired":
         return deposit
-    if deposit.status != "pending":
-        raise ErrorCode.INVALID_STATE.error("只有等待确认的定期才能确认。")
     product, source = _checked(session, settings, customer_id, deposit.product_id, deposit.source_account_id,
                                deposit.principal_fen)
     _figures(deposit, product)
@@ -176,14 +170,9 @@ def confirm_deposit(session: Session, settings: Settings, customer_id: int, depo
 
 
 def cancel_deposit(session: Session, customer_id: int, deposit_id: int) -> TimeDeposit:
-    lock_customer(session, customer_id)
-    deposit = own_deposit(session, customer_id, deposit_id, lock=True)
-    if is_expired(deposit):
-        _end(session, deposit, "expired")  # nothing moves either way: the answer says expired
-        return deposit
-    if deposit.status != "pending":
-        raise ErrorCode.INVALID_STATE.error("只有等待确认的定期才能取消；已经存入的定期可以提前支取。")
-    _end(session, deposit, "cancelled")
+    deposit = _pending(session, customer_id, deposit_id, "只有等待确认的定期才能取消；已经存入的定期可以提前支取。")
+    if deposit.status != "expired":  # expired: nothing moves either way, the answer says so
+        end(session, deposit, "cancelled", "deposit")
     return deposit
 
 

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
-from backend.errors import ErrorCode, not_found
+from backend.errors import not_found
 from backend.models import EarlyWithdrawal
 from backend.services import audit, clock, deposits
 from backend.services.amounts import fen_to_yuan
 from backend.services.customers import lock_customer
+from backend.services.pending import end, take_pending
 
 PENDING, COMPLETED, CANCELLED, EXPIRED = "pending", "completed", "cancelled", "expired"
 
@@ -81,25 +82,21 @@ def create_pending(
 
 
 def _end(session: Session, row: EarlyWithdrawal, status: str) -> None:
-    row.status = status
-    row.ended_at = clock.now()
-    session.add(row)
-    audit.record(session, "customer", row.customer_id, f"early_withdrawal.{status}", "early_withdrawal", row.id,
-                 deposit_id=row.deposit_id)
-    session.flush()
+    end(session, row, status, "early_withdrawal", deposit_id=row.deposit_id)
+
+
+def _pending(session: Session, customer_id: int, withdrawal_id: int, not_pending: str) -> EarlyWithdrawal:
+    return take_pending(session, customer_id, lambda: own_withdrawal(session, customer_id, withdrawal_id, lock=True),
+                        is_expired, lambda row: _end(session, row, EXPIRED), not_pending)
 
 
 def confirm(session: Session, customer_id: int, withdrawal_id: int, settings: Settings) -> EarlyWithdrawal:
     """Pays exactly the recorded figures, or nothing. Expired comes back `expired` (the route commits that and
     answers 409 EXPIRED); a record not pending (already confirmed, cancelled) is 409 INVALID_STATE, so a
     repeated yes never withdraws twice."""
-    lock_customer(session, customer_id)
-    row = own_withdrawal(session, customer_id, withdrawal_id, lock=True)
-    if is_expired(row):
-        _end(session, row, EXPIRED)
+    row = _pending(session, customer_id, withdrawal_id, "只有等待确认的提前支取才能确认。")
+    if row.status == EXPIRED:
         return row
-    if row.status != PENDING:
-        raise ErrorCode.INVALID_STATE.error("只有等待确认的提前支取才能确认。")
     deposit = deposits.own_deposit(session, customer_id, row.deposit_id, lock=True)
     if deposit.status != "active":
         raise deposits.not_active(deposit)
@@ -124,14 +121,9 @@ def confirm(session: Session, customer_id: int, withdrawal_id: int, settings: Se
 
 
 def cancel(session: Session, customer_id: int, withdrawal_id: int) -> EarlyWithdrawal:
-    lock_customer(session, customer_id)
-    row = own_withdrawal(session, customer_id, withdrawal_id, lock=True)
-    if is_expired(row):
-        _end(session, row, EXPIRED)  # nothing moves either way: the answer says expired
-        return row
-    if row.status != PENDING:
-        raise ErrorCode.INVALID_STATE.error("这笔提前支取已经办完或已取消，不能再取消。")
-    _end(session, row, CANCELLED)
+    row = _pending(session, customer_id, withdrawal_id, "这笔提前支取已经办完或已取消，不能再取消。")
+    if row.status != EXPIRED:  # expired: nothing moves either way, the answer says so
+        _end(session, row, CANCELLED)
     return row
 
 
