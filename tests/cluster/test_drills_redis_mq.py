@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -92,13 +93,15 @@ def _start(stack: HAStack, name: str, cmd: list[str], health: str, timeout_s: fl
 
 
 @pytest.fixture(scope="module")
-def ha_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HAStack]:
+def ha_stack() -> Iterator[HAStack]:
     if not MODEL.exists():
         raise RuntimeError(f"No trained model at {MODEL}: run `make model` (make test does it first).")
     for tool in ("redis-sentinel", "redis-server"):
         if not shutil.which(tool):
             raise RuntimeError(f"{tool} missing: make sysdeps")
-    workdir = Path(tmp_path_factory.mktemp("ha-drills"))
+    # Not under pytest's own temp root: every pytest session sets that back to 0700, which would lock
+    # PostgreSQL (running as the postgres user) out of its data dir while another session starts.
+    workdir = Path(tempfile.mkdtemp(prefix="anxin-drills-"))
     stack = HAStack(workdir=workdir, env={})
     stack.pg = PostgresServer(workdir / "pg")
     stack.redis = RedisHA(workdir / "redis", secrets.token_urlsafe(24))
@@ -149,6 +152,8 @@ def ha_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HAStack]:
         stack.broker.stop()
         stack.redis.stop()
         stack.pg.stop()
+        if os.environ.get("ANXIN_KEEP_STACK_LOGS") != "1":
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @dataclass
@@ -327,6 +332,20 @@ def test_drill6_rabbitmq_stopped_during_conversations(ha_stack: HAStack) -> None
         "events_of_the_outage_stored_after_it": during,
     }
     _record("drill6", figures)
+    # The operations page's figures from the real event stream: the web channel, every turn counted.
+    from sqlalchemy import create_engine
+
+    from backend.core.db import normalize_url
+    from backend.events import stats
+
+    engine = create_engine(normalize_url(ha_stack.pg.url("anxin")))  # type: ignore[union-attr]
+    try:
+        web = stats.figures(engine).channels["web"]
+    finally:
+        engine.dispose()
+    stored_turns = int(ha_stack.pg.psql("anxin", "SELECT count(*) FROM conversation_events "  # type: ignore[union-attr]
+                                                  "WHERE type = 'user'").strip())
+    assert web.turns == stored_turns > 0 and sum(web.turns_per_hour) == web.turns
     # Conversations went on: every turn answered while the broker was away.
     assert turns_during > 0
     assert all(not c.failed for c in convs), [c.failed for c in convs]
