@@ -75,15 +75,18 @@ def bill_receipt(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def spoken_bill_receipt(receipt: dict[str, Any], when: str) -> str:
-    """The receipt as the phone says it: what, which 户号 (its tail), how much, when, and the 收据号 to write down.
+    """The receipt as the phone says it: what, which 户号 (its tail), when, and the 收据号 to write down. The
+    amount was just said (twice) in the reply itself: not a third time here.
 
-    `when` is the local time ("2026-12-01 18:44"). The voice layer reads the tail and the 收据号 digit by digit.
+    `when` is the local time ("2026-12-01 18:44"), said as "12月1日 18:44". The voice layer reads the tail and the
+    收据号 digit by digit.
     """
     what = (f"{receipt['period_text'][5:] if receipt['period_text'] else ''}的{receipt['biller']}"
             if receipt["kind"] == "bill" else f"给{receipt['label']}充的话费")
     tail = receipt["account_no_masked"][-4:]
+    day = f"{int(when[5:7])}月{int(when[8:10])}日 {when[11:16]}" if len(when) == 16 else ""
     parts = [f"这笔的回单：{what}", f"{receipt['account_word']}尾号{tail}" if tail else "",
-             f"{receipt['amount']}元", f"{when}交好" if when else ""]
+             f"{day}交好" if day else ""]
     text = "，".join(p for p in parts if p) + "。"
     if receipt["receipt_no"]:
         text += f"\n收据号{receipt['receipt_no']}，请记下来。"

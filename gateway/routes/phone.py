@@ -262,13 +262,15 @@ async def _on_talk(state: CallState, base: str, digits: str, speech: str) -> Res
 async def _converse(state: CallState, base: str, text: str, lead: list[Spoken] | None = None) -> Response:
     """One turn with the assistant, then: handoff -> <Dial>, goodbye -> <Hangup>, else the next <Gather>."""
     replies = await turn(state.sender, text, state.token, channel="phone", audio_format="wav")
-    items = [
-        Spoken(r.text, [b["title"] for b in r.buttons], r.speech_rate, _key_figure(r))
-        for r in replies if r.text
-    ]
-    # A bill paid (reply field `receipt`): the phone's receipt is said, from the backend's record.
-    bills_paid = [r.receipt_bill_payment_id for r in replies if r.receipt_bill_payment_id]
-    items += [_own(state, text) for text in await spoken_receipts(bills_paid, state.token)]
+    items: list[Spoken] = []
+    for r in replies:
+        if r.text:
+            items.append(Spoken(r.text, [b["title"] for b in r.buttons], r.speech_rate, _key_figure(r)))
+        # A bill paid (reply field `receipt`): its receipt is said right after it (before any next question),
+        # from the backend's record.
+        if r.receipt_bill_payment_id:
+            said = await spoken_receipts([r.receipt_bill_payment_id], state.token)
+            items += [Spoken(text, rate=r.speech_rate) for text in said]
     if items and not items[-1].buttons and any(i.key_figure or find_key_figure(i.text) for i in items):
         # Guide: after a key figure, always offer to hear it again (a choice would follow it otherwise).
         items.append(Spoken(P.HEAR_AGAIN, rate=items[-1].rate))

@@ -15,6 +15,8 @@ import httpx
 import pytest
 
 from tests.assistant.conftest import login, text_of
+from tests.gateway.test_phone_stack import Call, text_gateway  # noqa: F401  (text_gateway: a module fixture)
+from voice.normalize import read_digits
 
 pytestmark = pytest.mark.rasa
 
@@ -147,3 +149,40 @@ def test_a_bill_on_the_kiosk_and_the_phone_deny_and_cancel_then_paid_with_its_re
     record = customer.api(f"/bill-payments/{receipt['bill_payment_id']}")
     assert record["status"] == "completed" and record["receipt_no"] == receipt["receipt_no"]
     assert Decimal(customer.balance(balance_kind)) == before - amount
+
+
+def test_a_phone_call_pays_the_bill_and_hears_its_receipt_through_the_gateway(stack, text_gateway):  # noqa: F811
+    """The whole stack with the gateway's phone line (<Say> text, tests/gateway/test_phone_stack.py): 李大山 says
+    交电费, hears the read-back, says no (key 2), cancels (算了), then pays (key 1) and hears the receipt the gateway
+    reads from the bank's record: the 户号's last four only, the amount, the 收据号."""
+    customer = login(stack, "李大山")
+    call = Call(stack, text_gateway, f"CA-bill-{uuid.uuid4().hex[:8]}", caller="+8613800000002")
+    call.post("/voice/incoming")
+    call.post("/voice/gather", Digits="246802")
+    assert "李大山" in call.last, call.heard
+
+    def read_back() -> None:
+        call.post("/voice/gather", SpeechResult="交电费")
+        if "对吗" not in call.last:  # two accounts: which one pays
+            call.post("/voice/gather", SpeechResult="养老金账户")
+        assert "电费" in call.last and "对吗" in call.last, call.heard
+
+    before = Decimal(customer.balance("pension"))
+    read_back()
+    call.post("/voice/gather", Digits="2")
+    assert "不交了" in call.last and "回单" not in call.last, call.heard
+    read_back()
+    call.post("/voice/gather", SpeechResult="算了")
+    assert "钱没有动" in call.last and "收据号" not in call.last, call.heard
+    assert Decimal(customer.balance("pension")) == before
+
+    read_back()
+    call.post("/voice/gather", Digits="1")
+    said = call.last  # as Twilio's own voice reads it: digits in words, one by one for numbers
+    assert "交好了" in said and "这笔的回单" in said and "户号尾号" in said and "请记下来" in said, call.heard
+    assert said.index("这笔的回单") < said.index("还有别的事吗"), said  # before the next question
+    paid = customer.api("/bill-payments?limit=1")[0]
+    assert paid["status"] == "completed" and "JF" + read_digits(paid["receipt_no"][2:]) in said, said
+    assert read_digits(paid["bill_account"]["account_no_display"]) not in said  # never the 户号 in full
+    assert Decimal(customer.balance("pension")) == before - Decimal(paid["amount"])
+    call.post("/voice/status", CallStatus="completed")

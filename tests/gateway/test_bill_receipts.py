@@ -33,6 +33,7 @@ READBACK = {"text": "交11月电费，家里的电费，户号3301001236。\n128
 DONE = {"text": f"交好了。\n11月电费128.60元。\n壹佰贰拾捌元陆角。\n收据号{RECEIPT_NO}。",
         "custom": {"key_figure": "128.60元", "bill_payment_id": 12,
                    "receipt": {"bill_payment_id": 12, "kind": "bill_payment", "receipt_no": RECEIPT_NO}}}
+MORE = {"text": "还有别的事吗？", "buttons": [{"title": "查余额", "payload": "查余额"}, {"title": "没有了", "payload": "没有了"}]}
 DENIED = {"text": "好的，这笔不交了。\n钱没有动。"}
 CANCELLED = {"text": "好的，不办了。\n钱没有动。"}
 
@@ -100,7 +101,7 @@ class Rasa:
         if "电费" in text:
             return [READBACK]
         if text in ("/affirm", "是"):
-            return [DONE]
+            return [DONE, MORE]
         if text in ("/deny", "否"):
             return [DENIED]
         if text == "算了":
@@ -236,8 +237,10 @@ def test_on_the_phone_a_bill_paid_has_its_receipt_said(world: tuple[TestClient, 
     done = line.twiml(Digits="1")  # 1 是
     assert "交好了" in done.said
     # The receipt, from the backend's record: what, the 户号's tail only, the amount, when, the 收据号.
-    assert "这笔的回单：11月的电费，户号尾号1236，128.60元，2026-12-01 18:44交好。" in done.said
+    assert "这笔的回单：11月的电费，户号尾号1236，12月1日 18:44交好。" in done.said
     assert f"收据号{RECEIPT_NO}，请记下来。" in done.said and HOUSEHOLD_NO not in done.said
+    # Right after the payment, before the next question (whose choices stay the keys).
+    assert done.said.index("这笔的回单") < done.said.index("还有别的事吗")
     assert ("GET", "/bill-payments/12", CUSTOMER_TOKEN, None) in backend.calls
     # * repeats it all, the receipt too.
     again = line.twiml(Digits="*")
