@@ -23,6 +23,7 @@ from backend import seed_services
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, run_migrations, write_session
 from backend.core.security import hash_secret, make_hasher, verify_secret
+from backend.core.tables import saved_id
 from backend.models import Account, Customer, Payee, StaffUser
 from backend.services import audit, clock, ledger
 from rules import secrets
@@ -92,7 +93,7 @@ def ensure_customer(session: Session, hasher: PasswordHasher, demo: DemoCustomer
         session.flush()
         ledger.post(session, "seed", f"seed:{account.id}", [
             ledger.Leg(opening, -spec.balance_fen, "开户存入", internal=True),
-            ledger.Leg(account.id, spec.balance_fen, "开户存入", "柜台"),  # type: ignore[arg-type]
+            ledger.Leg(saved_id(account), spec.balance_fen, "开户存入", "柜台"),
         ])
         audit.record(session, "system", None, "account.opened", "account", account.id)
     for payee in demo.payees:
@@ -101,7 +102,7 @@ def ensure_customer(session: Session, hasher: PasswordHasher, demo: DemoCustomer
         ).first()
         if exists is None:
             session.add(Payee(
-                customer_id=customer.id, name=payee.name, relationship=payee.relationship, bank=payee.bank,  # type: ignore[arg-type]
+                customer_id=saved_id(customer), name=payee.name, relationship=payee.relationship, bank=payee.bank,
                 account_number=payee.account_number, created_at=clock.now() - timedelta(days=payee.age_days),
             ))
 

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.db import write_session
-from backend.core.tables import table_of
+from backend.core.tables import saved_id, table_of
 from backend.models import Approval, BillPayment, Customer, TimeDeposit, Transfer
 from backend.services import audit, clock, settlement, withdrawals
 from backend.services.customers import lock_customer
@@ -99,13 +99,13 @@ def start_cooling_off(
             _end(session, transfer, "expired", now)
         elif transfer.status == "pending":
             _end(session, transfer, "cancelled", now)
-            outcome.cancelled_transfer_ids.append(transfer.id)  # type: ignore[arg-type]
+            outcome.cancelled_transfer_ids.append(saved_id(transfer))
         else:
             # Held: the money has not moved and staff decide; they must know the customer was being scammed.
             transfer.hold_reason = SCAM_RISK
             session.add(transfer)
-            _set_approval(session, transfer.id, reason=SCAM_RISK)  # type: ignore[arg-type]
-            outcome.held_transfer_ids.append(transfer.id)  # type: ignore[arg-type]
+            _set_approval(session, saved_id(transfer), reason=SCAM_RISK)
+            outcome.held_transfer_ids.append(saved_id(transfer))
 
     outcome.cancelled_deposit_ids = _end_pending(session, TimeDeposit, customer_id, now)
     outcome.cancelled_bill_payment_ids = _end_pending(session, BillPayment, customer_id, now)
@@ -139,7 +139,7 @@ def _end_pending(session: Session, model: type[_Pending], customer_id: int,
         row.ended_at = now
         session.add(row)
         if row.status == "cancelled":
-            cancelled.append(row.id)  # type: ignore[arg-type]
+            cancelled.append(saved_id(row))
     return cancelled
 
 
@@ -147,7 +147,7 @@ def _end(session: Session, transfer: Transfer, status: str, now: datetime) -> No
     transfer.status = status
     transfer.ended_at = now
     session.add(transfer)
-    _set_approval(session, transfer.id, status="cancelled" if status == "cancelled" else status)  # type: ignore[arg-type]
+    _set_approval(session, saved_id(transfer), status="cancelled" if status == "cancelled" else status)
 
 
 def _set_approval(session: Session, transfer_id: int, **values: str) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.core.db import read_session, write_session
+from backend.core.tables import saved_id
 from backend.models import Account, DepositMaturity, SavingsProduct, TimeDeposit
 from backend.services import audit, clock, interest, ledger
 from backend.services.amounts import fen_to_yuan
@@ -118,10 +119,10 @@ def _mature(session: Session, deposit: TimeDeposit) -> str:
     if deposit.maturity_choice == DEMAND:
         target = _payout_account(session, deposit)
         legs = [
-            ledger.Leg(time_account.id, -deposit.principal_fen, "定期到期本金", target.name),  # type: ignore[arg-type]
-            ledger.Leg(target.id, deposit.principal_fen, "定期到期本金", time_account.name),  # type: ignore[arg-type]
+            ledger.Leg(saved_id(time_account), -deposit.principal_fen, "定期到期本金", target.name),
+            ledger.Leg(saved_id(target), deposit.principal_fen, "定期到期本金", time_account.name),
             ledger.Leg(interest_account, -interest_fen, f"利息 存单#{deposit.id}", internal=True),
-            ledger.Leg(target.id, interest_fen, "定期到期利息", time_account.name),  # type: ignore[arg-type]
+            ledger.Leg(saved_id(target), interest_fen, "定期到期利息", time_account.name),
         ]
         journal_id = ledger.post(session, "deposit_matured", reference, legs)
         time_account.closed_at = clock.now()
@@ -130,7 +131,7 @@ def _mature(session: Session, deposit: TimeDeposit) -> str:
     else:
         journal_id = ledger.post(session, "deposit_matured", reference, [
             ledger.Leg(interest_account, -interest_fen, f"利息 存单#{deposit.id}", internal=True),
-            ledger.Leg(time_account.id, interest_fen, "定期到期利息（自动转存）", "利息"),  # type: ignore[arg-type]
+            ledger.Leg(saved_id(time_account), interest_fen, "定期到期利息（自动转存）", "利息"),
         ])
         principal = deposit.principal_fen + interest_fen
         opened_on = deposit.maturity_date
@@ -149,7 +150,7 @@ def _mature(session: Session, deposit: TimeDeposit) -> str:
     deposit.interest_paid_fen = interest_fen
     session.add(deposit)
     session.add(DepositMaturity(
-        deposit_id=deposit.id, maturity_date=deposit.maturity_date, outcome=outcome,  # type: ignore[arg-type]
+        deposit_id=saved_id(deposit), maturity_date=deposit.maturity_date, outcome=outcome,
         interest_fen=interest_fen, journal_id=journal_id,
         new_deposit_id=new_deposit.id if new_deposit is not None else None,
     ))

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from backend.core.db import write_session
+from backend.core.tables import saved_id
 from backend.errors import ErrorCode
 from backend.models import Account, Customer, PayrollBatch, PayrollCredit, PensionEnrollment
 from backend.services import audit, clock, ledger, outbox
@@ -113,11 +114,11 @@ def _post(session: Session, batch_id: str, lines: list[Line], digest: str) -> Ba
         if account.id in seen:  # the same account twice in one file: credited once, the repeat rejected
             result.rejected.append(line.account_number[-4:])
             continue
-        seen.add(account.id)  # type: ignore[arg-type]
+        seen.add(saved_id(account))
         lock_customer(session, account.customer_id)  # type: ignore[arg-type]
         journal_id = ledger.post(session, "payroll", f"payroll:{batch_id}", [
             ledger.Leg(payer, -line.amount_fen, f"养老金代发 {batch_id}"[:100], account.name, internal=True),
-            ledger.Leg(account.id, line.amount_fen, "养老金", "社保养老金"),  # type: ignore[arg-type]
+            ledger.Leg(saved_id(account), line.amount_fen, "养老金", "社保养老金"),
         ])
         credit = PayrollCredit(batch_id=batch.id, account_id=account.id, customer_id=account.customer_id,  # type: ignore[arg-type]
                                amount_fen=line.amount_fen, journal_id=journal_id, credited_at=now)
@@ -127,7 +128,7 @@ def _post(session: Session, batch_id: str, lines: list[Line], digest: str) -> Ba
                      batch_id=batch_id, amount=fen_to_yuan(line.amount_fen), credit_id=credit.id)
         customer = session.get(Customer, account.customer_id)
         if customer is not None:
-            outbox.add(session, outbox.PENSION_CREDIT, f"payroll_credit:{credit.id}", customer.id,  # type: ignore[arg-type]
+            outbox.add(session, outbox.PENSION_CREDIT, f"payroll_credit:{credit.id}", saved_id(customer),
                        customer.phone, outbox.pension_credit_text(line.amount_fen, now.astimezone(clock.CHINA_TZ).date()))
         result.credits += 1
         result.total_fen += line.amount_fen
@@ -196,7 +197,7 @@ def credits(session: Session, customer_id: int, limit: int = 12) -> list[Credit]
         .order_by(col(PayrollCredit.credited_at).desc(), col(PayrollCredit.id).desc())
         .limit(limit)
     ).all()
-    return [Credit(r.id, r.account_id, r.amount_fen, r.credited_at) for r in rows]  # type: ignore[arg-type]
+    return [Credit(saved_id(r), r.account_id, r.amount_fen, r.credited_at) for r in rows]
 
 
 def credits_message(items: list[Credit], today: date | None = None) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ from backend.api.deps import CustomerId, EngineDep, HasherDep, SessionDep, Setti
 from backend.api.responses import errors
 from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
+from backend.core.tables import saved_id
 from backend.errors import not_found
 from backend.models import Customer
 from backend.schemas import CustomerBrief, LoginIn, LoginOut, MeOut
@@ -23,8 +24,9 @@ def login(body: LoginIn, request: Request, engine: EngineDep, settings: Settings
     check_login_rate(request, body.phone, sign_in_client_key(request))
     result = auth.login_customer(engine, settings, hasher, body.phone, body.pin)
     customer = result.customer
-    token, ttl = issue_token(settings, "customer", customer.id)  # type: ignore[arg-type]
-    return LoginOut(access_token=token, expires_in=ttl, customer=CustomerBrief(id=customer.id, name=customer.name),  # type: ignore[arg-type]
+    token, ttl = issue_token(settings, "customer", saved_id(customer))
+    return LoginOut(access_token=token, expires_in=ttl,
+                    customer=CustomerBrief(id=saved_id(customer), name=customer.name),
                     failed_attempts_since_last_login=result.failed_attempts_since_last_login, notice=result.notice)
 
 

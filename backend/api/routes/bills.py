@@ -13,6 +13,7 @@ from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep
 from backend.api.idempotent import run_once
 from backend.api.pending_routes import confirmed, settled
 from backend.api.responses import MONEY_ERRORS, errors
+from backend.core.tables import saved_id
 from backend.models import Bill, BillAccount, Biller, BillPayment
 from backend.schemas import MAX_ID, Amount, Id, Name
 from backend.services import billers, bills, clock
@@ -92,7 +93,8 @@ def _display(row: BillAccount, biller: Biller) -> str:
 
 
 def _bill_account(row: BillAccount, biller: Biller) -> BillAccountOut:
-    return BillAccountOut(id=row.id, biller=_biller(biller), label=row.label, account_no_display=_display(row, biller),  # type: ignore[arg-type]
+    return BillAccountOut(id=saved_id(row), biller=_biller(biller), label=row.label,
+                          account_no_display=_display(row, biller),
                           account_tail=row.account_no[-4:], created_at=row.created_at)
 
 

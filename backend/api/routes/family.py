@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from backend.api.deps import CustomerId, SessionDep, StaffId, WriteSessionDep
 from backend.api.responses import errors
+from backend.core.tables import saved_id
 from backend.errors import not_found
 from backend.models import Approval, Customer, FamilyContact
 from backend.schemas import MAX_ID, Name
@@ -68,7 +69,7 @@ def find_customer(
 ) -> list[CustomerFound]:
     """The customer at the counter, by the phone number they give (to set their family contact)."""
     row = session.exec(select(Customer).where(Customer.phone == phone)).first()
-    return [] if row is None else [CustomerFound(id=row.id, name=row.name, phone_masked=mask_phone(row.phone))]  # type: ignore[arg-type]
+    return [] if row is None else [CustomerFound(id=saved_id(row), name=row.name, phone_masked=mask_phone(row.phone))]
 
 
 @router.put("/staff/customers/{customer_id}/family-contact", response_model=FamilyContactOut, responses=_ERRORS)

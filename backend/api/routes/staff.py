@@ -17,6 +17,7 @@ from backend.api.deps import (
 from backend.api.responses import errors
 from backend.core.ratelimit import check_login_rate
 from backend.core.security import issue_token
+from backend.core.tables import saved_id
 from backend.errors import not_found
 from backend.models import Approval
 from backend.schemas import MAX_ID, ApprovalOut, DecisionIn, StaffBrief, StaffLoginIn, StaffLoginOut
@@ -35,8 +36,8 @@ def staff_login(
     # The customers' rules (services/auth.py): a rate limit per name and per client, cool-down, lock-out, audit.
     check_login_rate(request, "staff:" + body.username, sign_in_client_key(request))
     staff = auth.login_staff(engine, settings, hasher, body.username, body.password)
-    token, ttl = issue_token(settings, "staff", staff.id)  # type: ignore[arg-type]
-    return StaffLoginOut(access_token=token, expires_in=ttl, staff=StaffBrief(id=staff.id, name=staff.name))  # type: ignore[arg-type]
+    token, ttl = issue_token(settings, "staff", saved_id(staff))
+    return StaffLoginOut(access_token=token, expires_in=ttl, staff=StaffBrief(id=saved_id(staff), name=staff.name))
 
 
 @router.get("/approvals", response_model=list[ApprovalOut], responses=_ERRORS)
