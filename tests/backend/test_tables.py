@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-from backend.core.tables import table_of
+from backend.core.tables import saved_id, table_of
 from backend.models import Customer, Transfer
 
 
@@ -23,3 +23,12 @@ def test_a_model_without_a_table_is_refused() -> None:
 
     with pytest.raises(TypeError, match="NotATable is not a table model"):
         table_of(NotATable)
+
+
+def test_saved_id_is_the_id_the_database_gave() -> None:
+    assert saved_id(Customer(id=7, name="李大山", phone="13800000000", pin_hash="x")) == 7
+
+
+def test_saved_id_refuses_a_row_not_yet_flushed() -> None:
+    with pytest.raises(ValueError, match="Customer has no id yet"):
+        saved_id(Customer(name="李大山", phone="13800000000", pin_hash="x"))
