@@ -21,8 +21,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, update
@@ -146,6 +148,19 @@ def _burn_time(hasher: PasswordHasher, secret: str) -> None:
     verify_secret(hasher, _DUMMY_HASH[key], secret)
 
 
+Person = TypeVar("Person", Customer, StaffUser)
+
+
+def _refusal_under_lock(session: Session, settings: Settings, model: type[Person], row_id: int | None,
+                        state_of: Callable[[Person], Attempts], now: datetime
+                        ) -> tuple[Person, Attempts, AppError | None]:
+    """The row read again under its lock, its attempts, and the refusal they make now: another request may have
+    locked it (or started a wait) while this secret was being checked."""
+    current = session.exec(select(model).where(col(model.id) == row_id).with_for_update()).one()
+    state = state_of(current)
+    return current, state, refusal(settings, state, now)
+
+
 def _customer_state(customer: Customer) -> Attempts:
     return Attempts(customer.failed_attempts, customer.locked_until, customer.next_attempt_at,
                     customer.failed_since_login)
@@ -162,11 +177,8 @@ def login_customer(engine: Engine, settings: Settings, hasher: PasswordHasher, p
     ok = verify_secret(hasher, customer.pin_hash, pin)
     now = clock.now()
     with write_session(engine) as session:
-        current = session.exec(select(Customer).where(Customer.id == customer.id).with_for_update()).one()
-        state = _customer_state(current)
-        refused = refusal(settings, state, now)
+        current, state, refused = _refusal_under_lock(session, settings, Customer, customer.id, _customer_state, now)
         if refused is not None:
-            # Another request locked the customer (or started a wait) while this PIN was being checked.
             raise refused
         if ok:
             session.execute(update(Customer).where(col(Customer.id) == customer.id).values(
@@ -220,9 +232,7 @@ def login_staff(engine: Engine, settings: Settings, hasher: PasswordHasher, user
     ok = verify_secret(hasher, staff.password_hash, password)
     now = clock.now()
     with write_session(engine) as session:
-        current = session.exec(select(StaffUser).where(StaffUser.id == staff.id).with_for_update()).one()
-        state = _staff_state(current)
-        refused = refusal(settings, state, now)
+        current, state, refused = _refusal_under_lock(session, settings, StaffUser, staff.id, _staff_state, now)
         if refused is not None:
             audit.record(session, "staff", staff.id, "staff.login.refused", code=refused.code)
             session.commit()
