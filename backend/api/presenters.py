@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from backend.core.config import Settings
+from backend.core.tables import saved_id
 from backend.models import (
     Account,
     Approval,
@@ -43,14 +44,14 @@ def account(row: Account) -> AccountOut:
 
 def transaction(row: LedgerEntry) -> TransactionOut:
     return TransactionOut(
-        id=row.id, created_at=row.created_at, amount=fen_to_yuan(row.amount_fen),  # type: ignore[arg-type]
+        id=saved_id(row), created_at=row.created_at, amount=fen_to_yuan(row.amount_fen),
         balance_after=fen_to_yuan(row.balance_after_fen), description=row.description, counterparty=row.counterparty,
     )
 
 
 def payee(row: Payee, settings: Settings) -> PayeeOut:
     return PayeeOut(
-        id=row.id, name=row.name, relationship=row.relationship, bank=row.bank,  # type: ignore[arg-type]
+        id=saved_id(row), name=row.name, relationship=row.relationship, bank=row.bank,
         account_masked=mask_account(row.account_number), created_at=row.created_at,
         is_new=limits.new_payee_held(row.created_at, clock.now(), settings.new_payee_hold_hours),
     )
@@ -119,7 +120,7 @@ def transfer(session: Session, row: Transfer, settings: Settings, payee_row: Pay
 
 def product(row: SavingsProduct) -> ProductOut:
     return ProductOut(
-        id=row.id, code=row.code, name=row.name, term_months=row.term_months,  # type: ignore[arg-type]
+        id=saved_id(row), code=row.code, name=row.name, term_months=row.term_months,
         annual_rate_percent=rate_bp_to_percent(row.rate_bp),
     )
 
@@ -144,7 +145,7 @@ def deposit(session: Session, row: TimeDeposit) -> DepositOut:
     assert product_row is not None
     status = deposits.effective_status(row)
     return DepositOut(
-        id=row.id, product=product(product_row), principal=fen_to_yuan(row.principal_fen),  # type: ignore[arg-type]
+        id=saved_id(row), product=product(product_row), principal=fen_to_yuan(row.principal_fen),
         annual_rate_percent=rate_bp_to_percent(row.rate_bp), opened_on=row.opened_on,
         maturity_date=row.maturity_date, expected_interest=fen_to_yuan(row.expected_interest_fen),
         status=status, account_id=row.account_id, source_account_id=row.source_account_id,  # type: ignore[arg-type]
@@ -188,5 +189,5 @@ def _family_contact(session: Session, customer_id: int) -> FamilyContactBrief | 
 
 
 def me(row: Customer) -> MeOut:
-    return MeOut(id=row.id, name=row.name, phone_masked=mask_phone(row.phone),  # type: ignore[arg-type]
+    return MeOut(id=saved_id(row), name=row.name, phone_masked=mask_phone(row.phone),
                  cooling_off_until=fraud.active(row.cooling_off_until))
