@@ -29,7 +29,7 @@ from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Bill, BillAccount, Biller, BillPayment
 from backend.services import audit, billers, clock, fraud, ledger
 from backend.services.amounts import fen_to_yuan
-from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account
+from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account, own_row
 from backend.services.pending import end, take_pending
 
 LIVE = ("pending",)
@@ -105,11 +105,7 @@ def unknown_account(biller: Biller) -> AppError:
 
 
 def own_bill_account(session: Session, customer_id: int, bill_account_id: int) -> BillAccount:
-    row = session.exec(select(BillAccount).where(
-        BillAccount.id == bill_account_id, BillAccount.customer_id == customer_id)).first()
-    if row is None:
-        raise not_found("缴费户号")
-    return row
+    return own_row(session, BillAccount, customer_id, bill_account_id, "缴费户号")
 
 
 def bill_accounts(session: Session, customer_id: int) -> list[BillAccount]:
@@ -275,11 +271,7 @@ def _execute(session: Session, payment: BillPayment, biller: Biller, account: Bi
 
 
 def own_payment(session: Session, customer_id: int, payment_id: int, lock: bool = False) -> BillPayment:
-    stmt = select(BillPayment).where(BillPayment.id == payment_id, BillPayment.customer_id == customer_id)
-    row = session.exec(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise not_found("缴费记录")
-    return row
+    return own_row(session, BillPayment, customer_id, payment_id, "缴费记录", lock)
 
 
 def recent_payments(session: Session, customer_id: int, limit: int = 10) -> list[BillPayment]:

@@ -1,6 +1,8 @@
 """Customer lookups and the per-customer lock that serializes a customer's money movements."""
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
@@ -39,8 +41,24 @@ def own_account(session: Session, customer_id: int, account_id: int, lock: bool 
     return account
 
 
+class _Owned(Protocol):
+    id: int | None
+    customer_id: int
+
+
+Owned = TypeVar("Owned", bound=_Owned)
+
+
+def own_row(session: Session, model: type[Owned], customer_id: int, row_id: int, what: str,
+            lock: bool = False) -> Owned:
+    """The caller's row of `model` (a payee, a deposit, a payment ...), locked for update when asked; another
+    customer's id answers exactly like a missing one: NOT_FOUND naming `what`."""
+    stmt = select(model).where(col(model.id) == row_id, col(model.customer_id) == customer_id)
+    row = session.exec(stmt.with_for_update() if lock else stmt).first()
+    if row is None:
+        raise not_found(what)
+    return row
+
+
 def own_payee(session: Session, customer_id: int, payee_id: int) -> Payee:
-    payee = session.exec(select(Payee).where(Payee.id == payee_id, Payee.customer_id == customer_id)).first()
-    if payee is None:
-        raise not_found("收款人")
-    return payee
+    return own_row(session, Payee, customer_id, payee_id, "收款人")

@@ -18,7 +18,7 @@ from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, SavingsProduct, TimeDeposit
 from backend.services import audit, clock, interest, ledger
 from backend.services.amounts import fen_to_yuan
-from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account
+from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_account, own_row
 from backend.services.pending import end, take_pending
 
 DEMAND_CODE = "DEMAND"
@@ -177,11 +177,7 @@ def cancel_deposit(session: Session, customer_id: int, deposit_id: int) -> TimeD
 
 
 def own_deposit(session: Session, customer_id: int, deposit_id: int, lock: bool = False) -> TimeDeposit:
-    stmt = select(TimeDeposit).where(TimeDeposit.id == deposit_id, TimeDeposit.customer_id == customer_id)
-    deposit = session.exec(stmt.with_for_update() if lock else stmt).first()
-    if deposit is None:
-        raise not_found("存单")
-    return deposit
+    return own_row(session, TimeDeposit, customer_id, deposit_id, "存单", lock)
 
 
 def not_active(deposit: TimeDeposit) -> AppError:

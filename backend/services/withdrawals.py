@@ -15,24 +15,17 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
-from backend.errors import not_found
 from backend.models import EarlyWithdrawal
 from backend.services import audit, clock, deposits
 from backend.services.amounts import fen_to_yuan
-from backend.services.customers import lock_customer
+from backend.services.customers import lock_customer, own_row
 from backend.services.pending import end, take_pending
 
 PENDING, COMPLETED, CANCELLED, EXPIRED = "pending", "completed", "cancelled", "expired"
 
 
 def own_withdrawal(session: Session, customer_id: int, withdrawal_id: int, lock: bool = False) -> EarlyWithdrawal:
-    """Another customer's record looks missing, like one that does not exist."""
-    stmt = select(EarlyWithdrawal).where(EarlyWithdrawal.id == withdrawal_id,
-                                         EarlyWithdrawal.customer_id == customer_id)
-    row = session.exec(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise not_found("提前支取")
-    return row
+    return own_row(session, EarlyWithdrawal, customer_id, withdrawal_id, "提前支取", lock)
 
 
 def is_expired(row: EarlyWithdrawal, now: datetime | None = None) -> bool:
