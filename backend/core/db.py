@@ -6,9 +6,11 @@ import fcntl
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from backend.core.config import Settings
@@ -70,7 +72,8 @@ def _configure_postgresql(engine: Engine) -> None:
     from sqlalchemy.exc import DisconnectionError
 
     @event.listens_for(engine, "checkout")
-    def _begin_on_checkout(dbapi_conn: psycopg.Connection, record, _proxy: object) -> None:  # type: ignore[no-untyped-def]
+    def _begin_on_checkout(dbapi_conn: psycopg.Connection[Any], record: ConnectionPoolEntry,
+                           _proxy: object) -> None:
         try:
             dbapi_conn.execute("BEGIN")
         except psycopg.Error as exc:
@@ -78,12 +81,13 @@ def _configure_postgresql(engine: Engine) -> None:
         record.info[_BEGUN_AT_CHECKOUT] = True
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        if not conn.connection._connection_record.info.pop(_BEGUN_AT_CHECKOUT, False):  # noqa: SLF001
+    def _on_begin(conn: Connection) -> None:
+        # The pooled connection's info is its record's, kept across checkouts.
+        if not conn.connection.info.pop(_BEGUN_AT_CHECKOUT, False):
             conn.exec_driver_sql("BEGIN")
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_conn: object, record) -> None:  # type: ignore[no-untyped-def]
+    def _on_checkin(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
         # Checked out and given back without a transaction: the pool's reset rolled the BEGIN back.
         record.info.pop(_BEGUN_AT_CHECKOUT, None)
 
@@ -109,10 +113,10 @@ def _configure_sqlite(engine: Engine, settings: Settings) -> None:
     writer_lock = threading.Lock()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
         if mode == "IMMEDIATE":
-            record_info = conn.connection._connection_record.info  # noqa: SLF001  (per pooled connection)
+            record_info = conn.connection.info  # per pooled connection, kept across checkouts
             if not record_info.get(_HOLDS_WRITER_LOCK):
                 if not writer_lock.acquire(timeout=settings.sqlite_busy_timeout_s):
                     raise sqlite3.OperationalError("database is locked (writer queue timeout)")
@@ -120,19 +124,19 @@ def _configure_sqlite(engine: Engine, settings: Settings) -> None:
         try:
             conn.exec_driver_sql(f"BEGIN {mode}")
         except Exception:
-            _release(conn.connection._connection_record.info)  # noqa: SLF001
+            _release(conn.connection.info)
             raise
 
-    def _release(record_info: dict) -> None:  # type: ignore[type-arg]
+    def _release(record_info: dict[Any, Any]) -> None:
         if record_info.pop(_HOLDS_WRITER_LOCK, False):
             writer_lock.release()
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_conn: object, record) -> None:  # type: ignore[no-untyped-def]
+    def _on_checkin(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
         _release(record.info)
 
     @event.listens_for(engine, "close")
-    def _on_close(_dbapi_conn: object, record) -> None:  # type: ignore[no-untyped-def]
+    def _on_close(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
         _release(record.info)
 
 
