@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import time
@@ -21,18 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cluster.redis_ha import free_port_block
+from cluster.stores import _port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy" / "rabbitmq"
 QUEUE = "anxin_events"
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")  # Debian's wrapper in /usr/sbin switches to its own user
 CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
-
-
-def _port_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-        return True
-    return False
 
 
 @dataclass
