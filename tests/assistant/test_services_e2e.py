@@ -154,7 +154,8 @@ def test_a_bill_on_the_kiosk_and_the_phone_deny_and_cancel_then_paid_with_its_re
 def test_a_phone_call_pays_the_bill_and_hears_its_receipt_through_the_gateway(stack, text_gateway):  # noqa: F811
     """The whole stack with the gateway's phone line (<Say> text, tests/gateway/test_phone_stack.py): 李大山 says
     交电费, hears the read-back, says no (key 2), cancels (算了), then pays (key 1) and hears the receipt the gateway
-    reads from the bank's record: the 户号's last four only, the amount, the 收据号."""
+    reads from the bank's record: the 户号's last four only, the amount, the 收据号. From his 活期 account: the
+    session's stack is shared, and tests/browser/test_real_assistant.py counts on his pension being untouched."""
     customer = login(stack, "李大山")
     call = Call(stack, text_gateway, f"CA-bill-{uuid.uuid4().hex[:8]}", caller="+8613800000002")
     call.post("/voice/incoming")
@@ -164,17 +165,17 @@ def test_a_phone_call_pays_the_bill_and_hears_its_receipt_through_the_gateway(st
     def read_back() -> None:
         call.post("/voice/gather", SpeechResult="交电费")
         if "对吗" not in call.last:  # two accounts: which one pays
-            call.post("/voice/gather", SpeechResult="养老金账户")
+            call.post("/voice/gather", SpeechResult="活期账户")
         assert "电费" in call.last and "对吗" in call.last, call.heard
 
-    before = Decimal(customer.balance("pension"))
+    before = Decimal(customer.balance("demand"))
     read_back()
     call.post("/voice/gather", Digits="2")
     assert "不交了" in call.last and "回单" not in call.last, call.heard
     read_back()
     call.post("/voice/gather", SpeechResult="算了")
     assert "钱没有动" in call.last and "收据号" not in call.last, call.heard
-    assert Decimal(customer.balance("pension")) == before
+    assert Decimal(customer.balance("demand")) == before
 
     read_back()
     call.post("/voice/gather", Digits="1")
@@ -184,5 +185,5 @@ def test_a_phone_call_pays_the_bill_and_hears_its_receipt_through_the_gateway(st
     paid = customer.api("/bill-payments?limit=1")[0]
     assert paid["status"] == "completed" and "JF" + read_digits(paid["receipt_no"][2:]) in said, said
     assert read_digits(paid["bill_account"]["account_no_display"]) not in said  # never the 户号 in full
-    assert Decimal(customer.balance("pension")) == before - Decimal(paid["amount"])
+    assert Decimal(customer.balance("demand")) == before - Decimal(paid["amount"])
     call.post("/voice/status", CallStatus="completed")
