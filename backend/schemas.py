@@ -1,10 +1,13 @@
 """Request and response bodies of the REST API (docs/contracts.md). Amounts are yuan strings with two places."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from annotated_types import GroupedMetadata, MaxLen, MinLen
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictStr
 
 from backend.services.amounts import parse_yuan
 
@@ -32,8 +35,17 @@ def _amount(value: str) -> str:
     return value
 
 
-def Text(max_length: int) -> type[str]:  # noqa: N802  (used like a type)
-    return Annotated[StrictStr, Field(max_length=max_length), AfterValidator(_clean_text)]  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Text(GroupedMetadata):
+    """`Annotated[str, Text(100)]`: a string (strictly) of at most that many characters, control characters
+    refused, surrounding spaces stripped."""
+
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield Strict()
+        yield MaxLen(self.max_length)
+        yield AfterValidator(_clean_text)
 
 
 def _context_text(value: str) -> str:
@@ -42,10 +54,18 @@ def _context_text(value: str) -> str:
     return _clean_text(value.replace("\r", " ").replace("\n", " ").replace("\t", " "))
 
 
-def Name(max_length: int) -> type[str]:  # noqa: N802
-    return Annotated[  # type: ignore[return-value]
-        StrictStr, Field(min_length=1, max_length=max_length), AfterValidator(_clean_text), AfterValidator(_non_empty)
-    ]
+@dataclass(frozen=True)
+class Name(GroupedMetadata):
+    """`Annotated[str, Name(50)]`: a Text that must not be empty, before or after the stripping."""
+
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield Strict()
+        yield MinLen(1)
+        yield MaxLen(self.max_length)
+        yield AfterValidator(_clean_text)
+        yield AfterValidator(_non_empty)
 
 
 Amount = Annotated[
@@ -111,9 +131,9 @@ class TransactionsPage(BaseModel):
 
 
 class PayeeIn(BaseModel):
-    name: Name(50)  # type: ignore[valid-type]
-    relationship: Name(20)  # type: ignore[valid-type]
-    bank: Name(50)  # type: ignore[valid-type]
+    name: Annotated[str, Name(50)]
+    relationship: Annotated[str, Name(20)]
+    bank: Annotated[str, Name(50)]
     account_number: Annotated[StrictStr, Field(pattern=r"^[0-9]{12,19}$", examples=["6217001234567890123"])]
 
 
@@ -134,7 +154,7 @@ class TransferIn(BaseModel):
     from_account_id: Id
     payee_id: Id
     amount: Amount
-    note: Text(100) = ""  # type: ignore[valid-type]
+    note: Annotated[str, Text(100)] = ""
     # True: the transfer waits as `pending` until POST /transfers/{id}/confirm (read-back before money moves).
     require_confirmation: bool = False
     # What the customer said in this money flow, digits redacted: screened with the shared fraud policy.
@@ -255,7 +275,7 @@ class WithdrawalOut(BaseModel):
 
 
 class StaffLoginIn(BaseModel):
-    username: Name(50)  # type: ignore[valid-type]
+    username: Annotated[str, Name(50)]
     password: Annotated[StrictStr, Field(min_length=1, max_length=200)]
 
 
@@ -294,7 +314,7 @@ class ApprovalOut(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    note: Text(200) = ""  # type: ignore[valid-type]
+    note: Annotated[str, Text(200)] = ""
 
 
 class FraudStopIn(BaseModel):

@@ -35,7 +35,7 @@ class BillAccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     biller_id: Id
     account_no: Annotated[StrictStr, Field(pattern=r"^[0-9 -]{4,24}$", examples=["3301001236", "13900000011"])]
-    label: Name(20)  # type: ignore[valid-type]
+    label: Annotated[str, Name(20)]
 
 
 class BillAccountOut(BaseModel):

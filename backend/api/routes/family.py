@@ -25,8 +25,8 @@ _ERRORS = errors(401, 403, 404, 422)
 
 class FamilyContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Name(50)  # type: ignore[valid-type]
-    relationship: Name(20)  # type: ignore[valid-type]
+    name: Annotated[str, Name(50)]
+    relationship: Annotated[str, Name(20)]
     phone: Annotated[StrictStr, Field(pattern=r"^1[3-9][0-9]{9}$", examples=["13900000021"])]
 
 
