@@ -357,6 +357,13 @@
     var YES = /^\/affirm\b/, NO = /^\/deny\b/;
     // What the pending record is, from the reply's fields: a bill payment, a transfer, else a deposit.
     function moneyLabel(reply, b) {
+      // A decision about a transfer already made (taking back a next-day one): the dialogue's own words
+      // ("是，撤回" / "不撤回"), styled as a money decision.
+      if (!reply.pending_id && reply.transfer_id && reply.key_figure) {
+        if (YES.test(b.payload || "")) return { text: b.title, cls: "yes" };
+        if (NO.test(b.payload || "")) return { text: b.title, cls: "no" };
+        return null;
+      }
       if (!reply.pending_id || !reply.key_figure) return null;
       var words = reply.bill_payment_id ? ["是，交", "不交"] : reply.transfer_id ? ["是，转出", "不转"] : ["是，存入", "不存"];
       if (YES.test(b.payload || "")) return { text: words[0] + reply.key_figure, cls: "yes", verb: words[0] };

@@ -126,6 +126,9 @@ def take_back_a_next_day_transfer(page: Any, payee_words: str) -> None:
     assert balance(page) != before
     readback = ask(page, "刚才那笔撤回")
     assert "100.00 元（壹佰元整）" in readback and "还没有到账" in readback
+    # A money decision, in the dialogue's words: the filled yes and the red-outlined no, far apart.
+    assert last_bot(page).locator("button.yes", has_text="是，撤回").is_visible()
+    assert last_bot(page).locator("button.no", has_text="不撤回").is_visible()
     assert "撤回好了" in press(page, "是，撤回")
     assert balance(page) == before  # the money is back, nothing left the bank
     ask(page, "刚才那笔撤回")
