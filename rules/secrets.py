@@ -195,16 +195,16 @@ def resolve(names: Iterable[str], env: Mapping[str, str] | None = None,
     chosen: dict[str, str] = {}
     problems: list[str] = []
     for name in names:
-        value = env.get(name) or dotenv.get(name)
+        value = env.get(name) or dotenv.get(name) or ""  # unset and empty alike: "is not set"
         reason = problem(name, value)
         if reason is None:
-            chosen[name] = value  # type: ignore[assignment]
+            chosen[name] = value
         elif demo:
             chosen[name] = demo[name]
         else:
             problems.append(reason)
     for name in optional:
-        value = env.get(name) or dotenv.get(name)
+        value = env.get(name) or dotenv.get(name) or ""
         if value and not demo and (reason := problem(name, value)) is not None:
             problems.append(reason)
     if problems:

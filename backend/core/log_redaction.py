@@ -70,14 +70,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def _redacting_factory(base: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = base(*args, **kwargs)
+class _RedactingFactory:
+    """The log record factory that redacts each record it makes; `anxin_redacting` says it is installed."""
+
+    anxin_redacting = True
+
+    def __init__(self, base: Callable[..., logging.LogRecord]) -> None:
+        self._base = base
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._base(*args, **kwargs)
         _redact_record(record)
         return record
-
-    factory.anxin_redacting = True  # type: ignore[attr-defined]
-    return factory
 
 
 def install(level: str | None = None) -> None:
@@ -85,7 +89,7 @@ def install(level: str | None = None) -> None:
     plain root handler when there is none yet and sets the backend's logger level (the backend's own use)."""
     current = logging.getLogRecordFactory()
     if not getattr(current, "anxin_redacting", False):
-        logging.setLogRecordFactory(_redacting_factory(current))
+        logging.setLogRecordFactory(_RedactingFactory(current))
     if level is None:
         return
     root = logging.getLogger()
