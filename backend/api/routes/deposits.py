@@ -13,6 +13,7 @@ from backend.api.deps import CustomerId, IdempotencyKey, SessionDep, SettingsDep
 from backend.api.idempotent import run_once
 from backend.api.pending_routes import confirmed, settled
 from backend.api.responses import MONEY_ERRORS, errors
+from backend.core.tables import saved_id
 from backend.errors import ErrorCode
 from backend.models import EarlyWithdrawal, TimeDeposit
 from backend.schemas import (
@@ -209,7 +210,7 @@ def _withdrawal_message(row: EarlyWithdrawal, status: str) -> str:
 def present_withdrawal(session: Session, row: EarlyWithdrawal) -> WithdrawalOut:
     status = withdrawals.effective_status(row)
     return WithdrawalOut(
-        id=row.id,  # type: ignore[arg-type]
+        id=saved_id(row),
         deposit_id=row.deposit_id,
         status=status,  # type: ignore[arg-type]
         principal=fen_to_yuan(row.principal_fen),
