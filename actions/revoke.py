@@ -188,5 +188,7 @@ class ActionRevokeSubmit(Action):
         if record.get("status") != "revoked":  # only the bank's answer is reported
             reply(dispatcher, tracker, "unknown")
             return [*cleared, *outcome("unknown")]
-        reply(dispatcher, tracker, "done", custom=about(record), **figures(record))
+        # A receipt of the revoked transfer (kiosk print, web receipt): the customer's proof the money is back.
+        receipt = {"receipt": {"kind": "transfer", "transfer_id": record["id"]}} if record.get("id") else {}
+        reply(dispatcher, tracker, "done", custom={**about(record), **receipt}, **figures(record))
         return [*cleared, *outcome("completed")]

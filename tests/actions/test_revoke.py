@@ -94,6 +94,8 @@ def test_yes_revokes_that_transfer_and_says_the_money_is_back(bank: FakeTransfer
     assert slots_of(events) == {"revoke_transfer_id": None, "revoke_confirmed": None, "outcome": "completed"}
     assert "撤回了" in texts(messages) and "回到了您的账户" in texts(messages) and "300.00元" in texts(messages)
     assert bank.transfers[1]["status"] == "scheduled"  # only the one read back
+    # The channels offer the revoked transfer's receipt (kiosk print, web receipt) from this field alone.
+    assert messages[-1]["custom"]["receipt"] == {"kind": "transfer", "transfer_id": 7}
 
 
 def test_no_keeps_it_and_says_when_it_arrives(bank: FakeTransfers, domain: dict):
