@@ -244,16 +244,20 @@ def create(
     audit_detail = {"amount": fen_to_yuan(amount_fen), "from_account_id": transfer.from_account_id,
                     "payee_id": payee.id}
     if session.get_bind().dialect.name == "postgresql":
-        # Journal, transfer and audit entry in one statement (one round trip instead of three); the money moves
-        # next, in this transaction, so a refused debit rolls all three back.
-        transfer.id, transfer.journal_id = session.execute(_COMPLETED_TRANSFER_PG, {
+        # The whole movement in one statement (issue 14: one round trip instead of four, see below).
+        written = session.execute(_COMPLETED_TRANSFER_PG, {
             "journal_reference": f"customer:{customer_id}", "journal_created_at": _naive_utc(clock.now()),
             "customer_id": customer_id, "from_account_id": transfer.from_account_id, "payee_id": payee.id,
             "amount_fen": amount_fen, "note": note, "created_at": _naive_utc(transfer.created_at),
             "executed_at": _naive_utc(transfer.executed_at), "audit_at": _naive_utc(clock.now()),
             "audit_detail": audit.detail_json(**audit_detail),
-        }).one()
-        _move_money(session, transfer, payee, transfer.journal_id)
+            "clearing_account_id": ledger.clearing_account_id(session, transfer.from_account_id),
+            "debit_description": _debit_label(payee), "clearing_description": _CLEARING_LABEL,
+            "counterparty": payee.name, "entries_at": _naive_utc(clock.now()),
+        }).first()
+        if written is None:  # the conditional debit refused: nothing at all was written
+            raise ErrorCode.INSUFFICIENT_FUNDS.error(ledger.INSUFFICIENT_FUNDS_MESSAGE)
+        transfer.id, transfer.journal_id = written
         return transfer, payee
     transfer.journal_id = ledger.new_journal(session, "transfer", f"customer:{customer_id}")
     transfer.id = session.execute(_INSERT_TRANSFER, transfer.model_dump(exclude={"id"})).scalar_one()
@@ -267,11 +271,24 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-# A completed transfer's rows on PostgreSQL: its journal, the transfer pointing at it, and the audit entry, in
-# the same order as the statements they replace (journal first, so ids keep their order).
+# A completed transfer on PostgreSQL in one statement (issue 14): the customer's conditional debit, the clearing
+# shard's credit, the journal, the transfer pointing at it, both ledger entries (each with its account's balance
+# after it, as ledger.post writes them) and the audit entry. Each part reads the rows of the one before it, so a
+# refused debit (no row) writes nothing at all and the statement returns no row. The clearing shard is credited
+# here rather than just before the commit (ledger's deferred internal legs): its row lock is held one round trip
+# longer (the idempotency record) but a round trip is saved; lock order stays customer account, then internal.
 _COMPLETED_TRANSFER_PG = text("""
-WITH journal AS (
-    INSERT INTO journals (kind, reference, created_at) VALUES ('transfer', :journal_reference, :journal_created_at)
+WITH debited AS (
+    UPDATE accounts SET balance_fen = balance_fen - :amount_fen
+    WHERE id = :from_account_id AND balance_fen >= :amount_fen
+    RETURNING balance_fen
+), credited AS (
+    UPDATE accounts SET balance_fen = balance_fen + :amount_fen
+    WHERE id = :clearing_account_id AND EXISTS (SELECT 1 FROM debited)
+    RETURNING balance_fen
+), journal AS (
+    INSERT INTO journals (kind, reference, created_at)
+    SELECT 'transfer', :journal_reference, :journal_created_at FROM credited
     RETURNING id
 ), transfer AS (
     INSERT INTO transfers (customer_id, from_account_id, payee_id, amount_fen, note, status, hold_reason,
@@ -279,6 +296,14 @@ WITH journal AS (
     SELECT :customer_id, :from_account_id, :payee_id, :amount_fen, :note, 'completed', NULL,
            journal.id, :created_at, :executed_at, :executed_at FROM journal
     RETURNING id, journal_id
+), entries AS (
+    INSERT INTO ledger_entries (journal_id, account_id, amount_fen, balance_after_fen, description, counterparty,
+                                created_at)
+    SELECT transfer.journal_id, :from_account_id, -:amount_fen, debited.balance_fen, :debit_description,
+           :counterparty, :entries_at FROM transfer, debited
+    UNION ALL
+    SELECT transfer.journal_id, :clearing_account_id, :amount_fen, credited.balance_fen,
+           CAST(:clearing_description AS text) || transfer.id, :counterparty, :entries_at FROM transfer, credited
 ), audited AS (
     INSERT INTO audit_log (at, actor_kind, actor_id, action, target_kind, target_id, detail)
     SELECT :audit_at, 'customer', :customer_id, 'transfer.completed', 'transfer', transfer.id, :audit_detail
@@ -351,11 +376,18 @@ def expire_due(session: Session, limit: int = 500) -> list[int]:
 def _move_money(session: Session, transfer: Transfer, payee: Payee, journal_id: int | None = None) -> int:
     """The customer's account to (a shard of) the clearing account, in one balanced journal."""
     clearing = ledger.clearing_account_id(session, transfer.from_account_id)
-    label = f"转账给{payee.relationship} {payee.name}"
     return ledger.post(session, "transfer", f"transfer:{transfer.id}", [
-        ledger.Leg(transfer.from_account_id, -transfer.amount_fen, label, payee.name),
-        ledger.Leg(clearing, transfer.amount_fen, f"转出清算 #{transfer.id}", payee.name, internal=True),
+        ledger.Leg(transfer.from_account_id, -transfer.amount_fen, _debit_label(payee), payee.name),
+        ledger.Leg(clearing, transfer.amount_fen, f"{_CLEARING_LABEL}{transfer.id}", payee.name, internal=True),
     ], journal_id=journal_id)
+
+
+_CLEARING_LABEL = "转出清算 #"  # + the transfer's id: the clearing leg's description
+
+
+def _debit_label(payee: Payee) -> str:
+    """The customer's leg's description, as the statement shows it."""
+    return f"转账给{payee.relationship} {payee.name}"
 
 
 def own_transfer(session: Session, customer_id: int, transfer_id: int, lock: bool = False) -> Transfer:
