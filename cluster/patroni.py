@@ -107,11 +107,12 @@ class PatroniNode:
 
     def pids(self) -> list[int]:
         """Patroni, its postmaster and every PostgreSQL process under it (the postmaster calls setsid())."""
-        found = [p for p in (self.proc.pid if self.proc else None, self.postmaster_pid()) if p]
-        if found[1:]:
+        postmaster = self.postmaster_pid()
+        found = [p for p in (self.proc.pid if self.proc else None, postmaster) if p]
+        if postmaster:
             for stat in Path("/proc").glob("[0-9]*/stat"):
                 with contextlib.suppress(OSError, IndexError, ValueError):
-                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == found[-1]:
+                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
                         found.append(int(stat.parent.name))
         return found
 
