@@ -265,12 +265,15 @@ def run_http(backend: str, url: str, jobs: list[Job], clients: int, seconds: flo
     env |= {f"ANXIN_{k.upper()}": str(v) for k, v in FAST_HASHING.items()}
     label = f"{backend}, {server}, {client} client"
     with running_server(server, env, workers) as (base_url, pid):
-        # Warm-up: every worker opens its pool connections and imports lazily loaded code.
+        # Warm-up: every customer once, then the full concurrency for a moment, so that every worker has opened
+        # its pool connections, imported lazily loaded code and prepared its statements (psycopg prepares a
+        # statement on its 5th use per connection); without it the first server of a run measured slower.
         with httpx.Client(base_url=base_url) as http:
             for token, account_id, payee_id in jobs:
                 http.post("/transfers", content=_transfer_body(account_id, payee_id),
                           headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}",
                                    "Idempotency-Key": secrets.token_hex(12)})
+        _load(base_url, jobs, clients, min(3.0, seconds), load_processes, "transfer", client, pid)
         results = []
         if ceiling:
             ok, err, lat, elapsed, cpu = _load(base_url, jobs, clients, seconds, load_processes, "health", client, pid)
