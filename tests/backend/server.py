@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from deploy.services import command
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +25,8 @@ def running_backend(env_overrides: dict[str, str], workers: int = 1) -> Iterator
     port = free_port()
     env = os.environ | env_overrides | {"PYTHONDONTWRITEBYTECODE": "1"}
     log = Path(tempfile.mkstemp(prefix="anxin-backend-", suffix=".log")[1])
-    cmd = [sys.executable, "-m", "uvicorn", "backend.main:app", "--host", "127.0.0.1", "--port", str(port),
-           "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
+    # The one service command (deploy/services.py), quieter: the stress test makes thousands of requests.
+    cmd = [*command("backend", port=port, python=sys.executable), "--no-access-log", "--log-level", "warning"]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     with open(log, "wb") as out:
