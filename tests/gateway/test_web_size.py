@@ -26,8 +26,12 @@ def test_each_page_weighs_under_150_kb_compressed() -> None:
         assert packed < LIMIT, f"{page} is {packed} bytes compressed"
 
 
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+
+
 def test_nothing_is_loaded_from_another_origin() -> None:
     for path in WEB.iterdir():
-        text = path.read_text(encoding="utf-8")
+        # The SVG namespace is a name, never fetched: the ops page draws its plots with createElementNS.
+        text = path.read_text(encoding="utf-8").replace(SVG_NAMESPACE, "")
         assert "http://" not in text and "https://" not in text.replace("https://YOUR-GATEWAY", ""), path.name
         assert "@import" not in text and "@font-face" not in text, path.name
