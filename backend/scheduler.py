@@ -17,10 +17,11 @@ import threading
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, Table, or_, update
+from sqlalchemy import Engine, or_, update
 
 from backend.core.config import Settings
 from backend.core.db import write_session
+from backend.core.tables import table_of
 from backend.models import JobLease
 from backend.services import clock, maturity, payroll, settlement
 
@@ -28,7 +29,7 @@ log = logging.getLogger("backend.scheduler")
 
 MATURITY_JOB = "deposit_maturity"  # the row created by migration 0005
 SETTLEMENT_INTERVAL_S = 300.0
-_LEASES: Table = JobLease.__table__  # type: ignore[assignment]
+_LEASES = table_of(JobLease)
 
 
 def new_holder_id() -> str:

@@ -20,13 +20,6 @@ PACKAGES = ("backend", "rules", "money", "gateway", "voice")
 # module: what blocks it (mypy 2.4, this repository's code on 2026-12-01). All that are left were being edited by
 # other helpers when the rest were fixed; each line says the fix.
 UNCLEAN = {
-    # `Model.__table__  # type: ignore[assignment]` names the wrong code (SQLModel declares no __table__, so it is
-    # attr-defined): `backend.core.tables.table_of(Model)` is the typed way, as every other service does.
-    "backend/scheduler.py": "__table__ (table_of)",
-    "backend/services/settlement.py": "__table__ (table_of)",
-    "backend/services/transfers.py": "__table__ (table_of)",
-    # FastAPI's `responses=` wants dict[int | str, dict[str, Any]]: backend/api/responses.MONEY_ERRORS / errors().
-    "backend/api/routes/transfers.py": "responses= (backend.api.responses)",
     "backend/events/consumer.py": "Optional dict .get",
     "backend/events/stats.py": "select() overloads (sqlmodel.col() or typed columns)",
     "backend/jobs/__main__.py": "Report | None assigned to Report",

@@ -24,11 +24,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, Table, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
 from backend.core.db import read_session, write_session
+from backend.core.tables import table_of
 from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, Payee, Transfer
 from backend.services import audit, clock, ledger
@@ -46,7 +47,7 @@ IN_TRANSIT = "INTERNAL-IN-TRANSIT"  # migration 0009
 SETTLEMENT_JOB = "transfer_settlement"  # its job_leases row (migration 0009)
 MAX_PER_RUN = 10_000  # one run settles at most this many; the next run continues
 
-_TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
+_TRANSFERS = table_of(Transfer)
 
 _NOT_ARRIVED_YET = "这笔钱还没有转出，不用撤回；不想转的话，可以直接取消。"
 _REVOKE_REFUSALS = {

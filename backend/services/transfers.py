@@ -27,25 +27,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, text, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from backend.core.config import Settings
+from backend.core.tables import table_of
 from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, Approval, Customer, Payee, Transfer
 from backend.services import audit, clock, fraud, ledger, settlement
 from backend.services.amounts import fen_to_yuan
-from backend.services.customers import SPENDABLE_KINDS, lock_customer
+from backend.services.customers import SPENDABLE_KINDS, lock_customer, own_row
 from rules import limits
 
 LIVE = ("pending", "held")  # states that can still move money (until they expire)
 EXECUTED = ("completed", settlement.SCHEDULED)  # money has left the customer's account
-_TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
-_ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
-_CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+_TRANSFERS = table_of(Transfer)
+_ACCOUNTS = table_of(Account)
+_CUSTOMERS = table_of(Customer)
 _INSERT_TRANSFER = insert(_TRANSFERS).returning(_TRANSFERS.c.id)  # built once; the values come as parameters
-_PAYEES: Table = Payee.__table__  # type: ignore[assignment]
+_PAYEES = table_of(Payee)
 
 
 class ScamSuspected(AppError):
@@ -391,11 +392,7 @@ def _debit_label(payee: Payee) -> str:
 
 
 def own_transfer(session: Session, customer_id: int, transfer_id: int, lock: bool = False) -> Transfer:
-    stmt = select(Transfer).where(Transfer.id == transfer_id, Transfer.customer_id == customer_id)
-    transfer = session.exec(stmt.with_for_update() if lock else stmt).first()
-    if transfer is None:
-        raise not_found("转账")
-    return transfer
+    return own_row(session, Transfer, customer_id, transfer_id, "转账", lock)
 
 
 def confirm(session: Session, settings: Settings, customer_id: int, transfer_id: int) -> Transfer:

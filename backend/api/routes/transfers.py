@@ -4,23 +4,23 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.api import presenters
 from backend.api.deps import CustomerId, EngineDep, IdempotencyKey, SessionDep, SettingsDep, WriteSessionDep
 from backend.api.idempotent import run_once
-from backend.errors import ErrorCode
+from backend.api.pending_routes import confirmed, settled
+from backend.api.responses import MONEY_ERRORS, errors
 from backend.models import Transfer
-from backend.schemas import MAX_ID, ErrorOut, TransferIn, TransferOut
+from backend.schemas import MAX_ID, TransferIn, TransferOut
 from backend.services import fraud, settlement, transfers
 from backend.services.amounts import parse_yuan
 
 router = APIRouter(tags=["transfers"])
 TransferId = Annotated[int, Path(ge=1, le=MAX_ID)]
-_ERRORS = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 
-@router.post("/transfers", response_model=TransferOut, status_code=201, responses=_ERRORS)
+@router.post("/transfers", response_model=TransferOut, status_code=201, responses=MONEY_ERRORS)
 def create_transfer(
     body: TransferIn,
     customer_id: CustomerId,
@@ -49,7 +49,7 @@ def create_transfer(
         raise
 
 
-@router.get("/transfers", response_model=list[TransferOut], responses={401: {"model": ErrorOut}})
+@router.get("/transfers", response_model=list[TransferOut], responses=errors(401))
 def list_transfers(
     customer_id: CustomerId, session: SessionDep, settings: SettingsDep,
     status: Annotated[Literal["scheduled"] | None, Query(description="scheduled: the revocable ones")] = None,
@@ -57,40 +57,34 @@ def list_transfers(
     stmt = select(Transfer).where(Transfer.customer_id == customer_id)
     if status is not None:
         stmt = stmt.where(Transfer.status == status)
-    rows = session.exec(stmt.order_by(Transfer.id.desc()).limit(50)).all()  # type: ignore[union-attr]
+    rows = session.exec(stmt.order_by(col(Transfer.id).desc()).limit(50)).all()
     return [presenters.transfer(session, row, settings) for row in rows]
 
 
-@router.get("/transfers/{transfer_id}", response_model=TransferOut, responses=_ERRORS)
+@router.get("/transfers/{transfer_id}", response_model=TransferOut, responses=MONEY_ERRORS)
 def get_transfer(
     transfer_id: TransferId, customer_id: CustomerId, session: SessionDep, settings: SettingsDep
 ) -> TransferOut:
     return presenters.transfer(session, transfers.own_transfer(session, customer_id, transfer_id), settings)
 
 
-@router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut, responses=_ERRORS)
+@router.post("/transfers/{transfer_id}/confirm", response_model=TransferOut, responses=MONEY_ERRORS)
 def confirm_transfer(
     transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> TransferOut:
     transfer = transfers.confirm(session, settings, customer_id, transfer_id)
-    out = presenters.transfer(session, transfer, settings)
-    session.commit()
-    if transfer.status == "expired":  # the expiry is kept (committed); nothing moved
-        raise ErrorCode.EXPIRED.error(out.message)
-    return out
+    return confirmed(session, transfer, lambda t: presenters.transfer(session, t, settings))
 
 
-@router.post("/transfers/{transfer_id}/cancel", response_model=TransferOut, responses=_ERRORS)
+@router.post("/transfers/{transfer_id}/cancel", response_model=TransferOut, responses=MONEY_ERRORS)
 def cancel_transfer(
     transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> TransferOut:
     transfer = transfers.cancel(session, customer_id, transfer_id)
-    out = presenters.transfer(session, transfer, settings)
-    session.commit()
-    return out
+    return settled(session, transfer, lambda t: presenters.transfer(session, t, settings))
 
 
-@router.post("/transfers/{transfer_id}/revoke", response_model=TransferOut, responses=_ERRORS)
+@router.post("/transfers/{transfer_id}/revoke", response_model=TransferOut, responses=MONEY_ERRORS)
 def revoke_transfer(
     transfer_id: TransferId, customer_id: CustomerId, session: WriteSessionDep, settings: SettingsDep
 ) -> TransferOut:
@@ -98,6 +92,4 @@ def revoke_transfer(
     came from. Already revoked: the same answer again (nothing moves). Arrived, real-time, or not executed: 409
     NOT_REVOCABLE. No Idempotency-Key: the transfer's own state makes a repeat harmless."""
     transfer = settlement.revoke(session, customer_id, transfer_id)
-    out = presenters.transfer(session, transfer, settings)
-    session.commit()
-    return out
+    return settled(session, transfer, lambda t: presenters.transfer(session, t, settings))
