@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.core.config import get_settings
 from backend.core.db import make_engine, write_session
+from backend.core.tables import table_of
 from backend.models import ConversationEvent
 from rules.redact import redact_digits, redact_secrets
 
@@ -75,7 +76,8 @@ def event_row(body: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "user":
         name = ((body.get("parse_data") or {}).get("intent") or {}).get("name")
         text = _mask(body.get("text"))
-        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        given = body.get("metadata")
+        metadata: dict[str, Any] = given if isinstance(given, dict) else {}
         channel = metadata.get("channel") or body.get("input_channel")
     elif kind == "bot":
         text = _mask(body.get("text"))
@@ -102,7 +104,7 @@ def store(engine: Engine, bodies: list[dict[str, Any]]) -> int:
     rows = [r for r in (event_row(b) for b in bodies) if r is not None]
     if not rows:
         return 0
-    table = ConversationEvent.__table__  # type: ignore[attr-defined]
+    table = table_of(ConversationEvent)
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(engine.dialect.name)
     stmt = (dialect.insert(table).on_conflict_do_nothing(index_elements=["event_id"]) if dialect
             else insert(table))

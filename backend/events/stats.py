@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from backend.core.db import read_session
 from backend.models import ConversationEvent
@@ -53,18 +54,17 @@ def figures(engine: Engine, hours: int = 24, now: datetime | None = None) -> Ops
     t = ConversationEvent
     with read_session(engine) as session:
         rows = session.execute(
-            select(t.conversation, t.type, t.name, t.value, t.channel, t.occurred_at)
-            .where(t.occurred_at >= since, t.type.in_(("user", "action", "slot")))  # type: ignore[attr-defined]
-            .order_by(t.conversation, t.occurred_at, t.id)
+            select(col(t.conversation), col(t.type), col(t.name), col(t.value), col(t.channel), col(t.occurred_at))
+            .where(col(t.occurred_at) >= since, col(t.type).in_(("user", "action", "slot")))
+            .order_by(col(t.conversation), col(t.occurred_at), col(t.id))
         ).all()
         conversations = {r.conversation for r in rows}
         channel_of: dict[str, str] = {}
         if conversations:
             # A conversation's channel, also when its first message is older than the window.
             for conv, channel in session.execute(
-                select(t.conversation, t.channel).where(
-                    t.type == "user", t.channel.is_not(None),  # type: ignore[union-attr]
-                    t.conversation.in_(conversations))  # type: ignore[attr-defined]
+                select(col(t.conversation), col(t.channel)).where(
+                    col(t.type) == "user", col(t.channel).is_not(None), col(t.conversation).in_(conversations))
             ):
                 channel_of[conv] = channel
     out = OpsFigures(since=since, hours=[since + timedelta(hours=i) for i in range(hours)])
