@@ -15,7 +15,9 @@ import json
 import sys
 from datetime import date, datetime
 
-from backend.core.config import get_settings
+from sqlalchemy import Engine
+
+from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, run_migrations
 from backend.jobs import payroll_cli
 from backend.scheduler import run_maturity_job, run_settlement_job
@@ -41,8 +43,9 @@ def _instant(text: str) -> datetime:
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=clock.CHINA_TZ)
 
 
-def _settle(engine, settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _settle(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
     now = args.now or clock.now()
+    report: settlement.SettlementReport | None
     if args.no_lease:
         report = settlement.settle_due(engine, now)
     else:
@@ -77,16 +80,17 @@ def main(argv: list[str] | None = None) -> int:
             return payroll_cli.run(engine, args)
         if args.job == "settle":
             return _settle(engine, settings, args)
+        matured: maturity.MaturityReport | None
         if args.no_lease:
-            report = maturity.mature_due(engine, args.now)
+            matured = maturity.mature_due(engine, args.now)
         else:
-            report = run_maturity_job(engine, settings, today=args.now)
-            if report is None:
+            matured = run_maturity_job(engine, settings, today=args.now)
+            if matured is None:
                 print(json.dumps({"status": "busy", "message": "another instance is running the job"}))
                 return 3
         print(json.dumps({"status": "ok", "today": (args.now or clock.today_cn()).isoformat(),
-                          "renewed": report.renewed, "paid_out": report.paid_out, "failed": report.failed}))
-        return 1 if report.failed else 0
+                          "renewed": matured.renewed, "paid_out": matured.paid_out, "failed": matured.failed}))
+        return 1 if matured.failed else 0
     finally:
         engine.dispose()
 
