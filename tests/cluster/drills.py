@@ -221,10 +221,11 @@ def drill_freeze_primary(cluster: Cluster, traffic: Traffic, seconds: float = 30
     most_primaries = _single_primary_while(pg, 10)
     pg.wait_replicas(2)
     timelines = pg.timelines()
-    assert pg.primary() is not None and pg.primary().name == new.name  # type: ignore[union-attr]
+    final = pg.wait_for_primary()
     assert len(set(timelines.values())) == 1, timelines  # the old primary follows the new timeline
     assert most_primaries <= 1, f"{most_primaries} nodes answered as primary at once (split brain)"
-    return {"rto_s": round(rto, 2), "old": old.name, "new": new.name, "primaries_at_once": most_primaries}
+    return {"rto_s": round(rto, 2), "old": old.name, "new": new.name, "primary_after": final.name,
+            "primaries_at_once": most_primaries, "timelines": timelines}
 
 
 def drill_etcd(cluster: Cluster, traffic: Traffic, hold_s: float = 12) -> dict[str, Any]:
