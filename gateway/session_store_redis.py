@@ -16,6 +16,7 @@ import dataclasses
 import json
 import secrets
 import time
+from typing import cast
 
 import redis
 
@@ -46,8 +47,14 @@ class RedisSessionStore:
             self._r.wait(1, 200)
         return session
 
+    def _value(self, key: str | bytes) -> str | bytes | None:
+        # redis-py types its sync and asyncio clients with one signature: every command returns
+        # `Awaitable[Any] | Any` (ResponseT). This client is the synchronous redis.Redis, whose GET returns the
+        # stored value (bytes, or str with decode_responses) or None, never an awaitable: the cast says so once.
+        return cast("str | bytes | None", self._r.get(key))
+
     def get(self, sid: str) -> GatewaySession | None:
-        raw = self._r.get(PREFIX + sid)
+        raw = self._value(PREFIX + sid)
         if raw is None:
             return None
         session = GatewaySession.from_stored(json.loads(raw))
@@ -68,7 +75,7 @@ class RedisSessionStore:
         now = time.time()
         out: list[GatewaySession] = []
         for key in self._r.scan_iter(match=PREFIX + "*", count=500):
-            raw = self._r.get(key)
+            raw = self._value(key)
             if raw is not None:
                 session = self._expire_if_due(GatewaySession.from_stored(json.loads(raw)), now)
                 if session is not None:
