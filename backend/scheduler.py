@@ -16,8 +16,9 @@ import socket
 import threading
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import CursorResult, Engine, or_, update
 
 from backend.core.config import Settings
 from backend.core.db import write_session
@@ -40,13 +41,15 @@ def take_lease(engine: Engine, name: str, holder: str, ttl_s: float) -> bool:
     """True when `holder` now holds the lease `name` for `ttl_s` seconds (free, expired, or held by it)."""
     now = clock.now()
     with write_session(engine) as session:
-        result = session.execute(
+        # Session.execute is typed as returning Result for any statement; an UPDATE's result is a CursorResult,
+        # the one that counts the rows matched.
+        result = cast("CursorResult[Any]", session.execute(
             update(_LEASES)
             .where(_LEASES.c.name == name, or_(_LEASES.c.expires_at < now, _LEASES.c.holder == holder))
             .values(holder=holder, expires_at=now + timedelta(seconds=ttl_s))
-        )
+        ))
         session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def release_lease(engine: Engine, name: str, holder: str) -> None:

@@ -23,13 +23,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, Engine, update
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
 from backend.core.db import read_session, write_session
-from backend.core.tables import table_of
+from backend.core.tables import saved_id, table_of
 from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, Payee, Transfer
 from backend.services import audit, clock, ledger
@@ -111,8 +112,10 @@ def _claim(session: Session, transfer_id: int, status: str, due_by: datetime | N
     stmt = update(_TRANSFERS).where(_TRANSFERS.c.id == transfer_id, _TRANSFERS.c.status == SCHEDULED)
     if due_by is not None:
         stmt = stmt.where(_TRANSFERS.c.arrives_at <= due_by)
-    result = session.execute(stmt.values(status=status, ended_at=now))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    # Session.execute is typed as returning Result for any statement; an UPDATE's result is a CursorResult,
+    # the one that counts the rows matched.
+    result = cast("CursorResult[Any]", session.execute(stmt.values(status=status, ended_at=now)))
+    return result.rowcount == 1
 
 
 def _reload(session: Session, transfer_id: int) -> Transfer:
@@ -129,15 +132,15 @@ def _return_to_customer(session: Session, transfer: Transfer, actor_kind: str, a
     if target is None or target.closed_at is not None:
         target = session.exec(
             select(Account).where(Account.customer_id == transfer.customer_id, Account.kind == "demand",
-                                  Account.closed_at.is_(None))  # type: ignore[union-attr]
-            .order_by(Account.id)  # type: ignore[arg-type]
+                                  col(Account.closed_at).is_(None))
+            .order_by(col(Account.id))
         ).first()
         if target is None:
             raise RuntimeError(f"transfer {transfer.id}: no open account to return the money to")
     in_transit = ledger.internal_account_id(session, IN_TRANSIT)
     ledger.post(session, "transfer_revoked", f"transfer:{transfer.id}:revoked", [
         ledger.Leg(in_transit, -transfer.amount_fen, f"在途退回 #{transfer.id}", internal=True),
-        ledger.Leg(target.id, transfer.amount_fen, "转账已撤回，退回", "撤回"),  # type: ignore[arg-type]
+        ledger.Leg(saved_id(target), transfer.amount_fen, "转账已撤回，退回", "撤回"),
     ])
     audit.record(session, actor_kind, actor_id, "transfer.revoked", "transfer", transfer.id,
                  amount=fen_to_yuan(transfer.amount_fen), to_account_id=target.id, reason=reason)
@@ -175,7 +178,7 @@ def revoke_all_scheduled(session: Session, customer_id: int, reason: str) -> lis
     The caller holds the customer's lock and commits. The ids revoked."""
     ids = session.exec(
         select(Transfer.id).where(Transfer.customer_id == customer_id, Transfer.status == SCHEDULED)
-        .order_by(Transfer.id)  # type: ignore[arg-type]
+        .order_by(col(Transfer.id))
     ).all()
     revoked: list[int] = []
     for transfer_id in ids:
@@ -195,8 +198,8 @@ def due_transfer_ids(engine: Engine, now: datetime, after_id: int = 0, limit: in
     with read_session(engine) as session:
         rows = session.exec(
             select(Transfer.id)
-            .where(Transfer.status == SCHEDULED, Transfer.arrives_at <= now, Transfer.id > after_id)  # type: ignore[operator]
-            .order_by(Transfer.id)  # type: ignore[arg-type]
+            .where(Transfer.status == SCHEDULED, col(Transfer.arrives_at) <= now, col(Transfer.id) > after_id)
+            .order_by(col(Transfer.id))
             .limit(limit)
         ).all()
     return [row for row in rows if row is not None]

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, text, update
+from sqlalchemy import ScalarSelect, and_, bindparam, func, insert, or_, text, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.core.config import Settings
-from backend.core.tables import table_of
+from backend.core.tables import saved_id, table_of
 from backend.errors import AppError, ErrorCode, not_found
 from backend.models import Account, Approval, Customer, Payee, Transfer
 from backend.services import audit, clock, fraud, ledger, settlement
@@ -76,7 +77,7 @@ def effective_status(row: Transfer, now: datetime | None = None) -> str:
 
 # The executed-today sum and the cumulative sums (completed today, and held ones created today that have not
 # expired) are scalar subqueries with the same parameters, so one round trip reads everything a rule needs.
-def _today_sum(per_payee: bool, include_held: bool):  # type: ignore[no-untyped-def]
+def _today_sum(per_payee: bool, include_held: bool) -> ScalarSelect[Any]:
     t = _TRANSFERS.c
     # Scheduled transfers (delayed arrival) count from the moment they left the customer's account; a revoked
     # one came back and does not.
@@ -215,7 +216,7 @@ def create(
     transfer = Transfer(
         customer_id=customer_id,
         from_account_id=state.account_id,
-        payee_id=payee.id,  # type: ignore[arg-type]
+        payee_id=saved_id(payee),
         amount_fen=amount_fen,
         note=note,
         status="pending",
@@ -233,7 +234,7 @@ def create(
                      amount=fen_to_yuan(amount_fen))
         return transfer, payee
     if reason:
-        _hold(session, settings, transfer, actor_kind="customer", actor_id=customer_id)
+        _hold(session, settings, transfer, reason, actor_kind="customer", actor_id=customer_id)
         return transfer, payee
     if mode != settlement.REALTIME:
         settlement.schedule(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
@@ -314,15 +315,17 @@ SELECT id, journal_id FROM transfer
 """)
 
 
-def _hold(session: Session, settings: Settings, transfer: Transfer, actor_kind: str, actor_id: int) -> None:
-    """The transfer goes to staff: held (until held_ttl_hours from now) with a pending approval."""
+def _hold(session: Session, settings: Settings, transfer: Transfer, reason: str, actor_kind: str,
+          actor_id: int) -> None:
+    """The transfer goes to staff: held (until held_ttl_hours from now) with a pending approval for `reason`
+    (its hold_reason, already set; passed as well because an approval always has one)."""
     transfer.status = "held"
     transfer.expires_at = clock.now() + timedelta(hours=settings.held_ttl_hours)
     transfer.arrives_at = None  # decided when staff approve
     session.add(transfer)
     session.flush()
     session.add(
-        Approval(transfer_id=transfer.id, customer_id=transfer.customer_id, reason=transfer.hold_reason)  # type: ignore[arg-type]
+        Approval(transfer_id=saved_id(transfer), customer_id=transfer.customer_id, reason=reason)
     )
     audit.record(session, actor_kind, actor_id, "transfer.held", "transfer", transfer.id,
                  amount=fen_to_yuan(transfer.amount_fen), reason=transfer.hold_reason)
@@ -352,7 +355,7 @@ def expire(session: Session, transfer: Transfer, actor_kind: str, actor_id: int 
     transfer.ended_at = clock.now()
     session.add(transfer)
     session.execute(
-        update(Approval).where(Approval.transfer_id == transfer.id, Approval.status == "pending")  # type: ignore[arg-type]
+        update(Approval).where(col(Approval.transfer_id) == transfer.id, col(Approval.status) == "pending")
         .values(status="expired")
     )
     audit.record(session, actor_kind, actor_id, "transfer.expired", "transfer", transfer.id)
@@ -363,15 +366,15 @@ def expire_due(session: Session, limit: int = 500) -> list[int]:
     """Marks live transfers past their time as expired (for a periodic job; reads already present them as
     expired). Returns their ids; the caller commits."""
     rows = session.exec(
-        select(Transfer).where(Transfer.status.in_(LIVE), Transfer.expires_at <= clock.now())  # type: ignore[attr-defined, operator]
-        .order_by(Transfer.id).limit(limit)  # type: ignore[arg-type]
+        select(Transfer).where(col(Transfer.status).in_(LIVE), col(Transfer.expires_at) <= clock.now())
+        .order_by(col(Transfer.id)).limit(limit)
     ).all()
     for row in rows:
         lock_customer(session, row.customer_id)
         session.refresh(row)
         if is_expired(row):
             expire(session, row, "system", None)
-    return [row.id for row in rows if row.status == "expired"]  # type: ignore[misc]
+    return [saved_id(row) for row in rows if row.status == "expired"]
 
 
 def _move_money(session: Session, transfer: Transfer, payee: Payee, journal_id: int | None = None) -> int:
@@ -409,7 +412,7 @@ def confirm(session: Session, settings: Settings, customer_id: int, transfer_id:
     payee = check_can_execute(settings, state, transfer.amount_fen)
     transfer.hold_reason = hold_reason(settings, payee, transfer.amount_fen, state)
     if transfer.hold_reason:
-        _hold(session, settings, transfer, actor_kind="customer", actor_id=customer_id)
+        _hold(session, settings, transfer, transfer.hold_reason, actor_kind="customer", actor_id=customer_id)
     else:
         execute(session, transfer, payee, actor_kind="customer", actor_id=customer_id)
     return transfer
