@@ -30,9 +30,10 @@ from rules import secrets  # noqa: E402
 
 def rasa_argv(token: str, host: str, rest: list[str]) -> list[str]:
     for flag in ("--auth-token", "-i", "--interface", "--enable-api"):
-        if flag in rest:
+        if any(arg == flag or arg.startswith(f"{flag}=") for arg in rest):
             raise SystemExit(f"anxin rasa: {flag} is set by this launcher, do not pass it")
-    return ["rasa", "run", "--enable-api", "--auth-token", token, "-i", host, *rest]
+    # "--flag=value": a token is URL-safe base64 and may begin with "-", which argparse would take for a flag.
+    return ["rasa", "run", "--enable-api", f"--auth-token={token}", f"--interface={host}", *rest]
 
 
 def main(argv: list[str] | None = None) -> None:
