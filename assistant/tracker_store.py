@@ -15,7 +15,7 @@ flat (the in-memory store never forgot a conversation), and prunes conversations
       db: var/tracker.db          # relative to the checkout; ANXIN_RASA_TRACKER_DB overrides it
       prune_after_days: 30        # ANXIN_RASA_TRACKER_PRUNE_DAYS overrides it; 0 keeps everything
 
-The cluster profile lays cluster/endpoints.yml over it (PostgreSQL, cluster.rasa_stores).
+The cluster profile lays deploy/rasa/endpoints.yml over it (PostgreSQL, cluster.rasa_stores).
 """
 from __future__ import annotations
 
