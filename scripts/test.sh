@@ -13,10 +13,10 @@ run .venv/bin/ruff check .
 # Suites that need rasa-sdk run in .venv-rasa (python3.10); everything else in .venv (python3.11).
 # pytest's exit code 5 (no test collected) counts as a failure here.
 step "pytest (.venv, python3.11)"
-run .venv/bin/python -m pytest tests --ignore=tests/actions -p no:cacheprovider
+run .venv/bin/python -m pytest tests --ignore=tests/actions --ignore=tests/assistant -p no:cacheprovider
 
 step "pytest (.venv-rasa, python3.10)"
-run .venv-rasa/bin/python -m pytest tests/actions tests/money tests/rules -p no:cacheprovider
+run .venv-rasa/bin/python -m pytest tests/actions tests/assistant tests/money tests/rules -p no:cacheprovider
 
 step "rasa data validate + rasa test (stories)"
 run scripts/rasa-checks.sh

@@ -1,6 +1,6 @@
 """The fraud stop in every state of the conversation, against the fake backend (issue 9).
 
-The NLU guard (assistant/guard.py, tested in tests/assistant) makes a scam story the intent
+The NLU guard (assistant/guard.py, tested in tests/assistant/test_guard.py) makes a scam story the intent
 report_scam_instruction with a fraud_family entity; here the tracker fixtures start from that message.
 """
 from __future__ import annotations

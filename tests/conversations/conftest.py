@@ -2,7 +2,7 @@
 each on a free port (tests/support/stack.py). Runs under .venv (python3.11); Rasa and the action server
 are started from .venv-rasa by path. Needs `make model` first (make test does it).
 
-    .venv/bin/python -m pytest tests/assistant
+    .venv/bin/python -m pytest tests/conversations
 """
 from __future__ import annotations
 

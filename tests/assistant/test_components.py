@@ -1,7 +1,7 @@
 """The assistant's own Rasa pieces: NLU components, tracker store redaction, REST channel, speech-rate NLG.
 
 These need rasa itself, so they live with the action tests in .venv-rasa:
-.venv-rasa/bin/python -m pytest tests/actions
+.venv-rasa/bin/python -m pytest tests/assistant
 """
 from __future__ import annotations
 

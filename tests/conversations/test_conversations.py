@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from money import to_capitals
-from tests.assistant.conftest import Customer, login, text_of
+from tests.conversations.conftest import Customer, login, text_of
 
 pytestmark = pytest.mark.rasa
 

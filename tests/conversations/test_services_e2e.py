@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.assistant.conftest import login, text_of
+from tests.conversations.conftest import login, text_of
 from tests.gateway.test_phone_stack import Call, text_gateway  # noqa: F401  (text_gateway: a module fixture)
 from voice.normalize import read_digits
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.assistant.conftest import login, text_of
+from tests.conversations.conftest import login, text_of
 
 pytestmark = pytest.mark.rasa
 # Deposits and withdrawals are 陈阿婆's (50,000 yuan): 张桂兰's 12,000 are spent by the other e2e tests.

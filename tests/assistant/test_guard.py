@@ -1,7 +1,7 @@
 """The NLU guard's decision (assistant/guard.py): fraud stop first, then the banking-signal guard.
 
 Pure Python: runs in either environment. The Rasa component around it is tested in
-tests/actions/test_assistant_components.py (it needs rasa, so .venv-rasa).
+tests/assistant/test_components.py (Rasa is there: .venv-rasa runs tests/assistant).
 """
 from __future__ import annotations
 
