@@ -27,9 +27,7 @@ import multiprocessing as mp
 import os
 import re
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,9 +45,10 @@ import psutil  # noqa: E402
 
 from backend.core.db import make_engine, run_migrations  # noqa: E402
 from deploy import services  # noqa: E402
+from tests.backend import server as test_server  # noqa: E402
 from tests.backend.conftest import FAST_HASHING, TEST_SECRET, make_settings  # noqa: E402
 from tests.backend.factories import create_customer  # noqa: E402
-from tests.support.postgres import PostgresServer, free_port, running_postgres  # noqa: E402
+from tests.support.postgres import PostgresServer, running_postgres  # noqa: E402
 
 Job = tuple[str, int, int]  # token, paying account id, payee id
 
@@ -88,36 +87,10 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
 @contextlib.contextmanager
 def running_server(server: str, env_overrides: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
     """Yields (base URL `http://127.0.0.1:PORT/api/v1`, the server's pid); the database must be migrated."""
-    port = free_port()
-    env = os.environ | env_overrides | {"PYTHONDONTWRITEBYTECODE": "1"}
-    log = Path(tempfile.mkstemp(prefix="anxin-bench-backend-", suffix=".log")[1])
-    with open(log, "wb") as out:
-        tree = Path(server.partition("@")[2] or ROOT)
-        proc = subprocess.Popen(server_command(server, port, workers), cwd=tree, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{server} exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{server} did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/api/v1", proc.pid
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        log.unlink(missing_ok=True)
+    tree = Path(server.partition("@")[2] or ROOT)
+    with test_server.running_server(lambda port: server_command(server, port, workers), env_overrides, cwd=tree,
+                                    name="bench-backend") as running:
+        yield running
 
 
 def _tree_cpu(pid: int, name_part: str = "") -> float:
